@@ -1,0 +1,15 @@
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+
+namespace IoTix.Core;
+
+public static class CoreServiceCollectionExtensions
+{
+    /// <summary>Registers the simulation core: model catalog, generators, scheduler and engine.</summary>
+    public static IServiceCollection AddIoTixCore(this IServiceCollection services, IConfiguration configuration)
+    {
+        ArgumentNullException.ThrowIfNull(configuration);
+        services.AddSingleton(TimeProvider.System);
+        return services;
+    }
+}

@@ -1,0 +1,69 @@
+using System.Text.Json;
+using System.Text.Json.Serialization;
+
+namespace IoTix.Core.Models;
+
+/// <summary>
+/// A device model: the JSON description of one kind of device (the seed README's format).
+/// Instances are immutable once loaded; a simulated device reads them, never writes them.
+/// </summary>
+public sealed class DeviceModel
+{
+    /// <summary>Unique id, e.g. <c>environmental-sensor-v1</c>.</summary>
+    public required string Id { get; init; }
+
+    public required string Name { get; init; }
+
+    public string? Description { get; init; }
+
+    /// <summary>Semantic version of the model, e.g. <c>1.0.0</c>.</summary>
+    public string? Version { get; init; }
+
+    public DeviceType Type { get; init; }
+
+    public DeviceProtocol Protocol { get; init; }
+
+    public ConnectionSettings Connection { get; init; } = new();
+
+    public IReadOnlyList<TelemetryDefinition> Telemetry { get; init; } = [];
+
+    public IReadOnlyList<CommandDefinition> Commands { get; init; } = [];
+
+    public IReadOnlyList<BehaviorDefinition> Behaviors { get; init; } = [];
+
+    /// <summary>Initial values of the device's state variables (an actuator's <c>power</c>, a valve's <c>position</c>).</summary>
+    public IReadOnlyDictionary<string, JsonElement>? State { get; init; }
+
+    /// <summary>How telemetry is framed on the wire.</summary>
+    public PayloadSettings Payload { get; init; } = new();
+
+    /// <summary>Free-form description data (manufacturer, firmware version ...), published with the device.</summary>
+    public IReadOnlyDictionary<string, JsonElement>? Metadata { get; init; }
+}
+
+[JsonConverter(typeof(JsonStringEnumConverter<DeviceType>))]
+public enum DeviceType
+{
+    [JsonStringEnumMemberName("sensor")] Sensor,
+    [JsonStringEnumMemberName("gateway")] Gateway,
+    [JsonStringEnumMemberName("actuator")] Actuator,
+    [JsonStringEnumMemberName("custom")] Custom,
+}
+
+[JsonConverter(typeof(JsonStringEnumConverter<DeviceProtocol>))]
+public enum DeviceProtocol
+{
+    [JsonStringEnumMemberName("mqtt")] Mqtt,
+    [JsonStringEnumMemberName("coap")] Coap,
+    [JsonStringEnumMemberName("http")] Http,
+}
+
+[JsonConverter(typeof(JsonStringEnumConverter<TelemetryDataType>))]
+public enum TelemetryDataType
+{
+    [JsonStringEnumMemberName("number")] Number,
+    [JsonStringEnumMemberName("integer")] Integer,
+    [JsonStringEnumMemberName("boolean")] Boolean,
+    [JsonStringEnumMemberName("string")] String,
+    [JsonStringEnumMemberName("binary")] Binary,
+}

@@ -1,0 +1,17 @@
+using System.CommandLine;
+
+namespace IoTix.Web.Cli;
+
+/// <summary>The `iotix` command line: tools that run without the web console.</summary>
+public static class IoTixCommandLine
+{
+    /// <summary>True when <paramref name="args"/> name a command (or ask for help) rather than host options.</summary>
+    public static bool IsCommand(string[] args) =>
+        args.Length > 0 && (!args[0].StartsWith('-') || args[0] is "-h" or "--help" or "-?" or "--version");
+
+    public static Task<int> InvokeAsync(string[] args, CancellationToken cancellationToken = default)
+    {
+        var root = new RootCommand("IoTix: IoT device simulation and MQTT test platform. Without a command, serves the console, API and broker.");
+        return root.Parse(args).InvokeAsync(cancellationToken: cancellationToken);
+    }
+}

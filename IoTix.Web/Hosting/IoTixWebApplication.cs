@@ -1,0 +1,52 @@
+using IoTix.Broker;
+using IoTix.Core;
+using IoTix.Web.Components;
+using MudBlazor.Services;
+
+namespace IoTix.Web.Hosting;
+
+/// <summary>Builds the IoTix host: console, REST API, hosted broker, on the user's configuration.</summary>
+public static class IoTixWebApplication
+{
+    public static WebApplication Build(string[] args, Action<WebApplicationBuilder>? configure = null)
+    {
+        var builder = WebApplication.CreateBuilder(new WebApplicationOptions
+        {
+            Args = args,
+            ContentRootPath = ContentRoot.Find(),
+        });
+
+        builder.Services.AddIoTixCore(builder.Configuration);
+        builder.Services.AddIoTixBroker(builder.Configuration);
+        builder.Services.AddIoTixWeb(builder.Configuration);
+        configure?.Invoke(builder);
+
+        var app = builder.Build();
+        app.UseIoTixWeb();
+        return app;
+    }
+
+    /// <summary>Registers the web layer: Blazor, MudBlazor, health checks.</summary>
+    public static IServiceCollection AddIoTixWeb(this IServiceCollection services, IConfiguration configuration)
+    {
+        ArgumentNullException.ThrowIfNull(configuration);
+        services.AddRazorComponents().AddInteractiveServerComponents();
+        services.AddMudServices();
+        services.AddHealthChecks();
+        return services;
+    }
+
+    public static WebApplication UseIoTixWeb(this WebApplication app)
+    {
+        if (!app.Environment.IsDevelopment())
+        {
+            app.UseExceptionHandler("/error", createScopeForErrors: true);
+        }
+
+        app.UseAntiforgery();
+        app.MapStaticAssets();
+        app.MapHealthChecks("/health", HealthResponse.Options);
+        app.MapRazorComponents<App>().AddInteractiveServerRenderMode();
+        return app;
+    }
+}
