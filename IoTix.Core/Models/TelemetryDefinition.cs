@@ -55,6 +55,12 @@ public sealed class GeneratorDefinition
     public double? Step { get; init; }
     public bool? Wrap { get; init; }
 
+    /// <summary>
+    /// <c>random</c>: when set (a JSON array), each value is picked uniformly from this list
+    /// instead of drawn from <c>min</c>..<c>max</c>; the only way to randomise <c>string</c> items.
+    /// </summary>
+    public JsonElement? Values { get; init; }
+
     // constant
     public JsonElement? Value { get; init; }
 
