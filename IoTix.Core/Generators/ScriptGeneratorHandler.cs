@@ -118,9 +118,9 @@ internal sealed class ScriptProgram : PreparedCustomGenerator
         {
             prepared = Engine.PrepareScript(source, source: telemetry.Name);
         }
-        catch (Acornima.ParseErrorException ex)
+        catch (Exception ex) when (ex is ScriptPreparationException or Acornima.ParseErrorException)
         {
-            error = $"script does not compile: {ex.Message}";
+            error = $"script does not compile: {(ex.InnerException ?? ex).Message}";
             return null;
         }
 
@@ -227,6 +227,8 @@ internal sealed class ScriptGenerator : TelemetryGenerator
         _arguments = [ctx];
         _random = random;
     }
+
+    internal ScriptProgram Program => _program;
 
     internal double NextRandom() => _random.NextDouble();
 
