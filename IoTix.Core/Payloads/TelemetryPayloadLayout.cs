@@ -21,14 +21,14 @@ public sealed class TelemetryPayloadLayout
         Names = new JsonEncodedText[n];
         Types = new TelemetryDataType[n];
         Encodings = new BinaryEncoding[n];
-        SampleBits = new int[n];
+        Samples = new SampleFormat[n];
         for (int i = 0; i < n; i++)
         {
             var item = model.Telemetry[i];
             Names[i] = JsonEncodedText.Encode(item.Name);
             Types[i] = item.Type;
             Encodings[i] = item.Encoding;
-            SampleBits[i] = SampleBitsOf(item);
+            Samples[i] = SampleFormatOf(item);
         }
 
         Format = model.Payload.Format;
@@ -50,22 +50,37 @@ public sealed class TelemetryPayloadLayout
 
     internal BinaryEncoding[] Encodings { get; }
 
-    /// <summary>Binary items in <c>array</c> encoding: 8 (unsigned bytes, the default), or 16/32 (signed little-endian samples, from <c>config.sampleSize</c>).</summary>
-    internal int[] SampleBits { get; }
+    /// <summary>Binary items in <c>array</c> encoding: unsigned bytes (the default), or signed little-endian samples of <c>config.sampleSize</c> bits (8, 16, 32).</summary>
+    internal SampleFormat[] Samples { get; }
 
     /// <summary>Encodes a device id once, when the device is created; pass the result to every <see cref="TelemetryPayloadWriter"/> call.</summary>
     public static JsonEncodedText EncodeDeviceId(string deviceId) => JsonEncodedText.Encode(deviceId);
 
-    private static int SampleBitsOf(TelemetryDefinition item)
+    private static SampleFormat SampleFormatOf(TelemetryDefinition item)
     {
         if (item.Generator.Config is { ValueKind: JsonValueKind.Object } config
             && config.TryGetProperty("sampleSize", out var size)
-            && size.TryGetInt32(out int bits)
-            && bits is 16 or 32)
+            && size.ValueKind == JsonValueKind.Number
+            && size.TryGetInt32(out int bits))
         {
-            return bits;
+            return bits switch
+            {
+                8 => SampleFormat.Int8,
+                16 => SampleFormat.Int16,
+                32 => SampleFormat.Int32,
+                _ => SampleFormat.Bytes,
+            };
         }
 
-        return 8;
+        return SampleFormat.Bytes;
     }
+}
+
+/// <summary>How a binary item's bytes are split into numbers for the <c>array</c> encoding.</summary>
+internal enum SampleFormat
+{
+    Bytes,
+    Int8,
+    Int16,
+    Int32,
 }

@@ -16,8 +16,8 @@ namespace IoTix.Core.Payloads;
 /// (device id and timestamp per <see cref="PayloadSettings"/>; items without a value yet are
 /// left out). Numbers are written shortest-round-trip, integers as whole numbers, non-finite
 /// numbers as <c>null</c>; binary items as base64 text, or with <c>"encoding": "array"</c> as a
-/// number array (bytes, or 16/32-bit signed samples when the generator's <c>config.sampleSize</c>
-/// says so). With <c>payload.format = binary</c> the raw bytes of the first binary item in the
+/// number array (unsigned bytes, or signed 8/16/32-bit little-endian samples when the generator's
+/// <c>config.sampleSize</c> says so). With <c>payload.format = binary</c> the raw bytes of the first binary item in the
 /// selection are the whole message; a selection without a binary value is written as JSON.
 /// </remarks>
 public sealed class TelemetryPayloadWriter
@@ -162,12 +162,12 @@ public sealed class TelemetryPayloadWriter
 
                 break;
             default:
-                WriteBinary(name, layout.Encodings[i], layout.SampleBits[i], value.BinarySpan);
+                WriteBinary(name, layout.Encodings[i], layout.Samples[i], value.BinarySpan);
                 break;
         }
     }
 
-    private void WriteBinary(JsonEncodedText name, BinaryEncoding encoding, int sampleBits, ReadOnlySpan<byte> bytes)
+    private void WriteBinary(JsonEncodedText name, BinaryEncoding encoding, SampleFormat samples, ReadOnlySpan<byte> bytes)
     {
         if (encoding == BinaryEncoding.Base64)
         {
@@ -176,16 +176,23 @@ public sealed class TelemetryPayloadWriter
         }
 
         _json.WriteStartArray(name);
-        switch (sampleBits)
+        switch (samples)
         {
-            case 16:
+            case SampleFormat.Int8:
+                foreach (byte b in bytes)
+                {
+                    _json.WriteNumberValue((sbyte)b);
+                }
+
+                break;
+            case SampleFormat.Int16:
                 for (int i = 0; i + 1 < bytes.Length; i += 2)
                 {
                     _json.WriteNumberValue(BinaryPrimitives.ReadInt16LittleEndian(bytes[i..]));
                 }
 
                 break;
-            case 32:
+            case SampleFormat.Int32:
                 for (int i = 0; i + 3 < bytes.Length; i += 4)
                 {
                     _json.WriteNumberValue(BinaryPrimitives.ReadInt32LittleEndian(bytes[i..]));

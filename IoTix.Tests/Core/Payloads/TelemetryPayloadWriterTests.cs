@@ -111,6 +111,27 @@ public sealed class TelemetryPayloadWriterTests
     }
 
     [Fact]
+    public void Array_encoding_without_sample_size_writes_unsigned_bytes_and_with_8_bits_signed_samples()
+    {
+        var model = new DeviceModel
+        {
+            Id = "m",
+            Name = "m",
+            Payload = new PayloadSettings { IncludeDeviceId = false, IncludeTimestamp = false },
+            Telemetry = [Item("raw", TelemetryDataType.Binary, BinaryEncoding.Array), Item("ecg", TelemetryDataType.Binary, BinaryEncoding.Array, """{"sampleSize":8}""")],
+        };
+        TelemetryValue[] values =
+        [
+            new() { Type = TelemetryDataType.Binary, Binary = [0, 255], BinaryLength = 2, HasValue = true },
+            new() { Type = TelemetryDataType.Binary, Binary = [0, 255], BinaryLength = 2, HasValue = true },
+        ];
+
+        var bytes = new TelemetryPayloadWriter().WriteAll(new TelemetryPayloadLayout(model), default, values, Time);
+
+        Assert.Equal("""{"raw":[0,255],"ecg":[0,-1]}""", Encoding.UTF8.GetString(bytes.Span));
+    }
+
+    [Fact]
     public void Non_finite_numbers_become_null()
     {
         var writer = new TelemetryPayloadWriter();
