@@ -1,15 +1,22 @@
-using System.Text;
+using CsvHelper;
 
 namespace IoTix.Core.Generators;
 
 /// <summary>
-/// Reads RFC 4180 CSV records: comma separated, fields optionally in double quotes with <c>""</c>
-/// for a quote, line breaks inside quoted fields, CRLF/LF/CR line ends, an optional UTF-8 BOM.
-/// Used once per replay file load, not on the hot path.
+/// Reads CSV records for replay files through CsvHelper (RFC 4180: quoted fields, line breaks
+/// inside quotes, any line end, a UTF-8 BOM), skipping blank lines and turning malformed quoting
+/// into an error value. Used once per replay file load, not on the hot path.
 /// </summary>
-internal sealed class CsvRecordReader(TextReader reader)
+internal sealed class CsvRecordReader(TextReader reader) : IDisposable
 {
-    private readonly StringBuilder _field = new();
+    private static readonly CsvReaderOptions Options = new()
+    {
+        HasHeader = false, // the caller reads the header as record 1 to report columns by name
+        SkipEmptyLines = true,
+        MalformedData = CsvMalformedDataHandling.Throw,
+    };
+
+    private readonly CsvReader _csv = CsvReader.Create(reader, Options, false);
 
     /// <summary>1-based number of the last record read (the header is record 1).</summary>
     public int RecordNumber { get; private set; }
@@ -17,108 +24,30 @@ internal sealed class CsvRecordReader(TextReader reader)
     /// <summary>Reads the next non-blank record into <paramref name="fields"/>; false at the end of the input.</summary>
     public bool TryRead(List<string> fields, out string? error)
     {
+        fields.Clear();
         error = null;
-        while (true)
+        try
         {
-            fields.Clear();
-            if (!TryReadRaw(fields, out error))
+            if (!_csv.Read())
             {
                 return false;
             }
-
+        }
+        catch (CsvFormatException ex)
+        {
             RecordNumber++;
-            if (error is not null)
-            {
-                return true;
-            }
-
-            if (fields.Count == 1 && fields[0].Length == 0)
-            {
-                continue; // blank line
-            }
-
+            error = ex.Message;
             return true;
         }
+
+        RecordNumber++;
+        for (int i = 0; i < _csv.FieldCount; i++)
+        {
+            fields.Add(_csv.GetString(i));
+        }
+
+        return true;
     }
 
-    private bool TryReadRaw(List<string> fields, out string? error)
-    {
-        error = null;
-        int c = reader.Read();
-        if (c < 0)
-        {
-            return false;
-        }
-
-        if (c == '\uFEFF' && RecordNumber == 0)
-        {
-            c = reader.Read();
-            if (c < 0)
-            {
-                return false;
-            }
-        }
-
-        _field.Clear();
-        bool quoted = false;
-        bool fieldStart = true;
-        while (true)
-        {
-            if (quoted)
-            {
-                if (c < 0)
-                {
-                    error = "a quoted field is not closed before the end of the file";
-                    fields.Add(_field.ToString());
-                    return true;
-                }
-
-                if (c == '"')
-                {
-                    if (reader.Peek() == '"')
-                    {
-                        reader.Read();
-                        _field.Append('"');
-                    }
-                    else
-                    {
-                        quoted = false;
-                    }
-                }
-                else
-                {
-                    _field.Append((char)c);
-                }
-            }
-            else if (c < 0 || c == '\n' || c == '\r')
-            {
-                if (c == '\r' && reader.Peek() == '\n')
-                {
-                    reader.Read();
-                }
-
-                fields.Add(_field.ToString());
-                return true;
-            }
-            else if (c == ',')
-            {
-                fields.Add(_field.ToString());
-                _field.Clear();
-                fieldStart = true;
-                c = reader.Read();
-                continue;
-            }
-            else if (c == '"' && fieldStart)
-            {
-                quoted = true;
-            }
-            else
-            {
-                _field.Append((char)c);
-            }
-
-            fieldStart = false;
-            c = reader.Read();
-        }
-    }
+    public void Dispose() => _csv.Dispose();
 }

@@ -63,7 +63,8 @@ internal sealed class ReplayDataCache(int maxRows)
         try
         {
             using var reader = new StreamReader(path, detectEncodingFromByteOrderMarks: true);
-            return Parse(new CsvRecordReader(reader), path, column, timeColumn, type, lastWrite);
+            using var csv = new CsvRecordReader(reader);
+            return Parse(csv, path, column, timeColumn, type, lastWrite);
         }
         catch (IOException ex)
         {
