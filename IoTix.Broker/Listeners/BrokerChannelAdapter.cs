@@ -2,6 +2,7 @@ using System.Net;
 using System.Security.Cryptography.X509Certificates;
 using IoTix.Broker.Observability;
 using IoTix.Broker.Sessions;
+using MQTTnet;
 using MQTTnet.Adapter;
 using MQTTnet.Formatter;
 using MQTTnet.Packets;
@@ -76,7 +77,21 @@ internal sealed class BrokerChannelAdapter : IMqttChannelAdapter
 
     public async Task<MqttPacket> ReceivePacketAsync(CancellationToken cancellationToken)
     {
-        var packet = await _inner.ReceivePacketAsync(cancellationToken).ConfigureAwait(false);
+        MqttPacket packet;
+        try
+        {
+            packet = await _inner.ReceivePacketAsync(cancellationToken).ConfigureAwait(false);
+        }
+        catch (MQTTnet.Exceptions.MqttProtocolViolationException exception) when (_clientId is null && PacketFormatterAdapter.ProtocolVersion is MqttProtocolVersion.V311 or MqttProtocolVersion.V310)
+        {
+            // MQTTnet's decoder throws on an empty client id with CleanSession=0 before any hook runs; the spec
+            // wants CONNACK 0x02 Identifier rejected, then close [MQTT-3.1.3-8].
+            await _inner.SendPacketAsync(new MqttConnAckPacket { ReturnCode = MqttConnectReturnCode.ConnectionRefusedIdentifierRejected, ReasonCode = MqttConnectReasonCode.ClientIdentifierNotValid }, cancellationToken).ConfigureAwait(false);
+            _counters.Rejected();
+            _context.ProtocolViolation = exception.Message;
+            return null!;
+        }
+
         FlushByteCounters();
         switch (packet)
         {
@@ -140,6 +155,27 @@ internal sealed class BrokerChannelAdapter : IMqttChannelAdapter
     private void OnConnect(MqttConnectPacket connect)
     {
         _context.ProtocolVersion = PacketFormatterAdapter.ProtocolVersion;
+        if (_context.ProtocolVersion == MqttProtocolVersion.V500 && connect.WillFlag && connect.WillDelayInterval > 0)
+        {
+            // MQTTnet publishes the will at once; the broker takes it over to honour the Will Delay Interval
+            // (3.1.3.2.2): published after the delay, or not at all if the client reconnects first.
+            _context.DelayedWill = new MqttApplicationMessage
+            {
+                Topic = connect.WillTopic,
+                Payload = new System.Buffers.ReadOnlySequence<byte>(connect.WillMessage ?? []),
+                QualityOfServiceLevel = connect.WillQoS,
+                Retain = connect.WillRetain,
+                ContentType = connect.WillContentType,
+                ResponseTopic = connect.WillResponseTopic,
+                CorrelationData = connect.WillCorrelationData,
+                MessageExpiryInterval = connect.WillMessageExpiryInterval,
+                PayloadFormatIndicator = connect.WillPayloadFormatIndicator,
+                UserProperties = connect.WillUserProperties,
+            };
+            _context.WillDelaySeconds = connect.WillDelayInterval;
+            connect.WillFlag = false;
+        }
+
         if (string.IsNullOrEmpty(connect.ClientId))
         {
             // MQTT 3.1.1: a zero-byte client id with CleanSession=1 gets a server-assigned id [MQTT-3.1.3-6];
@@ -200,4 +236,11 @@ internal sealed class BrokerConnectionContext(string listener)
     public string? AssignedClientId { get; set; }
 
     public long RejectedOversizedPayload { get; set; }
+
+    public string? ProtocolViolation { get; set; }
+
+    /// <summary>An MQTT 5 will with a Will Delay Interval, published by the broker instead of MQTTnet.</summary>
+    public MqttApplicationMessage? DelayedWill { get; set; }
+
+    public uint WillDelaySeconds { get; set; }
 }

@@ -55,8 +55,10 @@ public sealed class AclPolicy
                 continue;
             }
 
+            // A subscription is granted when an allow rule covers all of it, and refused when a deny rule does;
+            // partial overlaps with a deny rule are not filtered at delivery (see docs/broker.md).
             var matches = access == AclAccess.Subscribe
-                ? MqttTopicMatch.Covers(filter, topic) || (!rule.Allow && MqttTopicMatch.Covers(topic, filter))
+                ? MqttTopicMatch.Covers(filter, topic)
                 : MqttTopicMatch.Matches(filter, topic);
             if (!matches)
             {

@@ -40,6 +40,9 @@ internal sealed partial class BrokerHostedService
     [LoggerMessage(EventId = 1021, Level = LogLevel.Debug, Message = "Client {ClientId} (user {UserName}) denied subscription to {TopicFilter} by ACL")]
     private static partial void LogSubscribeDenied(ILogger logger, string clientId, string userName, string topicFilter);
 
+    [LoggerMessage(EventId = 1015, Level = LogLevel.Error, Message = "Publishing the delayed will of client {ClientId} failed")]
+    private static partial void LogWillFailed(ILogger logger, Exception exception, string clientId);
+
     [LoggerMessage(EventId = 1030, Level = LogLevel.Warning, Message = "Retained message store unavailable, retained messages stay in memory only: {Error}")]
     private static partial void LogRetainedStoreFailed(ILogger logger, string error);
 }

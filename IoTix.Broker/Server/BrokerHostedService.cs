@@ -38,6 +38,7 @@ internal sealed partial class BrokerHostedService : IHostedService, IBrokerStatu
     private readonly ConcurrentDictionary<string, HashSet<string>> _subscriptions = new(StringComparer.Ordinal);
     private readonly List<TcpListenerAdapter> _tcpListeners = [];
     private readonly Dictionary<string, int> _boundPorts = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<string, ITimer> _pendingWills = new(StringComparer.Ordinal);
     private MqttServer? _server;
     private volatile bool _listening;
 
@@ -306,6 +307,12 @@ internal sealed partial class BrokerHostedService : IHostedService, IBrokerStatu
     {
         _connected.Connected(args.ClientId);
         _expiry.Reconnected(args.ClientId);
+        if (_pendingWills.TryRemove(args.ClientId, out var pendingWill))
+        {
+            // Reconnected within the Will Delay Interval: the will is not sent.
+            pendingWill.Dispose();
+        }
+
         var info = _clients.GetValueOrDefault(args.ClientId);
         LogClientConnected(_logger, args.ClientId, args.RemoteEndPoint?.ToString() ?? "?", info?.Listener ?? "?", VersionName(args.ProtocolVersion), args.UserName ?? "");
         return Task.CompletedTask;
@@ -330,11 +337,67 @@ internal sealed partial class BrokerHostedService : IHostedService, IBrokerStatu
             {
                 _expiry.Disconnected(args.ClientId, expiry);
             }
+
+            if (info.Context?.DelayedWill is { } will && (args.DisconnectType == MqttClientDisconnectType.NotClean || args.ReasonCode == MqttDisconnectReasonCode.DisconnectWithWillMessage))
+            {
+                // Sent after the will delay or when the session ends, whichever is first.
+                ScheduleWill(args.ClientId, will, Math.Min(info.Context.WillDelaySeconds, expiry));
+            }
         }
 
         var reason = args.ReasonCode?.ToString() ?? (args.DisconnectType == MqttClientDisconnectType.Clean ? "NormalDisconnection" : "none");
         LogClientDisconnected(_logger, args.ClientId, args.RemoteEndPoint?.ToString() ?? "?", args.DisconnectType.ToString(), reason);
         return Task.CompletedTask;
+    }
+
+    private void ScheduleWill(string clientId, MQTTnet.MqttApplicationMessage will, uint delaySeconds)
+    {
+        var state = new PendingWill(this, clientId, will);
+        var timer = _timeProvider.CreateTimer(static s => ((PendingWill)s!).Fire(), state, TimeSpan.FromSeconds(delaySeconds), Timeout.InfiniteTimeSpan);
+        state.Timer = timer;
+        if (_pendingWills.TryGetValue(clientId, out var previous) && _pendingWills.TryUpdate(clientId, timer, previous))
+        {
+            previous.Dispose();
+        }
+        else
+        {
+            _pendingWills[clientId] = timer;
+        }
+    }
+
+    private async Task PublishWillAsync(PendingWill pending)
+    {
+        if (!_pendingWills.TryRemove(new KeyValuePair<string, ITimer>(pending.ClientId, pending.Timer!)))
+        {
+            return;
+        }
+
+        pending.Timer!.Dispose();
+        var server = _server;
+        if (server is null || !server.IsStarted)
+        {
+            return;
+        }
+
+        try
+        {
+            await server.InjectApplicationMessage(new InjectedMqttApplicationMessage(pending.Will) { SenderClientId = pending.ClientId }, CancellationToken.None).ConfigureAwait(false);
+        }
+        catch (Exception exception)
+        {
+            LogWillFailed(_logger, exception, pending.ClientId);
+        }
+    }
+
+    private sealed class PendingWill(BrokerHostedService owner, string clientId, MQTTnet.MqttApplicationMessage will)
+    {
+        public string ClientId { get; } = clientId;
+
+        public MQTTnet.MqttApplicationMessage Will { get; } = will;
+
+        public ITimer? Timer { get; set; }
+
+        public void Fire() => _ = owner.PublishWillAsync(this);
     }
 
     private Task OnClientSubscribedAsync(ClientSubscribedTopicEventArgs args)
