@@ -129,7 +129,7 @@ internal sealed partial class BrokerHostedService : IHostedService, IBrokerStatu
 
         _expiry.Start(DeleteSessionAsync);
         _listening = true;
-        LogStarted(_logger, Describe(), _options.IsAnonymousAllowed, _options.Users.Count, _options.AclFile ?? "none");
+        LogStarted(_logger, Describe(), _options.IsAnonymousAllowed, _options.Users.Count, string.IsNullOrWhiteSpace(_options.AclFile) ? "none" : _options.AclFile);
     }
 
     public async Task StopAsync(CancellationToken cancellationToken)
