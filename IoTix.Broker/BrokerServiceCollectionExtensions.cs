@@ -1,14 +1,46 @@
+using IoTix.Broker.Limits;
+using IoTix.Broker.Listeners;
+using IoTix.Broker.Observability;
+using IoTix.Broker.Security;
+using IoTix.Broker.Server;
+using IoTix.Broker.Sessions;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Options;
 
 namespace IoTix.Broker;
 
 public static class BrokerServiceCollectionExtensions
 {
-    /// <summary>Registers the hosted MQTT broker and its services.</summary>
+    /// <summary>
+    /// Registers the hosted MQTT broker (section <c>Broker</c>, validated at start-up) and its services:
+    /// <see cref="IBrokerMetrics"/>, <see cref="IBrokerStatus"/>. Hosts add transports (WebSocket) as
+    /// <see cref="BrokerTransport"/> singletons and persistence as <see cref="Retained.IRetainedMessageStore"/>.
+    /// </summary>
     public static IServiceCollection AddIoTixBroker(this IServiceCollection services, IConfiguration configuration)
     {
         ArgumentNullException.ThrowIfNull(configuration);
+        services.AddOptions<BrokerOptions>()
+            .Bind(configuration.GetSection(BrokerOptions.SectionName))
+            .ValidateOnStart();
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<BrokerOptions>, BrokerOptionsValidator>());
+        services.TryAddSingleton(TimeProvider.System);
+
+        services.TryAddSingleton<BrokerMetrics>();
+        services.TryAddSingleton<IBrokerMetrics>(static sp => sp.GetRequiredService<BrokerMetrics>());
+        services.TryAddSingleton<ConnectedClients>();
+        services.TryAddSingleton(static sp => new SharedSubscriptionRegistry(sp.GetRequiredService<ConnectedClients>().IsConnected));
+        services.TryAddSingleton<SessionExpiryMonitor>();
+        services.TryAddSingleton<ConnectionRateLimiter>();
+        services.TryAddSingleton<ConnectionGate>();
+        services.TryAddSingleton<AclStore>();
+        services.TryAddSingleton<UserDirectory>();
+        services.TryAddSingleton<BrokerHostedService>();
+        services.TryAddSingleton<IBrokerStatus>(static sp => sp.GetRequiredService<BrokerHostedService>());
+        services.AddHostedService(static sp => sp.GetRequiredService<BrokerHostedService>());
+
         return services;
     }
 }

@@ -9,5 +9,6 @@ public sealed class IoTixWebFactory : WebApplicationFactory<Program>
     protected override void ConfigureWebHost(IWebHostBuilder builder)
     {
         builder.UseEnvironment("Testing");
+        builder.UseSetting("Broker:Enabled", "false"); // broker tests start their own on free ports (BrokerFixture)
     }
 }

@@ -12,6 +12,7 @@ public static class IoTixCommandLine
     public static Task<int> InvokeAsync(string[] args, CancellationToken cancellationToken = default)
     {
         var root = new RootCommand("IoTix: IoT device simulation and MQTT test platform. Without a command, serves the console, API and broker.");
+        root.Subcommands.Add(Broker.BrokerCommand.Create()); // broker: IoTix.Web/Broker
         return root.Parse(args).InvokeAsync(cancellationToken: cancellationToken);
     }
 }

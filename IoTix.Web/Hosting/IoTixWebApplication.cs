@@ -1,5 +1,6 @@
 using IoTix.Broker;
 using IoTix.Core;
+using IoTix.Web.Broker;
 using IoTix.Web.Components;
 using MudBlazor.Services;
 
@@ -18,6 +19,7 @@ public static class IoTixWebApplication
 
         builder.Services.AddIoTixCore(builder.Configuration);
         builder.Services.AddIoTixBroker(builder.Configuration);
+        builder.AddIoTixBrokerWeb(); // broker: WebSocket transport, probes, /metrics (IoTix.Web/Broker)
         builder.Services.AddIoTixWeb(builder.Configuration);
         configure?.Invoke(builder);
 
@@ -46,6 +48,7 @@ public static class IoTixWebApplication
         app.UseAntiforgery();
         app.MapStaticAssets();
         app.MapHealthChecks("/health", HealthResponse.Options);
+        app.UseIoTixBrokerWeb(); // broker: /mqtt WebSocket, /health/live, /health/ready, /metrics
         app.MapRazorComponents<App>().AddInteractiveServerRenderMode();
         return app;
     }

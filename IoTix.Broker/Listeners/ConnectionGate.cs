@@ -1,0 +1,62 @@
+using System.Net;
+using IoTix.Broker.Limits;
+using IoTix.Broker.Observability;
+using IoTix.Broker.Sessions;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+using MQTTnet.Adapter;
+
+namespace IoTix.Broker.Listeners;
+
+/// <summary>What every listener does with a new connection before MQTTnet: rate limit, then wrap.</summary>
+internal sealed partial class ConnectionGate
+{
+    private readonly ConnectionRateLimiter _rateLimiter;
+    private readonly BrokerMetrics _metrics;
+    private readonly SharedSubscriptionRegistry _shared;
+    private readonly TimeProvider _timeProvider;
+    private readonly ILogger<ConnectionGate> _logger;
+    private readonly int _maxPayloadBytes;
+
+    public ConnectionGate(ConnectionRateLimiter rateLimiter, BrokerMetrics metrics, SharedSubscriptionRegistry shared, TimeProvider timeProvider, IOptions<BrokerOptions> options, ILogger<ConnectionGate> logger)
+    {
+        _rateLimiter = rateLimiter;
+        _metrics = metrics;
+        _shared = shared;
+        _timeProvider = timeProvider;
+        _logger = logger;
+        _maxPayloadBytes = options.Value.MaxPayloadBytes;
+    }
+
+    /// <summary>False when the connection must be closed (too many waiting from that IP).</summary>
+    public async Task<bool> AdmitAsync(string listener, IPAddress address, CancellationToken cancellationToken)
+    {
+        var decision = _rateLimiter.Acquire(address);
+        if (!decision.Accepted)
+        {
+            _metrics.ForListener(listener).Rejected();
+            LogRateLimited(_logger, listener, address.ToString());
+            return false;
+        }
+
+        if (decision.Delay > TimeSpan.Zero)
+        {
+            try
+            {
+                await Task.Delay(decision.Delay, _timeProvider, cancellationToken).ConfigureAwait(false);
+            }
+            finally
+            {
+                _rateLimiter.Release(address);
+            }
+        }
+
+        return true;
+    }
+
+    public BrokerChannelAdapter Wrap(string listener, IMqttChannelAdapter inner, bool ownsInner = true) =>
+        new(inner, _metrics.ForListener(listener), new BrokerConnectionContext(listener), _maxPayloadBytes, _shared, ownsInner);
+
+    [LoggerMessage(EventId = 1105, Level = LogLevel.Warning, Message = "Connection on {Listener} from {Address} closed: connection rate limit exceeded and backoff queue full")]
+    private static partial void LogRateLimited(ILogger logger, string listener, string address);
+}

@@ -1,0 +1,109 @@
+using System.Collections.Concurrent;
+
+namespace IoTix.Broker.Observability;
+
+/// <summary>Lock-free counters updated by the listeners and the server events.</summary>
+internal sealed class BrokerMetrics : IBrokerMetrics
+{
+    private readonly ConcurrentDictionary<string, ListenerCounters> _listeners = new(StringComparer.Ordinal);
+    private long _connectionsRejected;
+    private long _messagesDropped;
+    private long _publishesRejected;
+    private long _subscriptionsCurrent;
+    private long _subscriptionsRejected;
+    private long _retainedMessages;
+
+    /// <summary>Reads the retained message count at snapshot time (set by the server when it starts).</summary>
+    public Func<long>? RetainedCountProvider { get; set; }
+
+    public ListenerCounters ForListener(string listener) => _listeners.GetOrAdd(listener, static name => new ListenerCounters(name));
+
+    public void ConnectionRejected() => Interlocked.Increment(ref _connectionsRejected);
+
+    public void MessageDropped() => Interlocked.Increment(ref _messagesDropped);
+
+    public void PublishRejected() => Interlocked.Increment(ref _publishesRejected);
+
+    public void SubscriptionsChanged(long delta) => Interlocked.Add(ref _subscriptionsCurrent, delta);
+
+    public void SubscriptionRejected() => Interlocked.Increment(ref _subscriptionsRejected);
+
+    public void RetainedCount(long count) => Interlocked.Exchange(ref _retainedMessages, count);
+
+    public BrokerMetricsSnapshot GetSnapshot()
+    {
+        var listeners = new List<ListenerMetricsSnapshot>(_listeners.Count);
+        long current = 0, total = 0, rejected = 0, received = 0, sent = 0, bytesIn = 0, bytesOut = 0;
+        foreach (var counters in _listeners.Values)
+        {
+            var snapshot = counters.Snapshot();
+            listeners.Add(snapshot);
+            current += snapshot.ConnectionsCurrent;
+            total += snapshot.ConnectionsTotal;
+            rejected += snapshot.ConnectionsRejected;
+            received += snapshot.MessagesReceived;
+            sent += snapshot.MessagesSent;
+            bytesIn += snapshot.BytesReceived;
+            bytesOut += snapshot.BytesSent;
+        }
+
+        listeners.Sort(static (a, b) => string.CompareOrdinal(a.Listener, b.Listener));
+        return new BrokerMetricsSnapshot(
+            current,
+            total,
+            rejected + Interlocked.Read(ref _connectionsRejected),
+            received,
+            sent,
+            bytesIn,
+            bytesOut,
+            Interlocked.Read(ref _messagesDropped),
+            Interlocked.Read(ref _publishesRejected),
+            Math.Max(0, Interlocked.Read(ref _subscriptionsCurrent)),
+            Interlocked.Read(ref _subscriptionsRejected),
+            RetainedCountProvider?.Invoke() ?? Interlocked.Read(ref _retainedMessages),
+            listeners);
+    }
+}
+
+internal sealed class ListenerCounters(string listener)
+{
+    private long _connectionsCurrent;
+    private long _connectionsTotal;
+    private long _connectionsRejected;
+    private long _messagesReceived;
+    private long _messagesSent;
+    private long _bytesReceived;
+    private long _bytesSent;
+
+    public string Listener { get; } = listener;
+
+    public void Connected()
+    {
+        Interlocked.Increment(ref _connectionsCurrent);
+        Interlocked.Increment(ref _connectionsTotal);
+    }
+
+    public void Disconnected() => Interlocked.Decrement(ref _connectionsCurrent);
+
+    public void Rejected() => Interlocked.Increment(ref _connectionsRejected);
+
+    public void MessageReceived() => Interlocked.Increment(ref _messagesReceived);
+
+    public void MessageSent() => Interlocked.Increment(ref _messagesSent);
+
+    public void AddBytes(long received, long sent)
+    {
+        Interlocked.Add(ref _bytesReceived, received);
+        Interlocked.Add(ref _bytesSent, sent);
+    }
+
+    public ListenerMetricsSnapshot Snapshot() => new(
+        Listener,
+        Interlocked.Read(ref _connectionsCurrent),
+        Interlocked.Read(ref _connectionsTotal),
+        Interlocked.Read(ref _connectionsRejected),
+        Interlocked.Read(ref _messagesReceived),
+        Interlocked.Read(ref _messagesSent),
+        Interlocked.Read(ref _bytesReceived),
+        Interlocked.Read(ref _bytesSent));
+}

@@ -1,0 +1,54 @@
+using System.Collections.Frozen;
+using Microsoft.Extensions.Options;
+
+namespace IoTix.Broker.Security;
+
+public enum AuthenticationOutcome
+{
+    Accepted,
+    BadUserNameOrPassword,
+    NotAuthorized,
+}
+
+/// <summary>Checks CONNECT credentials against <c>Broker:Users</c> (FR-019); passwords are never stored or logged.</summary>
+internal sealed class UserDirectory
+{
+    private readonly FrozenDictionary<string, string> _hashes;
+    private readonly bool _anonymousAllowed;
+
+    public UserDirectory(IOptions<BrokerOptions> options)
+    {
+        var value = options.Value;
+        var hashes = new Dictionary<string, string>(StringComparer.Ordinal);
+        foreach (var user in value.Users)
+        {
+            hashes[user.Username] = user.PasswordHash;
+        }
+
+        _hashes = hashes.ToFrozenDictionary(StringComparer.Ordinal);
+        _anonymousAllowed = value.IsAnonymousAllowed;
+    }
+
+    /// <summary>
+    /// Anonymous (no user name): accepted when allowed, or when a verified client certificate maps to an identity.
+    /// With a user name: the user must exist and the password verify.
+    /// </summary>
+    public AuthenticationOutcome Authenticate(string? username, byte[]? password, bool hasVerifiedCertificate)
+    {
+        if (string.IsNullOrEmpty(username))
+        {
+            return _anonymousAllowed || hasVerifiedCertificate ? AuthenticationOutcome.Accepted : AuthenticationOutcome.NotAuthorized;
+        }
+
+        if (!_hashes.TryGetValue(username, out var hash))
+        {
+            // No such user: on an open loopback broker, a user name alone is an identity (mosquitto behaviour with
+            // allow_anonymous and no password file); with a user database it is a bad login.
+            return _hashes.Count == 0 && _anonymousAllowed ? AuthenticationOutcome.Accepted : AuthenticationOutcome.BadUserNameOrPassword;
+        }
+
+        return password is not null && BrokerPasswordHasher.Verify(hash, password)
+            ? AuthenticationOutcome.Accepted
+            : AuthenticationOutcome.BadUserNameOrPassword;
+    }
+}

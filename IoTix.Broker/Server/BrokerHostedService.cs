@@ -1,0 +1,572 @@
+using System.Collections.Concurrent;
+using System.Net;
+using System.Security.Cryptography.X509Certificates;
+using IoTix.Broker.Listeners;
+using IoTix.Broker.Observability;
+using IoTix.Broker.Retained;
+using IoTix.Broker.Security;
+using IoTix.Broker.Sessions;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+using MQTTnet.Formatter;
+using MQTTnet.Protocol;
+using MQTTnet.Server;
+
+namespace IoTix.Broker.Server;
+
+/// <summary>
+/// Runs the MQTTnet server with the host: builds the listeners, wires authentication, ACLs, the duplicate client
+/// id policy, session expiry, metrics and retained message persistence into the server's events, and drains on stop.
+/// </summary>
+internal sealed partial class BrokerHostedService : IHostedService, IBrokerStatus, IDisposable
+{
+    private readonly BrokerOptions _options;
+    private readonly AclStore _acl;
+    private readonly UserDirectory _users;
+    private readonly ConnectionGate _gate;
+    private readonly BrokerMetrics _metrics;
+    private readonly ConnectedClients _connected;
+    private readonly SharedSubscriptionRegistry _shared;
+    private readonly SessionExpiryMonitor _expiry;
+    private readonly IEnumerable<BrokerTransport> _transports;
+    private readonly IRetainedMessageStore? _retainedStore;
+    private readonly TimeProvider _timeProvider;
+    private readonly ILoggerFactory _loggerFactory;
+    private readonly ILogger<BrokerHostedService> _logger;
+    private readonly ConcurrentDictionary<string, ClientInfo> _clients = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<string, HashSet<string>> _subscriptions = new(StringComparer.Ordinal);
+    private readonly List<TcpListenerAdapter> _tcpListeners = [];
+    private readonly Dictionary<string, int> _boundPorts = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<string, ITimer> _pendingWills = new(StringComparer.Ordinal);
+    private MqttServer? _server;
+    private volatile bool _listening;
+
+    public BrokerHostedService(
+        IOptions<BrokerOptions> options,
+        AclStore acl,
+        UserDirectory users,
+        ConnectionGate gate,
+        BrokerMetrics metrics,
+        ConnectedClients connected,
+        SharedSubscriptionRegistry shared,
+        SessionExpiryMonitor expiry,
+        IEnumerable<BrokerTransport> transports,
+        TimeProvider timeProvider,
+        ILoggerFactory loggerFactory,
+        IRetainedMessageStore? retainedStore = null)
+    {
+        _options = options.Value;
+        _acl = acl;
+        _users = users;
+        _gate = gate;
+        _metrics = metrics;
+        _connected = connected;
+        _shared = shared;
+        _expiry = expiry;
+        _transports = transports;
+        _retainedStore = retainedStore;
+        _timeProvider = timeProvider;
+        _loggerFactory = loggerFactory;
+        _logger = loggerFactory.CreateLogger<BrokerHostedService>();
+    }
+
+    public bool IsListening => _listening;
+
+    public IReadOnlyDictionary<string, int> BoundPorts => _boundPorts;
+
+    /// <summary>The running server (null before start or when disabled), for broker services of the host.</summary>
+    public MqttServer? Server => _server;
+
+    public async Task StartAsync(CancellationToken cancellationToken)
+    {
+        if (!_options.Enabled)
+        {
+            LogDisabled(_logger);
+            return;
+        }
+
+        _acl.Start();
+        var adapters = CreateAdapters();
+        var serverOptions = new MqttServerOptionsBuilder()
+            .WithoutDefaultEndpoint()
+            .WithPersistentSessions(true)
+            .WithMaxPendingMessagesPerClient(_options.MaxPendingMessagesPerClient)
+            .WithPendingMessagesOverflowStrategy(MqttPendingMessagesOverflowStrategy.DropOldestQueuedMessage)
+            .Build();
+
+        var server = new MqttServerFactory().CreateMqttServer(serverOptions, adapters, new MqttNetLoggerBridge(_loggerFactory.CreateLogger("MQTTnet")));
+        server.ValidatingConnectionAsync += ValidateConnectionAsync;
+        server.ClientConnectedAsync += OnClientConnectedAsync;
+        server.ClientDisconnectedAsync += OnClientDisconnectedAsync;
+        server.ClientSubscribedTopicAsync += OnClientSubscribedAsync;
+        server.ClientUnsubscribedTopicAsync += OnClientUnsubscribedAsync;
+        server.SessionDeletedAsync += OnSessionDeletedAsync;
+        server.QueuedApplicationMessageOverwrittenAsync += OnMessageDroppedAsync;
+        if (!string.IsNullOrWhiteSpace(_options.AclFile))
+        {
+            // Only with an ACL: the hook allocates per message.
+            server.InterceptingPublishAsync += AuthorizePublishAsync;
+            server.InterceptingSubscriptionAsync += AuthorizeSubscriptionAsync;
+        }
+
+        if (_retainedStore is not null)
+        {
+            server.LoadingRetainedMessageAsync += LoadRetainedAsync;
+            server.RetainedMessageChangedAsync += SaveRetainedAsync;
+            server.RetainedMessagesClearedAsync += ClearRetainedAsync;
+        }
+
+        _shared.FirstShareCreated += () => server.InterceptingClientEnqueueAsync += FilterSharedDeliveryAsync;
+        _metrics.RetainedCountProvider = () => server.IsStarted ? server.GetRetainedMessagesAsync().GetAwaiter().GetResult().Count : 0;
+        _server = server;
+
+        await server.StartAsync().ConfigureAwait(false);
+        foreach (var listener in _tcpListeners)
+        {
+            _boundPorts[listener.Name] = listener.BoundPort;
+        }
+
+        _expiry.Start(DeleteSessionAsync);
+        _listening = true;
+        LogStarted(_logger, Describe(), _options.IsAnonymousAllowed, _options.Users.Count, string.IsNullOrWhiteSpace(_options.AclFile) ? "none" : _options.AclFile);
+    }
+
+    public async Task StopAsync(CancellationToken cancellationToken)
+    {
+        var server = _server;
+        if (server is null || !server.IsStarted)
+        {
+            return;
+        }
+
+        server.AcceptNewConnections = false;
+        LogStopping(_logger, _options.ShutdownDrainSeconds, _connected.Count);
+        using var drain = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        drain.CancelAfter(TimeSpan.FromSeconds(_options.ShutdownDrainSeconds));
+        try
+        {
+            while (!drain.IsCancellationRequested && await CountPendingAsync(server).ConfigureAwait(false) > 0)
+            {
+                await Task.Delay(TimeSpan.FromMilliseconds(100), _timeProvider, drain.Token).ConfigureAwait(false);
+            }
+        }
+        catch (OperationCanceledException)
+        {
+            // Drain period over: disconnect whatever is left.
+        }
+
+        _listening = false;
+        await server.StopAsync(new MqttServerStopOptions
+        {
+            DefaultClientDisconnectOptions = new MqttServerClientDisconnectOptions
+            {
+                ReasonCode = MqttDisconnectReasonCode.ServerShuttingDown,
+                ReasonString = "Server shutting down",
+            },
+        }).ConfigureAwait(false);
+        LogStopped(_logger);
+    }
+
+    public void Dispose()
+    {
+        _expiry.Dispose();
+        _acl.Dispose();
+        _server?.Dispose();
+    }
+
+    private static async Task<long> CountPendingAsync(MqttServer server)
+    {
+        long pending = 0;
+        foreach (var client in await server.GetClientsAsync().ConfigureAwait(false))
+        {
+            pending += client.Session.PendingApplicationMessagesCount;
+        }
+
+        return pending;
+    }
+
+    private List<IMqttServerAdapter> CreateAdapters()
+    {
+        var adapters = new List<IMqttServerAdapter>();
+        var address = IPAddress.Parse(_options.BindAddress);
+        var listenerLogger = _loggerFactory.CreateLogger<TcpListenerAdapter>();
+        if (_options.Listeners.Tcp.IsEnabled)
+        {
+            var tcp = new TcpListenerAdapter("tcp", new IPEndPoint(address, _options.Listeners.Tcp.Port), null, null, _gate, listenerLogger);
+            _tcpListeners.Add(tcp);
+            adapters.Add(tcp);
+        }
+
+        if (_options.Tls.IsConfigured)
+        {
+            if (_options.Listeners.Tls.IsEnabled)
+            {
+                var certificate = X509Certificate2.CreateFromPemFile(_options.Tls.CertificateFile!, _options.Tls.KeyFile);
+                ClientCertificateValidator? clientValidator = null;
+                if (!string.IsNullOrWhiteSpace(_options.Tls.ClientCaFile))
+                {
+                    var roots = new X509Certificate2Collection();
+                    roots.ImportFromPemFile(_options.Tls.ClientCaFile);
+                    clientValidator = new ClientCertificateValidator(roots, _options.Tls.RequireClientCertificate);
+                }
+
+                var tls = new TcpListenerAdapter("tls", new IPEndPoint(address, _options.Listeners.Tls.Port), certificate, clientValidator, _gate, listenerLogger);
+                _tcpListeners.Add(tls);
+                adapters.Add(tls);
+            }
+        }
+        else
+        {
+            LogTlsOff(_logger, _options.Listeners.Tls.Port, _options.Listeners.SecureWebSocket.Port);
+        }
+
+        foreach (var transport in _transports)
+        {
+            adapters.Add(new ExternalListenerAdapter(transport, _gate));
+        }
+
+        return adapters;
+    }
+
+    private string Describe()
+    {
+        var parts = new List<string>();
+        foreach (var (name, port) in _boundPorts)
+        {
+            parts.Add($"{name} {_options.BindAddress}:{port}");
+        }
+
+        foreach (var transport in _transports)
+        {
+            parts.Add($"{transport.Name} (web host)");
+        }
+
+        return string.Join(", ", parts);
+    }
+
+    private Task ValidateConnectionAsync(ValidatingConnectionEventArgs args)
+    {
+        var context = (args.ChannelAdapter as BrokerChannelAdapter)?.Context;
+        var listener = context?.Listener ?? "unknown";
+        var remote = args.RemoteEndPoint?.ToString() ?? "?";
+        var counters = _metrics.ForListener(listener);
+
+        if (string.IsNullOrEmpty(args.ClientId) && args.ProtocolVersion == MqttProtocolVersion.V500)
+        {
+            // [MQTT-3.1.3-6]/[MQTT-3.2.2-16]: assign an id and return it in the CONNACK.
+            args.AssignedClientIdentifier = ClientIdentifiers.Assign();
+        }
+
+        var clientId = string.IsNullOrEmpty(args.ClientId) ? args.AssignedClientIdentifier : args.ClientId;
+        if (string.IsNullOrEmpty(clientId))
+        {
+            // MQTT 3.1.1 empty id with CleanSession=0: MQTTnet answers 0x02 Identifier rejected [MQTT-3.1.3-8].
+            counters.Rejected();
+            LogConnectionRefused(_logger, "(empty)", remote, listener, "identifier rejected (empty client id needs CleanSession=1)", args.UserName ?? "");
+            return Task.CompletedTask;
+        }
+
+        if (context?.AssignedClientId is not null || !string.IsNullOrEmpty(args.AssignedClientIdentifier))
+        {
+            LogClientIdAssigned(_logger, remote, listener, clientId);
+        }
+
+        var certificateIdentity = args.ClientCertificate is null ? null : ClientCertificateValidator.IdentityOf(args.ClientCertificate);
+        var outcome = _users.Authenticate(args.UserName, args.RawPassword, certificateIdentity is not null);
+        if (outcome != AuthenticationOutcome.Accepted)
+        {
+            args.ReasonCode = outcome == AuthenticationOutcome.BadUserNameOrPassword ? MqttConnectReasonCode.BadUserNameOrPassword : MqttConnectReasonCode.NotAuthorized;
+            counters.Rejected();
+            LogConnectionRefused(_logger, clientId, remote, listener, args.ReasonCode.ToString(), args.UserName ?? "");
+            return Task.CompletedTask;
+        }
+
+        if (_options.DuplicateClientId == DuplicateClientIdPolicy.Reject && _connected.IsConnected(clientId))
+        {
+            args.ReasonCode = MqttConnectReasonCode.ClientIdentifierNotValid;
+            counters.Rejected();
+            LogConnectionRefused(_logger, clientId, remote, listener, "client id in use (Broker:DuplicateClientId=reject)", args.UserName ?? "");
+            return Task.CompletedTask;
+        }
+
+        var cleanStart = args.CleanSession ?? true;
+        var expiry = args.ProtocolVersion == MqttProtocolVersion.V500
+            ? Math.Min(args.SessionExpiryInterval, _options.MaxSessionExpirySeconds)
+            : cleanStart ? 0 : _options.PersistentSessionExpirySeconds;
+        _clients[clientId] = new ClientInfo(listener, string.IsNullOrEmpty(args.UserName) ? certificateIdentity : args.UserName, args.ProtocolVersion, expiry, context);
+        if (cleanStart)
+        {
+            ResetSubscriptions(clientId);
+        }
+
+        return Task.CompletedTask;
+    }
+
+    private Task OnClientConnectedAsync(ClientConnectedEventArgs args)
+    {
+        _connected.Connected(args.ClientId);
+        _expiry.Reconnected(args.ClientId);
+        if (_pendingWills.TryRemove(args.ClientId, out var pendingWill))
+        {
+            // Reconnected within the Will Delay Interval: the will is not sent.
+            pendingWill.Dispose();
+        }
+
+        var info = _clients.GetValueOrDefault(args.ClientId);
+        LogClientConnected(_logger, args.ClientId, args.RemoteEndPoint?.ToString() ?? "?", info?.Listener ?? "?", VersionName(args.ProtocolVersion), args.UserName ?? "");
+        return Task.CompletedTask;
+    }
+
+    private Task OnClientDisconnectedAsync(ClientDisconnectedEventArgs args)
+    {
+        _connected.Disconnected(args.ClientId);
+        var info = _clients.GetValueOrDefault(args.ClientId);
+        if (info?.Context is { RejectedOversizedPayload: > 0 } context)
+        {
+            LogPayloadTooLarge(_logger, args.ClientId, context.RejectedOversizedPayload);
+        }
+
+        if (args.DisconnectType != MqttClientDisconnectType.Takeover && info is not null)
+        {
+            // MQTT 5: the DISCONNECT packet may change the interval (3.14.2.2.2); MQTTnet reports it in the event.
+            var expiry = info.ProtocolVersion == MqttProtocolVersion.V500 && args.SessionExpiryInterval != 0
+                ? Math.Min(args.SessionExpiryInterval, _options.MaxSessionExpirySeconds)
+                : info.SessionExpirySeconds;
+            if (expiry > 0 && _server?.IsStarted == true)
+            {
+                _expiry.Disconnected(args.ClientId, expiry);
+            }
+
+            if (info.Context?.DelayedWill is { } will && (args.DisconnectType == MqttClientDisconnectType.NotClean || args.ReasonCode == MqttDisconnectReasonCode.DisconnectWithWillMessage))
+            {
+                // Sent after the will delay or when the session ends, whichever is first.
+                ScheduleWill(args.ClientId, will, Math.Min(info.Context.WillDelaySeconds, expiry));
+            }
+        }
+
+        var reason = args.ReasonCode?.ToString() ?? (args.DisconnectType == MqttClientDisconnectType.Clean ? "NormalDisconnection" : "none");
+        LogClientDisconnected(_logger, args.ClientId, args.RemoteEndPoint?.ToString() ?? "?", args.DisconnectType.ToString(), reason);
+        return Task.CompletedTask;
+    }
+
+    private void ScheduleWill(string clientId, MQTTnet.MqttApplicationMessage will, uint delaySeconds)
+    {
+        var state = new PendingWill(this, clientId, will);
+        var timer = _timeProvider.CreateTimer(static s => ((PendingWill)s!).Fire(), state, TimeSpan.FromSeconds(delaySeconds), Timeout.InfiniteTimeSpan);
+        state.Timer = timer;
+        if (_pendingWills.TryGetValue(clientId, out var previous) && _pendingWills.TryUpdate(clientId, timer, previous))
+        {
+            previous.Dispose();
+        }
+        else
+        {
+            _pendingWills[clientId] = timer;
+        }
+    }
+
+    private async Task PublishWillAsync(PendingWill pending)
+    {
+        if (!_pendingWills.TryRemove(new KeyValuePair<string, ITimer>(pending.ClientId, pending.Timer!)))
+        {
+            return;
+        }
+
+        pending.Timer!.Dispose();
+        var server = _server;
+        if (server is null || !server.IsStarted)
+        {
+            return;
+        }
+
+        try
+        {
+            await server.InjectApplicationMessage(new InjectedMqttApplicationMessage(pending.Will) { SenderClientId = pending.ClientId }, CancellationToken.None).ConfigureAwait(false);
+        }
+        catch (Exception exception)
+        {
+            LogWillFailed(_logger, exception, pending.ClientId);
+        }
+    }
+
+    private sealed class PendingWill(BrokerHostedService owner, string clientId, MQTTnet.MqttApplicationMessage will)
+    {
+        public string ClientId { get; } = clientId;
+
+        public MQTTnet.MqttApplicationMessage Will { get; } = will;
+
+        public ITimer? Timer { get; set; }
+
+        public void Fire() => _ = owner.PublishWillAsync(this);
+    }
+
+    private Task OnClientSubscribedAsync(ClientSubscribedTopicEventArgs args)
+    {
+        var filters = _subscriptions.GetOrAdd(args.ClientId, static _ => new HashSet<string>(StringComparer.Ordinal));
+        lock (filters)
+        {
+            if (filters.Add(args.TopicFilter.Topic))
+            {
+                _metrics.SubscriptionsChanged(1);
+            }
+        }
+
+        return Task.CompletedTask;
+    }
+
+    private Task OnClientUnsubscribedAsync(ClientUnsubscribedTopicEventArgs args)
+    {
+        if (_subscriptions.TryGetValue(args.ClientId, out var filters))
+        {
+            lock (filters)
+            {
+                if (filters.Remove(args.TopicFilter))
+                {
+                    _metrics.SubscriptionsChanged(-1);
+                }
+            }
+        }
+
+        return Task.CompletedTask;
+    }
+
+    private Task OnSessionDeletedAsync(SessionDeletedEventArgs args)
+    {
+        ResetSubscriptions(args.Id);
+        _shared.OnCleanStart(args.Id);
+        if (!_connected.IsConnected(args.Id))
+        {
+            _clients.TryRemove(args.Id, out _);
+        }
+
+        return Task.CompletedTask;
+    }
+
+    private void ResetSubscriptions(string clientId)
+    {
+        if (_subscriptions.TryRemove(clientId, out var filters))
+        {
+            lock (filters)
+            {
+                _metrics.SubscriptionsChanged(-filters.Count);
+            }
+        }
+    }
+
+    private Task OnMessageDroppedAsync(QueueMessageOverwrittenEventArgs args)
+    {
+        _metrics.MessageDropped();
+        return Task.CompletedTask;
+    }
+
+    private Task AuthorizePublishAsync(InterceptingPublishEventArgs args)
+    {
+        var policy = _acl.Current;
+        if (ReferenceEquals(policy, AclPolicy.AllowAll) || string.IsNullOrEmpty(args.ClientId))
+        {
+            return Task.CompletedTask;
+        }
+
+        var identity = _clients.TryGetValue(args.ClientId, out var info) ? info.Identity : args.UserName;
+        if (!policy.IsAllowed(AclAccess.Publish, args.ApplicationMessage.Topic, identity, args.ClientId))
+        {
+            args.ProcessPublish = false;
+            args.Response.ReasonCode = MqttPubAckReasonCode.NotAuthorized;
+            _metrics.PublishRejected();
+            LogPublishDenied(_logger, args.ClientId, identity ?? "", args.ApplicationMessage.Topic);
+        }
+
+        return Task.CompletedTask;
+    }
+
+    private Task AuthorizeSubscriptionAsync(InterceptingSubscriptionEventArgs args)
+    {
+        var policy = _acl.Current;
+        if (ReferenceEquals(policy, AclPolicy.AllowAll) || string.IsNullOrEmpty(args.ClientId))
+        {
+            return Task.CompletedTask;
+        }
+
+        var identity = _clients.TryGetValue(args.ClientId, out var info) ? info.Identity : args.UserName;
+        if (!policy.IsAllowed(AclAccess.Subscribe, args.TopicFilter.Topic, identity, args.ClientId))
+        {
+            args.ProcessSubscription = false;
+            args.Response.ReasonCode = MqttSubscribeReasonCode.NotAuthorized;
+            _metrics.SubscriptionRejected();
+            LogSubscribeDenied(_logger, args.ClientId, identity ?? "", args.TopicFilter.Topic);
+        }
+
+        return Task.CompletedTask;
+    }
+
+    private Task FilterSharedDeliveryAsync(InterceptingClientApplicationMessageEnqueueEventArgs args)
+    {
+        if (!_shared.ShouldDeliver(args.ReceiverClientId, args.ApplicationMessage))
+        {
+            args.AcceptEnqueue = false;
+        }
+
+        return Task.CompletedTask;
+    }
+
+    private async Task LoadRetainedAsync(LoadingRetainedMessagesEventArgs args)
+    {
+        try
+        {
+            args.LoadedRetainedMessages = [.. await _retainedStore!.LoadAsync().ConfigureAwait(false)];
+        }
+        catch (Exception exception)
+        {
+            LogRetainedStoreFailed(_logger, exception.Message);
+        }
+    }
+
+    private async Task SaveRetainedAsync(RetainedMessageChangedEventArgs args)
+    {
+        try
+        {
+            await _retainedStore!.SaveAsync(args.ChangedRetainedMessage).ConfigureAwait(false);
+        }
+        catch (Exception exception)
+        {
+            LogRetainedStoreFailed(_logger, exception.Message);
+        }
+    }
+
+    private async Task ClearRetainedAsync(EventArgs args)
+    {
+        try
+        {
+            await _retainedStore!.ClearAsync().ConfigureAwait(false);
+        }
+        catch (Exception exception)
+        {
+            LogRetainedStoreFailed(_logger, exception.Message);
+        }
+    }
+
+    private async Task DeleteSessionAsync(string clientId)
+    {
+        var server = _server;
+        if (server is null || _connected.IsConnected(clientId))
+        {
+            return;
+        }
+
+        var session = await server.GetSessionAsync(clientId).ConfigureAwait(false);
+        if (session is not null)
+        {
+            await session.DeleteAsync().ConfigureAwait(false);
+        }
+    }
+
+    private static string VersionName(MqttProtocolVersion version) => version switch
+    {
+        MqttProtocolVersion.V500 => "5.0",
+        MqttProtocolVersion.V311 => "3.1.1",
+        MqttProtocolVersion.V310 => "3.1",
+        _ => "?",
+    };
+
+    private sealed record ClientInfo(string Listener, string? Identity, MqttProtocolVersion ProtocolVersion, uint SessionExpirySeconds, BrokerConnectionContext? Context);
+}
