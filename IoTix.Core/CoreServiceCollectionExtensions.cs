@@ -1,3 +1,4 @@
+using IoTix.Core.Models;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 
@@ -10,6 +11,9 @@ public static class CoreServiceCollectionExtensions
     {
         ArgumentNullException.ThrowIfNull(configuration);
         services.AddSingleton(TimeProvider.System);
+
+        // Device models: validator, catalog of the model folder (hot reload), options.
+        services.AddDeviceModels(configuration);
         return services;
     }
 }
