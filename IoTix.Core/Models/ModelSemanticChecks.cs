@@ -232,7 +232,7 @@ internal sealed partial class ModelSemanticChecks
             : "http://localhost:8080/api/devices/${deviceId}/telemetry";
         if (url is null)
         {
-            context.Error(path, $"a {Protocol(protocol)} device needs 'url' (e.g. {example})");
+            context.Error(path, $"{(protocol == DeviceProtocol.Http ? "an" : "a")} {Protocol(protocol)} device needs 'url' (e.g. {example})");
             return;
         }
 
@@ -271,7 +271,7 @@ internal sealed partial class ModelSemanticChecks
     private void CheckTelemetry(TelemetryDefinition item, JsonElement? json, string path, ModelCheckContext context, Names names)
     {
         CheckTemplate(item.Topic, path + ".topic", context, names, allowEnv: false);
-        if (item.Type != TelemetryDataType.Binary && Child(json, "encoding") is not null)
+        if (item.Type != TelemetryDataType.Binary && item.Encoding != BinaryEncoding.Base64)
         {
             context.Error(path + ".encoding", "'encoding' applies to binary items only");
         }
