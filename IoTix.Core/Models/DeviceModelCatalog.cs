@@ -340,11 +340,11 @@ internal sealed partial class DeviceModelCatalog : IDeviceModelRegistry, IDispos
                 entry.Errors = result.Errors;
                 if (entry.Good is null)
                 {
-                    Log.FileInvalid(_logger, path, result.Errors.Count, result.Errors[0].ToString());
+                    Log.FileInvalid(_logger, path, result.Errors.Count, FirstError(result));
                 }
                 else
                 {
-                    Log.FileInvalidKeepingLastGood(_logger, path, result.Errors.Count, entry.Good.Id, result.Errors[0].ToString());
+                    Log.FileInvalidKeepingLastGood(_logger, path, result.Errors.Count, entry.Good.Id, FirstError(result));
                 }
             }
 
@@ -364,6 +364,8 @@ internal sealed partial class DeviceModelCatalog : IDeviceModelRegistry, IDispos
 
         return changed;
     }
+
+    private static string FirstError(ModelValidationResult result) => $"{result.Errors[0].Path}: {result.Errors[0].Message}";
 
     internal static bool IsModelFile(string path) =>
         path.EndsWith(".json", StringComparison.OrdinalIgnoreCase)
