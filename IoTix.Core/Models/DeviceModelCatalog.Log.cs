@@ -42,6 +42,9 @@ internal sealed partial class DeviceModelCatalog
         [LoggerMessage(EventId = 1111, Level = LogLevel.Error, Message = "A device model catalog Changed handler threw")]
         public static partial void ChangedHandlerFailed(ILogger logger, Exception exception);
 
+        [LoggerMessage(EventId = 1114, Level = LogLevel.Warning, Message = "Cannot watch {Folder} for changes; rescanning it every {PollMs} ms instead")]
+        public static partial void WatcherUnavailable(ILogger logger, string folder, int pollMs, Exception exception);
+
         [LoggerMessage(EventId = 1112, Level = LogLevel.Information, Message = "Stored device model {ModelId} added through the API")]
         public static partial void ApiModelStored(ILogger logger, string modelId);
 

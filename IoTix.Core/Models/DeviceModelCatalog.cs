@@ -11,6 +11,9 @@ namespace IoTix.Core.Models;
 /// </summary>
 internal sealed partial class DeviceModelCatalog : IDeviceModelRegistry, IDisposable
 {
+    /// <summary>Rescan period when the folder cannot be watched.</summary>
+    internal static readonly TimeSpan PollInterval = TimeSpan.FromSeconds(2);
+
     private readonly Lock _gate = new();
     private readonly DeviceModelValidator _validator;
     private readonly TimeProvider _time;
@@ -108,7 +111,7 @@ internal sealed partial class DeviceModelCatalog : IDeviceModelRegistry, IDispos
         Load();
         lock (_gate)
         {
-            if (_watcher is not null || _disposed || !Directory.Exists(Folder))
+            if (_reloadTimer is not null || _disposed || !Directory.Exists(Folder))
             {
                 return;
             }
@@ -125,9 +128,36 @@ internal sealed partial class DeviceModelCatalog : IDeviceModelRegistry, IDispos
             watcher.Deleted += OnFileEvent;
             watcher.Renamed += OnFileEvent;
             watcher.Error += OnWatcherError;
-            watcher.EnableRaisingEvents = true;
+            try
+            {
+                watcher.EnableRaisingEvents = true;
+            }
+            catch (IOException ex)
+            {
+                // E.g. Linux's per-user inotify limit: fall back to rescanning the folder on a timer.
+                watcher.Dispose();
+                Log.WatcherUnavailable(_logger, Folder, (int)PollInterval.TotalMilliseconds, ex);
+                _reloadTimer.Change(PollInterval, PollInterval);
+                return;
+            }
+
             _watcher = watcher;
             Log.Watching(_logger, Folder, (int)_debounce.TotalMilliseconds);
+        }
+    }
+
+    /// <summary>Loads the folder and rescans it every <paramref name="interval"/> instead of watching it (the fallback when watching fails).</summary>
+    internal void StartPolling(TimeSpan interval)
+    {
+        Load();
+        lock (_gate)
+        {
+            if (_reloadTimer is not null || _disposed)
+            {
+                return;
+            }
+
+            _reloadTimer = _time.CreateTimer(static state => ((DeviceModelCatalog)state!).Reload(), this, interval, interval);
         }
     }
 

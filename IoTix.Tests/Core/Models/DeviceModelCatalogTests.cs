@@ -5,6 +5,7 @@ using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Options;
+using Microsoft.Extensions.Time.Testing;
 using static IoTix.Tests.Core.Models.ModelTestSupport;
 
 namespace IoTix.Tests.Core.Models;
@@ -237,6 +238,22 @@ public sealed class DeviceModelCatalogTests : IDisposable
 
         Assert.Equal("$.telemetry[0].generator.column", Assert.Single(Assert.Single(catalog.Problems).Errors).Path);
         Assert.True(catalog.TryGet("replay", out _));
+    }
+
+    [Fact]
+    public void Polling_fallback_rescans_on_the_clock()
+    {
+        var clock = new FakeTimeProvider();
+        _catalog = new DeviceModelCatalog(_folder.Path, Validator(), clock, NullLogger<DeviceModelCatalog>.Instance, TimeSpan.FromMilliseconds(50));
+        _catalog.StartPolling(TimeSpan.FromSeconds(2));
+        _folder.Write("late.json", Model("late"));
+
+        clock.Advance(TimeSpan.FromSeconds(1));
+        bool beforeTick = _catalog.TryGet("late", out _);
+        clock.Advance(TimeSpan.FromSeconds(1));
+
+        Assert.False(beforeTick);
+        Assert.True(_catalog.TryGet("late", out _));
     }
 
     [Fact]
