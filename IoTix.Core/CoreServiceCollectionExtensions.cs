@@ -1,4 +1,5 @@
 using IoTix.Core.Generators;
+using IoTix.Core.Models;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 
@@ -12,6 +13,9 @@ public static class CoreServiceCollectionExtensions
         ArgumentNullException.ThrowIfNull(configuration);
         services.AddSingleton(TimeProvider.System);
         services.AddGenerators(configuration);
+
+        // Device models: validator, catalog of the model folder (hot reload), options.
+        services.AddDeviceModels(configuration);
         return services;
     }
 }

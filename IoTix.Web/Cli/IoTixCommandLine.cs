@@ -9,10 +9,22 @@ public static class IoTixCommandLine
     public static bool IsCommand(string[] args) =>
         args.Length > 0 && (!args[0].StartsWith('-') || args[0] is "-h" or "--help" or "-?" or "--version");
 
-    public static Task<int> InvokeAsync(string[] args, CancellationToken cancellationToken = default)
+    public static Task<int> InvokeAsync(string[] args, CancellationToken cancellationToken = default) =>
+        InvokeAsync(args, Console.Out, Console.Error, cancellationToken);
+
+    /// <summary>Runs the command line with its output captured by <paramref name="output"/> and <paramref name="error"/> (tests).</summary>
+    public static Task<int> InvokeAsync(string[] args, TextWriter output, TextWriter error, CancellationToken cancellationToken = default)
+    {
+        var root = CreateRootCommand();
+        var configuration = new InvocationConfiguration { Output = output, Error = error };
+        return root.Parse(args).InvokeAsync(configuration, cancellationToken);
+    }
+
+    internal static RootCommand CreateRootCommand()
     {
         var root = new RootCommand("IoTix: IoT device simulation and MQTT test platform. Without a command, serves the console, API and broker.");
+        root.Subcommands.Add(ValidateCommand.Create());
         root.Subcommands.Add(Broker.BrokerCommand.Create()); // broker: IoTix.Web/Broker
-        return root.Parse(args).InvokeAsync(cancellationToken: cancellationToken);
+        return root;
     }
 }
