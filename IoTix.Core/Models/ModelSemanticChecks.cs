@@ -26,6 +26,7 @@ internal sealed partial class ModelSemanticChecks
         ["distribution"] = ["random"],
         ["mean"] = ["random"],
         ["stddev"] = ["random"],
+        ["values"] = ["random"],
         ["start"] = ["sequence"],
         ["step"] = ["sequence"],
         ["wrap"] = ["sequence"],
