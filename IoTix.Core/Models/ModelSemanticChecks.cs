@@ -348,6 +348,8 @@ internal sealed partial class ModelSemanticChecks
             context.Error(gp + ".type", "a random generator produces numbers; a string item needs a constant, replay or custom generator");
         }
 
+        // Range errors are reported whatever the distribution, so one pass shows every problem.
+        CheckMinMax(g, gp, context);
         var distribution = g.Distribution ?? "uniform";
         if (Array.IndexOf(Distributions, distribution) < 0)
         {
@@ -355,7 +357,6 @@ internal sealed partial class ModelSemanticChecks
             return;
         }
 
-        CheckMinMax(g, gp, context);
         if (g.Stddev is <= 0)
         {
             context.Error(gp + ".stddev", $"stddev must be greater than 0 (found {Num(g.Stddev.Value)})");

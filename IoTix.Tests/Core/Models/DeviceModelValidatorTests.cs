@@ -40,6 +40,22 @@ public sealed class DeviceModelValidatorTests
         Assert.Equal("unknown distribution 'poisson' (known: uniform, normal, exponential)", message);
     }
 
+    [Fact]
+    public void Unknown_distribution_and_inverted_range_are_both_reported_in_one_pass()
+    {
+        var json = Mutate(m =>
+        {
+            Generator(m, 0)["distribution"] = "gaussian";
+            Generator(m, 0)["min"] = 10;
+            Generator(m, 0)["max"] = 5;
+        });
+
+        var result = Validator().Validate(json, "m.json", null);
+
+        Assert.Contains(result.Errors, e => e.Path == "$.telemetry[0].generator.distribution");
+        Assert.Contains(result.Errors, e => e.Path.StartsWith("$.telemetry[0].generator.m", StringComparison.Ordinal) && e.Message.Contains("min", StringComparison.Ordinal));
+    }
+
     [Theory]
     [InlineData("uniform")]
     [InlineData("normal")]
