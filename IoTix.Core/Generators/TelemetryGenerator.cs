@@ -12,6 +12,13 @@ public abstract class TelemetryGenerator
     /// <summary>Writes the next value into <paramref name="value"/> (type already set by the caller).</summary>
     /// <param name="nowMs">Milliseconds since the device started, from the scheduler's clock.</param>
     public abstract void Next(ref TelemetryValue value, long nowMs);
+
+    /// <summary>
+    /// The delay in milliseconds until this generator's next value, overriding the item's
+    /// <c>intervalMs</c>; read after <see cref="Next"/>. Null (the default): use <c>intervalMs</c>.
+    /// Timestamped replay uses it to keep the recorded spacing between rows.
+    /// </summary>
+    public virtual int? NextIntervalMs => null;
 }
 
 /// <summary>What a generator factory knows of the device it creates a generator for.</summary>
