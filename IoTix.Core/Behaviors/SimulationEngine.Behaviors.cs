@@ -61,15 +61,34 @@ public sealed partial class SimulationEngine
         return true;
     }
 
-    private void ArmTimeBehaviors(SimulatedDevice d, long now)
+    /// <summary>
+    /// Schedules the time triggers when a device enters running. After a reconnect, <c>afterMs</c>
+    /// triggers that already fired stay fired (once per start), the others resume.
+    /// </summary>
+    private void ArmTimeBehaviors(SimulatedDevice d, long now, bool reconnect)
     {
         var set = d.Runtime.Behaviors;
         foreach (int index in set.TimeBehaviors)
         {
             var b = set.Behaviors[index];
-            long due = b.Cron is not null ? NextCron(b, now)
-                : b.AfterMs >= 0 ? now + b.AfterMs
-                : now + b.EveryMs;
+            long due;
+            if (b.Cron is not null)
+            {
+                due = NextCron(b, now);
+            }
+            else if (b.AfterMs >= 0 && !(reconnect && d.LastFiredMs![index] != long.MinValue))
+            {
+                due = Math.Max(now, d.StartedAtMs + b.AfterMs);
+            }
+            else if (b.EveryMs > 0)
+            {
+                due = now + b.EveryMs;
+            }
+            else
+            {
+                continue;
+            }
+
             if (due >= 0)
             {
                 _scheduler.Schedule(due, d.Slot, d.Epoch, WorkKind.BehaviorTimer, index);

@@ -846,6 +846,10 @@ public sealed partial class SimulationEngine : IScheduledWorkHandler, IAsyncDisp
         else
         {
             d.StartedAtMs = now;
+            if (d.LastFiredMs is not null)
+            {
+                Array.Fill(d.LastFiredMs, long.MinValue);
+            }
         }
 
         d.LastError = null;
@@ -860,7 +864,7 @@ public sealed partial class SimulationEngine : IScheduledWorkHandler, IAsyncDisp
             _scheduler.Schedule(now, d.Slot, d.Epoch, WorkKind.Telemetry);
         }
 
-        ArmTimeBehaviors(d, now);
+        ArmTimeBehaviors(d, now, reconnect);
     }
 
     private void Drop(SimulatedDevice d, long now, long reconnectDelayMs, string reason)
@@ -1048,8 +1052,8 @@ public sealed partial class SimulationEngine : IScheduledWorkHandler, IAsyncDisp
         var dueItems = _dueScratch.AsSpan(0, items.Length);
         int count = 0;
         long next = long.MaxValue;
-        long now = Math.Max(_tickNowMs, due);
         long sinceStart = due - d.StartedAtMs;
+        PrepareBehaviorClock(d, due);
         bool batteryEmpty = false;
         for (int i = 0; i < items.Length; i++)
         {
@@ -1072,13 +1076,8 @@ public sealed partial class SimulationEngine : IScheduledWorkHandler, IAsyncDisp
                     interval = 1;
                 }
 
+                // From the due time, not from now: a late tick replays the missed values in order.
                 long itemNext = items[i] + interval;
-                if (itemNext <= now - interval)
-                {
-                    // More than one interval behind (overload, clock jump): skip the missed values instead of bursting them.
-                    itemNext = items[i] + (interval * (((now - items[i]) / interval) + 1));
-                }
-
                 items[i] = itemNext;
             }
 
@@ -1096,7 +1095,6 @@ public sealed partial class SimulationEngine : IScheduledWorkHandler, IAsyncDisp
         int epoch = d.Epoch;
         if (d.ConditionState is not null)
         {
-            PrepareBehaviorClock(d, due);
             EvaluateConditions(d, due, depth: 0);
         }
 
@@ -1168,7 +1166,7 @@ public sealed partial class SimulationEngine : IScheduledWorkHandler, IAsyncDisp
         {
             d.MessagesSent++;
             d.BytesSent += payload.Length;
-            d.LastMessageMs = d.NowMs = _tickNowMs;
+            d.LastMessageMs = d.NowMs;
             _messagesSent++;
             _bytesSent += payload.Length;
             if (g is not null)

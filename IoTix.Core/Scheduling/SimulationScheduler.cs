@@ -7,8 +7,10 @@ namespace IoTix.Core.Scheduling;
 /// the injected <see cref="TimeProvider"/>, re-armed to the earliest due time after every tick.
 /// No per-device timer, thread or <c>Task.Delay</c>. A tick takes <see cref="Gate"/>, lets the
 /// handler drain its cross-thread inboxes, then runs every entry due at or before now in
-/// (due time, insertion) order. On a <c>FakeTimeProvider</c>, <c>Advance</c> stops at each
-/// armed due time and runs the tick synchronously, so tests are deterministic.
+/// (due time, insertion) order. Handlers treat an entry's due time as the logical "now" and
+/// schedule follow-up work from it, so a late tick (or a <c>FakeTimeProvider.Advance</c> over many
+/// due times, which runs the tick synchronously once at the target time) replays every due entry
+/// in time order: deterministic, and a slow process catches up instead of losing values.
 /// </summary>
 /// <remarks>
 /// Threading: the heap is guarded by <see cref="Gate"/>. Callers that schedule from other
@@ -29,7 +31,7 @@ internal sealed partial class SimulationScheduler : IDisposable
     private IScheduledWorkHandler? _handler;
     private ITimer? _timer;
     private long _armedDueMs = long.MaxValue;
-    private long _lastNowMs;
+    private readonly long _originTimestamp;
     private long _lastOverrunLogMs = long.MinValue;
     private int _running;
     private int _wakeRequested;
@@ -42,6 +44,7 @@ internal sealed partial class SimulationScheduler : IDisposable
         _resolutionMs = Math.Max(1, resolutionMs);
         _overrunMs = Math.Max(1, overrunWarningMs);
         _originUtc = time.GetUtcNow();
+        _originTimestamp = time.GetTimestamp();
     }
 
     /// <summary>The lock that guards the heap and the handler's state; ticks run under it.</summary>
@@ -65,21 +68,8 @@ internal sealed partial class SimulationScheduler : IDisposable
     /// <summary>Timers created: always 1 once started, whatever the number of devices.</summary>
     public int TimerCount => _timer is null ? 0 : 1;
 
-    /// <summary>Milliseconds since <see cref="OriginUtc"/> on the injected clock, never going backwards.</summary>
-    public long NowMs
-    {
-        get
-        {
-            long now = (long)(_time.GetUtcNow() - _originUtc).TotalMilliseconds;
-            if (now < _lastNowMs)
-            {
-                return _lastNowMs;
-            }
-
-            _lastNowMs = now;
-            return now;
-        }
-    }
+    /// <summary>Milliseconds since <see cref="OriginUtc"/> on the injected clock's monotonic timestamp (wall-clock jumps do not move it).</summary>
+    public long NowMs => (long)_time.GetElapsedTime(_originTimestamp).TotalMilliseconds;
 
     public DateTimeOffset ToUtc(long ms) => _originUtc.AddMilliseconds(ms);
 
@@ -134,10 +124,7 @@ internal sealed partial class SimulationScheduler : IDisposable
             return;
         }
 
-        // Period = delay: a FakeTimeProvider re-schedules by the period after a callback returns,
-        // so the period must agree with the due time; a real timer is re-armed every tick anyway.
-        var span = TimeSpan.FromMilliseconds(delay);
-        _timer.Change(span, delay == 0 ? Infinite : span);
+        _timer.Change(TimeSpan.FromMilliseconds(delay), Infinite);
     }
 
     /// <summary>Asks for a tick as soon as possible, from any thread, without taking the gate.</summary>
