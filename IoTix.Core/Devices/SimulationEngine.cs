@@ -22,7 +22,7 @@ namespace IoTix.Core.Devices;
 /// disconnects are started on the loop but never awaited there; their completions, received
 /// commands and lost connections come back through a lock-free inbox drained at the next tick.
 /// </remarks>
-public sealed partial class SimulationEngine : IScheduledWorkHandler, IAsyncDisposable
+public sealed partial class SimulationEngine : IScheduledWorkHandler, IAsyncDisposable, IDisposable
 {
     private const int FlapCheckMs = 1000;
 
@@ -1242,6 +1242,13 @@ public sealed partial class SimulationEngine : IScheduledWorkHandler, IAsyncDisp
     public async ValueTask DisposeAsync()
     {
         await StopAsync().ConfigureAwait(false);
+        _alertWriter.Dispose();
+    }
+
+    /// <summary>Stops every device and the scheduler (disconnects are not awaited).</summary>
+    public void Dispose()
+    {
+        _ = StopAsync();
         _alertWriter.Dispose();
     }
 
