@@ -15,8 +15,8 @@ public interface IProtocolAdapter
     string Protocol { get; }
 
     /// <summary>
-    /// Creates the connection of one device (not yet connected). Called when the device is created,
-    /// under the engine's lock: must be cheap and must not do I/O.
+    /// Creates the connection of one device (not yet connected). Called on the API thread when the
+    /// device is created, before it is registered: must be cheap and must not do I/O.
     /// </summary>
     IDeviceConnection CreateConnection(DeviceConnectionContext context);
 
