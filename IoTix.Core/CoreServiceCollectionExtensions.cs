@@ -1,5 +1,6 @@
 using IoTix.Core.Generators;
 using IoTix.Core.Models;
+using IoTix.Core.Devices;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 
@@ -16,6 +17,7 @@ public static class CoreServiceCollectionExtensions
 
         // Device models: validator, catalog of the model folder (hot reload), options.
         services.AddDeviceModels(configuration);
+        services.AddSimulationEngine(configuration);
         return services;
     }
 }

@@ -39,6 +39,13 @@ public sealed class DeviceModel
 
     /// <summary>Free-form description data (manufacturer, firmware version ...), published with the device.</summary>
     public IReadOnlyDictionary<string, JsonElement>? Metadata { get; init; }
+
+    /// <summary>
+    /// Folder of the file the model was loaded from, against which relative data files (replay
+    /// CSVs) resolve; null for models that did not come from a file. Not part of the JSON format.
+    /// </summary>
+    [JsonIgnore]
+    public string? SourceDirectory { get; internal set; }
 }
 
 [JsonConverter(typeof(JsonStringEnumConverter<DeviceType>))]

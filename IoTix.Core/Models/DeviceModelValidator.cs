@@ -105,6 +105,7 @@ public sealed class DeviceModelValidator
 
         if (model is not null)
         {
+            model.SourceDirectory = modelDirectory;
             var context = new ModelCheckContext(file, modelDirectory);
             _semantics.Check(model, root, context);
             foreach (var check in _checks)

@@ -238,7 +238,10 @@ public sealed class DeviceModelSchemaTests
         var info = DeviceModelSerializer.Options.GetTypeInfo(type);
 
         var schemaProperties = node.GetProperty("properties").EnumerateObject().Select(p => p.Name).Where(n => n != "$schema").Order(StringComparer.Ordinal);
-        var classProperties = info.Properties.Where(p => !p.IsExtensionData).Select(p => p.Name).Order(StringComparer.Ordinal);
+        // [JsonIgnore] members (SourceDirectory) are runtime data, not part of the format.
+        var classProperties = info.Properties
+            .Where(p => !p.IsExtensionData && p.AttributeProvider?.IsDefined(typeof(System.Text.Json.Serialization.JsonIgnoreAttribute), inherit: false) != true)
+            .Select(p => p.Name).Order(StringComparer.Ordinal);
         var schemaRequired = node.TryGetProperty("required", out var required)
             ? required.EnumerateArray().Select(r => r.GetString()!).Order(StringComparer.Ordinal).ToArray()
             : [];

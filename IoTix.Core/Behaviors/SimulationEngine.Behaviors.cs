@@ -1,0 +1,398 @@
+using System.Text.Json;
+using IoTix.Core.Behaviors;
+using IoTix.Core.Generators;
+using IoTix.Core.Models;
+using IoTix.Core.Scheduling;
+
+namespace IoTix.Core.Devices;
+
+// The behaviour engine: triggers (condition, time, command, state), actions and failure modes,
+// run on the scheduler's loop for one device at a time.
+public sealed partial class SimulationEngine
+{
+    /// <summary>Actions that change values or state may fire further behaviours; this bounds the chain.</summary>
+    private const int MaxBehaviorDepth = 8;
+
+    private void PrepareBehaviorClock(SimulatedDevice d, long now)
+    {
+        d.NowMs = now;
+        d.NowUtcValue = _scheduler.ToUtc(now);
+    }
+
+    /// <summary>Edge-triggered conditions: a behaviour fires when its condition becomes true (and its cooldown has passed).</summary>
+    private void EvaluateConditions(SimulatedDevice d, long now, int depth)
+    {
+        var set = d.Runtime.Behaviors;
+        var states = d.ConditionState;
+        if (states is null || set.ConditionBehaviors.Length == 0 || depth > MaxBehaviorDepth)
+        {
+            return;
+        }
+
+        foreach (int index in set.ConditionBehaviors)
+        {
+            var behavior = set.Behaviors[index];
+            bool value = behavior.Condition!.Evaluate(d.Values, d.StateValues);
+            bool was = states[index];
+            states[index] = value;
+            if (value && !was)
+            {
+                TryFire(d, behavior, now, depth);
+            }
+
+            if (d.Deleted || d.State != DeviceState.Running)
+            {
+                return;
+            }
+        }
+    }
+
+    private bool TryFire(SimulatedDevice d, CompiledBehavior behavior, long now, int depth)
+    {
+        var last = d.LastFiredMs!;
+        if (behavior.CooldownMs > 0 && last[behavior.Index] != long.MinValue && now - last[behavior.Index] < behavior.CooldownMs)
+        {
+            return false;
+        }
+
+        last[behavior.Index] = now;
+        LogBehaviorFired(_logger, d.Id, behavior.Name);
+        ExecuteAction(d, behavior, now, depth);
+        return true;
+    }
+
+    /// <summary>
+    /// Schedules the time triggers when a device enters running. After a reconnect, <c>afterMs</c>
+    /// triggers that already fired stay fired (once per start), the others resume.
+    /// </summary>
+    private void ArmTimeBehaviors(SimulatedDevice d, long now, bool reconnect)
+    {
+        var set = d.Runtime.Behaviors;
+        foreach (int index in set.TimeBehaviors)
+        {
+            var b = set.Behaviors[index];
+            long due;
+            if (b.Cron is not null)
+            {
+                due = NextCron(b, now);
+            }
+            else if (b.AfterMs >= 0 && !(reconnect && d.LastFiredMs![index] != long.MinValue))
+            {
+                due = Math.Max(now, d.StartedAtMs + b.AfterMs);
+            }
+            else if (b.EveryMs > 0)
+            {
+                due = now + b.EveryMs;
+            }
+            else
+            {
+                continue;
+            }
+
+            if (due >= 0)
+            {
+                _scheduler.Schedule(due, d.Slot, d.Epoch, WorkKind.BehaviorTimer, index);
+            }
+        }
+    }
+
+    private long NextCron(CompiledBehavior b, long now)
+    {
+        var from = _scheduler.ToUtc(now).UtcDateTime;
+        var next = b.Cron!.GetNextOccurrence(from, TimeZoneInfo.Utc, inclusive: false);
+        return next is { } n ? (long)Math.Ceiling((new DateTimeOffset(n, TimeSpan.Zero) - _scheduler.OriginUtc).TotalMilliseconds) : -1;
+    }
+
+    private void FireTimeBehavior(SimulatedDevice d, int index, long due)
+    {
+        if (d.State != DeviceState.Running)
+        {
+            return;
+        }
+
+        var b = d.Runtime.Behaviors.Behaviors[index];
+        int epoch = d.Epoch;
+        PrepareBehaviorClock(d, due);
+        TryFire(d, b, due, depth: 0);
+        if (d.Epoch != epoch || d.Deleted)
+        {
+            return;
+        }
+
+        long next = b.Cron is not null ? NextCron(b, due) : b.EveryMs > 0 ? due + b.EveryMs : -1;
+        if (next >= 0)
+        {
+            _scheduler.Schedule(next, d.Slot, d.Epoch, WorkKind.BehaviorTimer, index);
+        }
+    }
+
+    private void OnCommand(SimulatedDevice d, string name, byte[]? payload, long now)
+    {
+        if (d.State != DeviceState.Running || !d.Runtime.Behaviors.CommandBehaviors.TryGetValue(name, out var indexes))
+        {
+            LogCommandIgnored(_logger, d.Id, name, d.State);
+            return;
+        }
+
+        JsonDocument? document = null;
+        try
+        {
+            if (payload is { Length: > 0 })
+            {
+                try
+                {
+                    document = JsonDocument.Parse(payload);
+                }
+                catch (JsonException)
+                {
+                    document = null; // not JSON: the command fires without parameters
+                }
+            }
+
+            d.Parameters = document?.RootElement;
+            PrepareBehaviorClock(d, now);
+            foreach (int index in indexes)
+            {
+                TryFire(d, d.Runtime.Behaviors.Behaviors[index], now, depth: 0);
+            }
+        }
+        finally
+        {
+            d.Parameters = null;
+            document?.Dispose();
+        }
+    }
+
+    private void OnLifecycleState(SimulatedDevice d, DeviceState state, long now)
+    {
+        var set = d.Runtime.Behaviors;
+        if (set.LifecycleBehaviors.Length == 0)
+        {
+            return;
+        }
+
+        foreach (int index in set.LifecycleBehaviors)
+        {
+            var b = set.Behaviors[index];
+            if (b.LifecycleState == state)
+            {
+                PrepareBehaviorClock(d, now);
+                TryFire(d, b, now, depth: 1);
+            }
+        }
+    }
+
+    private void OnVariableChanged(SimulatedDevice d, int slot, long now, int depth)
+    {
+        var set = d.Runtime.Behaviors;
+        foreach (int index in set.VariableBehaviors)
+        {
+            var b = set.Behaviors[index];
+            if (b.StateSlot == slot && (b.StateValue is not { } expected || SameValue(expected, d.StateValues[slot])))
+            {
+                TryFire(d, b, now, depth + 1);
+            }
+        }
+    }
+
+    private static bool SameValue(in TelemetryValue a, in TelemetryValue b)
+    {
+        if (a.Type == TelemetryDataType.String || b.Type == TelemetryDataType.String)
+        {
+            return a.Type == b.Type && string.Equals(a.Text, b.Text, StringComparison.Ordinal);
+        }
+
+        return a.AsDouble() == b.AsDouble();
+    }
+
+    private void ExecuteAction(SimulatedDevice d, CompiledBehavior behavior, long now, int depth)
+    {
+        var a = behavior.Action;
+        long until = a.DurationMs >= 0 ? now + a.DurationMs : long.MaxValue;
+        switch (a.Kind)
+        {
+            case ActionKind.Publish:
+                PublishAlert(d, behavior, a);
+                break;
+            case ActionKind.Set:
+                d.Values[a.TargetSlot] = ResolveValue(d, a.Value!, d.Values[a.TargetSlot].Type);
+                EvaluateConditions(d, now, depth + 1);
+                break;
+            case ActionKind.SetState:
+                var type = d.StateValues[a.TargetSlot].Type;
+                var value = ResolveValue(d, a.Value!, type);
+                bool changed = !SameValue(value, d.StateValues[a.TargetSlot]) || !d.StateValues[a.TargetSlot].HasValue;
+                d.StateValues[a.TargetSlot] = value;
+                if (changed)
+                {
+                    OnVariableChanged(d, a.TargetSlot, now, depth);
+                    EvaluateConditions(d, now, depth + 1);
+                }
+
+                break;
+            case ActionKind.Disconnect:
+                Drop(d, now, a.DurationMs, $"behaviour {behavior.Name}: disconnect");
+                break;
+            case ActionKind.Fail:
+                Fail(d, now, a.DurationMs, $"behaviour {behavior.Name}: fail");
+                break;
+            case ActionKind.Recover:
+                Recover(d, now);
+                break;
+            case ActionKind.Stuck:
+                Effect(d, a.TargetSlot).StuckUntil = until;
+                break;
+            case ActionKind.Spike:
+                ref var spike = ref Effect(d, a.TargetSlot);
+                spike.SpikeUntil = until;
+                spike.SpikeMagnitude = a.Magnitude;
+                spike.SpikeProbability = a.Probability;
+                break;
+            case ActionKind.Drift:
+                ref var drift = ref Effect(d, a.TargetSlot);
+                drift.DriftUntil = until;
+                drift.DriftFrom = now;
+                drift.DriftPerSecond = a.Magnitude;
+                break;
+            case ActionKind.BatteryDrain:
+                ref var drain = ref Effect(d, a.TargetSlot);
+                drain.DrainUntil = until;
+                drain.DrainFrom = now;
+                drain.DrainStart = d.Values[a.TargetSlot].HasValue ? d.Values[a.TargetSlot].Number : 100;
+                drain.DrainPerMinute = a.Magnitude;
+                break;
+            case ActionKind.Silence:
+                d.SilenceUntilMs = until;
+                break;
+            case ActionKind.Flap:
+                d.FlapUntilMs = until;
+                d.FlapProbability = a.Probability;
+                d.FlapOutageMs = (long)a.Magnitude;
+                d.EffectEpoch++;
+                _scheduler.Schedule(now + FlapCheckMs, d.Slot, d.EffectEpoch, WorkKind.Effect);
+                break;
+        }
+    }
+
+    private static ref ItemEffect Effect(SimulatedDevice d, int item)
+    {
+        d.Effects ??= new ItemEffect[d.Values.Length];
+        return ref d.Effects[item];
+    }
+
+    /// <summary>Clears every failure effect; a failed or dropped device reconnects.</summary>
+    private void Recover(SimulatedDevice d, long now)
+    {
+        if (d.Effects is not null)
+        {
+            Array.Clear(d.Effects);
+        }
+
+        d.SilenceUntilMs = 0;
+        d.FlapUntilMs = 0;
+        d.EffectEpoch++;
+        if (d.State is DeviceState.Failed or DeviceState.Dropped)
+        {
+            BeginConnect(d, DeviceState.Reconnecting, now, "recover");
+        }
+    }
+
+    /// <summary>Generates one value under the item's failure effects; returns true when a draining battery reached 0.</summary>
+    private static bool GenerateWithEffects(SimulatedDevice d, int i, TelemetryGenerator generator, long now, long sinceStart)
+    {
+        ref var v = ref d.Values[i];
+        ref var e = ref d.Effects![i];
+        bool empty = false;
+        if (e.StuckUntil > now)
+        {
+            // Stuck sensor: the value freezes; the generator is not advanced.
+        }
+        else if (e.DrainUntil > now)
+        {
+            double level = e.DrainStart - (e.DrainPerMinute * (now - e.DrainFrom) / 60_000.0);
+            v.Number = Math.Max(0, level);
+            v.HasValue = true;
+            empty = v.Number <= 0;
+        }
+        else
+        {
+            generator.Next(ref v, sinceStart);
+        }
+
+        if (e.SpikeUntil > now && d.Random.NextDouble() < e.SpikeProbability)
+        {
+            v.Number += e.SpikeMagnitude;
+        }
+
+        if (e.DriftUntil > now)
+        {
+            v.Number += e.DriftPerSecond * (now - e.DriftFrom) / 1000.0;
+        }
+
+        return empty;
+    }
+
+    private void FlapCheck(SimulatedDevice d, long due)
+    {
+        if (d.FlapUntilMs <= due || d.Deleted)
+        {
+            return;
+        }
+
+        if (d.State == DeviceState.Running && d.Random.NextDouble() < d.FlapProbability)
+        {
+            Drop(d, due, d.FlapOutageMs, "flap");
+        }
+
+        _scheduler.Schedule(due + FlapCheckMs, d.Slot, d.EffectEpoch, WorkKind.Effect);
+    }
+
+    private TelemetryValue ResolveValue(SimulatedDevice d, ValueTemplate template, Models.TelemetryDataType targetType)
+    {
+        TelemetryValue value;
+        if (template.Placeholder is { } p)
+        {
+            value = PlaceholderResolver.ReadValue(in p, d);
+        }
+        else if (template.Text is { } text)
+        {
+            value = new TelemetryValue { Type = TelemetryDataType.String, Text = TemplateText.Render(text, template.TextPlaceholders!, d), HasValue = true };
+        }
+        else
+        {
+            value = template.Literal;
+        }
+
+        // Keep the slot's declared type when the new value is compatible (a number into an integer item).
+        if (value.Type is TelemetryDataType.Number or TelemetryDataType.Integer && targetType is TelemetryDataType.Number or TelemetryDataType.Integer)
+        {
+            value.Type = targetType;
+        }
+
+        return value;
+    }
+
+    private void PublishAlert(SimulatedDevice d, CompiledBehavior behavior, CompiledAction a)
+    {
+        string topic;
+        if (a.TopicIsDeviceConstant)
+        {
+            d.BehaviorTopics ??= new string?[d.Runtime.Behaviors.Behaviors.Length];
+            topic = d.BehaviorTopics[behavior.Index] ??= TemplateText.Render(a.Topic!, a.TopicPlaceholders!, d);
+        }
+        else
+        {
+            topic = TemplateText.Render(a.Topic!, a.TopicPlaceholders!, d);
+        }
+
+        _payload.ResetWrittenCount();
+        if (a.Payload is not null)
+        {
+            _alertWriter.Reset(_payload);
+            a.Payload.Write(_alertWriter, d);
+            _alertWriter.Flush();
+        }
+
+        Send(d, topic, _payload.WrittenSpan, a.Qos, a.Retain);
+    }
+}

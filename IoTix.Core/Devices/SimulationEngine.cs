@@ -1,0 +1,1254 @@
+using System.Buffers;
+using System.Collections.Concurrent;
+using IoTix.Core.Behaviors;
+using IoTix.Core.Generators;
+using IoTix.Core.Models;
+using IoTix.Core.Payloads;
+using IoTix.Core.Protocols;
+using IoTix.Core.Scheduling;
+using IoTix.Core.Strategies;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+
+namespace IoTix.Core.Devices;
+
+/// <summary>
+/// The simulation engine of a process: creates, starts, stops, drops and deletes simulated devices
+/// and groups, and drives all of them from ONE scheduler. This is what the REST API, the console
+/// and the command line call. Every public method is thread-safe and returns errors as values.
+/// </summary>
+/// <remarks>
+/// Threading: requests take the scheduler's gate briefly (device objects are built before it is
+/// taken); due work runs under the same gate on the scheduler's timer thread. Connects and
+/// disconnects are started on the loop but never awaited there; their completions, received
+/// commands and lost connections come back through a lock-free inbox drained at the next tick.
+/// </remarks>
+public sealed partial class SimulationEngine : IScheduledWorkHandler, IAsyncDisposable, IDisposable
+{
+    private const int FlapCheckMs = 1000;
+
+    private readonly SimulationScheduler _scheduler;
+    private readonly SimulationOptions _options;
+    private readonly ILogger<SimulationEngine> _logger;
+    private readonly TelemetryGeneratorFactory _generators;
+    private readonly TelemetryPayloadWriter _writer = new();
+    private readonly IDeviceModelCatalog? _catalog;
+    private readonly Dictionary<string, IProtocolAdapter> _adapters = new(StringComparer.OrdinalIgnoreCase);
+    private readonly Dictionary<DeviceModel, ModelRuntime> _runtimes = new(ReferenceEqualityComparer.Instance);
+    private readonly ConcurrentDictionary<string, SimulatedDevice> _devices = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<string, DeviceGroup> _groups = new(StringComparer.Ordinal);
+    private readonly ConcurrentQueue<InboxItem> _inbox = new();
+    private readonly ArrayBufferWriter<byte> _payload = new(4096);
+    private readonly System.Text.Json.Utf8JsonWriter _alertWriter;
+    private readonly int[] _stateCounts = new int[DeviceLifecycle.StateCount];
+    private readonly Stack<int> _freeSlots = new();
+    private SimulatedDevice?[] _slots = new SimulatedDevice?[1024];
+    private int _slotCount;
+    private int _groupSequence;
+    private int _pendingCommands;
+    private long _messagesSent;
+    private long _messagesFailed;
+    private long _bytesSent;
+    private long _commandsReceived;
+    private long _commandsDropped;
+    private long _tickNowMs;
+    private int[] _dueScratch = new int[64];
+
+    public SimulationEngine(
+        TimeProvider time,
+        IOptions<SimulationOptions> options,
+        IEnumerable<IProtocolAdapter> adapters,
+        TelemetryGeneratorFactory generators,
+        ILogger<SimulationEngine> logger,
+        IEnumerable<IDeviceModelCatalog>? catalogs = null)
+    {
+        ArgumentNullException.ThrowIfNull(time);
+        ArgumentNullException.ThrowIfNull(options);
+        ArgumentNullException.ThrowIfNull(adapters);
+        _options = options.Value;
+        _logger = logger;
+        _generators = generators;
+        _catalog = catalogs?.FirstOrDefault();
+        foreach (var adapter in adapters)
+        {
+            _adapters[adapter.Protocol] = adapter;
+        }
+
+        RunSeed = _options.Seed is { } seed ? unchecked((ulong)seed) : unchecked((ulong)System.Security.Cryptography.RandomNumberGenerator.GetInt32(int.MinValue, int.MaxValue) << 32 ^ (ulong)System.Security.Cryptography.RandomNumberGenerator.GetInt32(int.MinValue, int.MaxValue));
+        _scheduler = new SimulationScheduler(time, _options.SchedulerResolutionMs, _options.TickOverrunWarningMs, logger);
+        _alertWriter = new System.Text.Json.Utf8JsonWriter(_payload);
+    }
+
+    /// <summary>The run seed: from <c>IoTix:Simulation:Seed</c>, or random. Report it to replay a run.</summary>
+    public ulong RunSeed { get; }
+
+    /// <summary>Raised on every device lifecycle transition, on the scheduler's loop (keep handlers short). Arguments are built only when someone listens.</summary>
+    public event EventHandler<DeviceStateChangedEventArgs>? DeviceStateChanged;
+
+    /// <summary>The protocols with a registered adapter.</summary>
+    public IReadOnlyCollection<string> Protocols => _adapters.Keys;
+
+    /// <summary>Starts the scheduler (the hosted service calls it; idempotent). Work requested before runs once started.</summary>
+    public void Start()
+    {
+        _scheduler.Start(this);
+        LogStarted(_logger, RunSeed);
+    }
+
+    // ------------------------------------------------------------------ groups and devices
+
+    /// <summary>Creates a group from the catalog's model <see cref="DeviceGroupSpec.ModelId"/>.</summary>
+    public EngineResult<DeviceGroupInfo> CreateGroup(DeviceGroupSpec spec)
+    {
+        ArgumentNullException.ThrowIfNull(spec);
+        if (_catalog is null || !_catalog.TryGet(spec.ModelId, out var model))
+        {
+            return EngineResult<DeviceGroupInfo>.Fail(EngineErrorCode.NotFound, $"model '{spec.ModelId}' not found");
+        }
+
+        return CreateGroup(model, spec);
+    }
+
+    /// <summary>Creates <see cref="DeviceGroupSpec.Count"/> devices of <paramref name="model"/> in state created.</summary>
+    public EngineResult<DeviceGroupInfo> CreateGroup(DeviceModel model, DeviceGroupSpec spec)
+    {
+        ArgumentNullException.ThrowIfNull(model);
+        ArgumentNullException.ThrowIfNull(spec);
+        if (spec.Count < 1)
+        {
+            return EngineResult<DeviceGroupInfo>.Fail(EngineErrorCode.InvalidArgument, $"count must be at least 1 (was {spec.Count})");
+        }
+
+        if (spec.Count > _options.MaxDevices - _devices.Count)
+        {
+            return EngineResult<DeviceGroupInfo>.Fail(EngineErrorCode.LimitExceeded, $"count {spec.Count} would exceed {SimulationOptions.SectionName}:MaxDevices ({_options.MaxDevices}; {_devices.Count} exist)");
+        }
+
+        string groupId = spec.GroupId ?? $"{model.Id}-group-{Interlocked.Increment(ref _groupSequence)}";
+        if (groupId.Length == 0)
+        {
+            return EngineResult<DeviceGroupInfo>.Fail(EngineErrorCode.InvalidArgument, "groupId must not be empty");
+        }
+
+        if (_groups.ContainsKey(groupId))
+        {
+            return EngineResult<DeviceGroupInfo>.Fail(EngineErrorCode.AlreadyExists, $"group '{groupId}' already exists");
+        }
+
+        string idPattern = spec.IdPattern ?? DeviceDefaults.IdPattern;
+        if (!ModelTemplate.TryParse(idPattern, out var idTemplate, out var patternError))
+        {
+            return EngineResult<DeviceGroupInfo>.Fail(EngineErrorCode.InvalidArgument, $"idPattern: {patternError}");
+        }
+
+        if (spec.Count > 1 && !idTemplate.Placeholders.Contains("index"))
+        {
+            return EngineResult<DeviceGroupInfo>.Fail(EngineErrorCode.InvalidArgument, "idPattern must contain {index} or ${index} when count is more than 1");
+        }
+
+        var runtime = GetRuntime(model);
+        if (!runtime.Succeeded)
+        {
+            return runtime.Error!;
+        }
+
+        var devices = new SimulatedDevice[spec.Count];
+        for (int i = 0; i < devices.Length; i++)
+        {
+            string id = idTemplate.RenderForDevice(string.Empty, i, groupId);
+            var built = BuildDevice(runtime.Value!, id, i, groupId);
+            if (!built.Succeeded)
+            {
+                return built.Error!;
+            }
+
+            devices[i] = built.Value!;
+        }
+
+        var group = new DeviceGroup(groupId, model, idPattern, devices);
+        lock (_scheduler.Gate)
+        {
+            if (_groups.ContainsKey(groupId))
+            {
+                return EngineResult<DeviceGroupInfo>.Fail(EngineErrorCode.AlreadyExists, $"group '{groupId}' already exists");
+            }
+
+            var seen = new HashSet<string>(StringComparer.Ordinal);
+            foreach (var d in devices)
+            {
+                if (!seen.Add(d.Id) || _devices.ContainsKey(d.Id))
+                {
+                    return EngineResult<DeviceGroupInfo>.Fail(EngineErrorCode.AlreadyExists, $"device id '{d.Id}' already exists (idPattern '{idPattern}')");
+                }
+            }
+
+            if (devices.Length > _options.MaxDevices - _devices.Count)
+            {
+                return EngineResult<DeviceGroupInfo>.Fail(EngineErrorCode.LimitExceeded, $"count {spec.Count} would exceed {SimulationOptions.SectionName}:MaxDevices ({_options.MaxDevices})");
+            }
+
+            _groups[groupId] = group;
+            foreach (var d in devices)
+            {
+                d.Group = group;
+                Register(d);
+            }
+        }
+
+        LogGroupCreated(_logger, groupId, model.Id, devices.Length);
+        var ids = new string[devices.Length];
+        for (int i = 0; i < ids.Length; i++)
+        {
+            ids[i] = devices[i].Id;
+        }
+
+        return EngineResult<DeviceGroupInfo>.Ok(new DeviceGroupInfo(groupId, model.Id, devices.Length, idPattern, ids));
+    }
+
+    /// <summary>Creates one device outside any group (id default: <c>{modelId}-{n}</c>).</summary>
+    public EngineResult<DeviceMetrics> CreateDevice(DeviceModel model, string? deviceId = null)
+    {
+        ArgumentNullException.ThrowIfNull(model);
+        if (_devices.Count >= _options.MaxDevices)
+        {
+            return EngineResult<DeviceMetrics>.Fail(EngineErrorCode.LimitExceeded, $"{SimulationOptions.SectionName}:MaxDevices ({_options.MaxDevices}) reached");
+        }
+
+        var runtime = GetRuntime(model);
+        if (!runtime.Succeeded)
+        {
+            return runtime.Error!;
+        }
+
+        string id = deviceId ?? $"{model.Id}-{Interlocked.Increment(ref _groupSequence)}";
+        var built = BuildDevice(runtime.Value!, id, 0, null);
+        if (!built.Succeeded)
+        {
+            return built.Error!;
+        }
+
+        var device = built.Value!;
+        lock (_scheduler.Gate)
+        {
+            if (_devices.ContainsKey(id))
+            {
+                return EngineResult<DeviceMetrics>.Fail(EngineErrorCode.AlreadyExists, $"device '{id}' already exists");
+            }
+
+            Register(device);
+        }
+
+        return EngineResult<DeviceMetrics>.Ok(Snapshot(device));
+    }
+
+    /// <summary>Deletes a group: its devices stop (graceful disconnect) and disappear.</summary>
+    public EngineResult<int> DeleteGroup(string groupId)
+    {
+        lock (_scheduler.Gate)
+        {
+            if (!_groups.TryRemove(groupId, out var group))
+            {
+                return EngineResult<int>.Fail(EngineErrorCode.NotFound, $"group '{groupId}' not found");
+            }
+
+            var devices = group.DeviceArray;
+            foreach (var d in devices)
+            {
+                Unregister(d);
+            }
+
+            return EngineResult<int>.Ok(devices.Length);
+        }
+    }
+
+    /// <summary>Deletes one device (stopping it first).</summary>
+    public EngineResult<string> DeleteDevice(string deviceId)
+    {
+        lock (_scheduler.Gate)
+        {
+            if (!_devices.TryGetValue(deviceId, out var d))
+            {
+                return EngineResult<string>.Fail(EngineErrorCode.NotFound, $"device '{deviceId}' not found");
+            }
+
+            Unregister(d);
+            d.Group?.Remove(d);
+            return EngineResult<string>.Ok(deviceId);
+        }
+    }
+
+    // ------------------------------------------------------------------ start, stop, dropout
+
+    /// <summary>Starts a group's devices (those created, stopped or failed) on <paramref name="strategy"/>'s timeline (default immediate).</summary>
+    public EngineResult<LaunchPlan> StartGroup(string groupId, LaunchStrategy? strategy = null)
+    {
+        strategy ??= LaunchStrategy.Immediate;
+        if (!strategy.TryValidate(out var error))
+        {
+            return EngineResult<LaunchPlan>.Fail(EngineErrorCode.InvalidArgument, error!);
+        }
+
+        if (!_groups.TryGetValue(groupId, out var group))
+        {
+            return EngineResult<LaunchPlan>.Fail(EngineErrorCode.NotFound, $"group '{groupId}' not found");
+        }
+
+        lock (_scheduler.Gate)
+        {
+            var devices = group.DeviceArray;
+            var startable = new List<SimulatedDevice>(devices.Length);
+            foreach (var d in devices)
+            {
+                if (d.State is DeviceState.Created or DeviceState.Stopped or DeviceState.Failed)
+                {
+                    startable.Add(d);
+                }
+            }
+
+            var offsets = new long[startable.Count];
+            strategy.ComputeOffsets(offsets);
+            long now = _scheduler.NowMs;
+            for (int i = 0; i < offsets.Length; i++)
+            {
+                var d = startable[i];
+                _scheduler.Schedule(now + offsets[i], d.Slot, d.Epoch, WorkKind.Launch);
+            }
+
+            _scheduler.Arm();
+            var duration = TimeSpan.FromMilliseconds(offsets.Length == 0 ? 0 : offsets[^1]);
+            LogGroupStarting(_logger, groupId, startable.Count, strategy.Strategy, (long)duration.TotalMilliseconds);
+            return EngineResult<LaunchPlan>.Ok(new LaunchPlan(groupId, startable.Count, duration));
+        }
+    }
+
+    /// <summary>Starts one device now.</summary>
+    public EngineResult<DeviceState> StartDevice(string deviceId)
+    {
+        lock (_scheduler.Gate)
+        {
+            if (!_devices.TryGetValue(deviceId, out var d))
+            {
+                return EngineResult<DeviceState>.Fail(EngineErrorCode.NotFound, $"device '{deviceId}' not found");
+            }
+
+            if (d.State is not (DeviceState.Created or DeviceState.Stopped or DeviceState.Failed))
+            {
+                return EngineResult<DeviceState>.Fail(EngineErrorCode.InvalidState, $"device '{deviceId}' is {DeviceLifecycle.Name(d.State)}; only created, stopped or failed devices start");
+            }
+
+            _scheduler.Schedule(_scheduler.NowMs, d.Slot, d.Epoch, WorkKind.Launch);
+            _scheduler.Arm();
+            return EngineResult<DeviceState>.Ok(d.State);
+        }
+    }
+
+    /// <summary>Stops a group: pending launches are cancelled, devices disconnect gracefully.</summary>
+    public EngineResult<int> StopGroup(string groupId)
+    {
+        if (!_groups.TryGetValue(groupId, out var group))
+        {
+            return EngineResult<int>.Fail(EngineErrorCode.NotFound, $"group '{groupId}' not found");
+        }
+
+        lock (_scheduler.Gate)
+        {
+            int stopped = 0;
+            long now = _scheduler.NowMs;
+            foreach (var d in group.DeviceArray)
+            {
+                stopped += StopCore(d, now, "stop requested") ? 1 : 0;
+            }
+
+            return EngineResult<int>.Ok(stopped);
+        }
+    }
+
+    /// <summary>Stops one device.</summary>
+    public EngineResult<DeviceState> StopDevice(string deviceId)
+    {
+        lock (_scheduler.Gate)
+        {
+            if (!_devices.TryGetValue(deviceId, out var d))
+            {
+                return EngineResult<DeviceState>.Fail(EngineErrorCode.NotFound, $"device '{deviceId}' not found");
+            }
+
+            StopCore(d, _scheduler.NowMs, "stop requested");
+            return EngineResult<DeviceState>.Ok(d.State);
+        }
+    }
+
+    /// <summary>
+    /// Drops running devices of a group on <paramref name="plan"/>'s timeline: a seeded choice among the
+    /// devices running now; each drops abruptly (no graceful disconnect: the broker sees a lost
+    /// connection and publishes the last will) and reconnects if the plan says so.
+    /// </summary>
+    public EngineResult<DropoutSchedule> Dropout(string groupId, DropoutPlan plan)
+    {
+        ArgumentNullException.ThrowIfNull(plan);
+        if (!plan.TryValidate(out var error))
+        {
+            return EngineResult<DropoutSchedule>.Fail(EngineErrorCode.InvalidArgument, error!);
+        }
+
+        if (!_groups.TryGetValue(groupId, out var group))
+        {
+            return EngineResult<DropoutSchedule>.Fail(EngineErrorCode.NotFound, $"group '{groupId}' not found");
+        }
+
+        lock (_scheduler.Gate)
+        {
+            var running = new List<SimulatedDevice>();
+            foreach (var d in group.DeviceArray)
+            {
+                if (d.State == DeviceState.Running)
+                {
+                    running.Add(d);
+                }
+            }
+
+            ulong seed = DeviceRandom.Mix(RunSeed, groupId, 0x4000 + group.DropoutCount++);
+            var timeline = plan.Plan(running.Count, seed);
+            long now = _scheduler.NowMs;
+            var planned = new PlannedDropout[timeline.Entries.Count];
+            for (int k = 0; k < planned.Length; k++)
+            {
+                var e = timeline.Entries[k];
+                var d = running[e.Position];
+                long reconnectDelay = e.ReconnectAtMs < 0 ? -1 : e.ReconnectAtMs - e.DropAtMs;
+                _scheduler.Schedule(now + e.DropAtMs, d.Slot, d.Epoch, WorkKind.Drop, (int)Math.Min(reconnectDelay, int.MaxValue));
+                planned[k] = new PlannedDropout(d.Id, TimeSpan.FromMilliseconds(e.DropAtMs), e.ReconnectAtMs < 0 ? null : TimeSpan.FromMilliseconds(e.ReconnectAtMs));
+            }
+
+            _scheduler.Arm();
+            LogDropoutPlanned(_logger, groupId, planned.Length, running.Count, plan.Strategy, plan.Reconnect);
+            return EngineResult<DropoutSchedule>.Ok(new DropoutSchedule(groupId, running.Count, planned));
+        }
+    }
+
+    /// <summary>Delivers a command to a device as if it came over its connection (runs its command behaviours).</summary>
+    public EngineResult<string> SendCommand(string deviceId, string command, ReadOnlySpan<byte> payload = default)
+    {
+        if (!_devices.TryGetValue(deviceId, out var d))
+        {
+            return EngineResult<string>.Fail(EngineErrorCode.NotFound, $"device '{deviceId}' not found");
+        }
+
+        return EnqueueCommand(d, command, payload)
+            ? EngineResult<string>.Ok(command)
+            : EngineResult<string>.Fail(EngineErrorCode.LimitExceeded, $"inbound command queue full ({SimulationOptions.SectionName}:InboundCommandQueueLimit = {_options.InboundCommandQueueLimit}); command dropped");
+    }
+
+    /// <summary>Runs one action (a failure mode, recover, publish ...) on a device now, as a behaviour would.</summary>
+    public EngineResult<string> ApplyAction(string deviceId, ActionDefinition action)
+    {
+        ArgumentNullException.ThrowIfNull(action);
+        lock (_scheduler.Gate)
+        {
+            if (!_devices.TryGetValue(deviceId, out var d))
+            {
+                return EngineResult<string>.Fail(EngineErrorCode.NotFound, $"device '{deviceId}' not found");
+            }
+
+            var model = new DeviceModel
+            {
+                Id = d.Model.Id,
+                Name = d.Model.Name,
+                Telemetry = d.Model.Telemetry,
+                State = d.Model.State,
+                Commands = d.Model.Commands,
+                Connection = d.Model.Connection,
+                Behaviors = [new BehaviorDefinition { Name = "api", Trigger = new TriggerDefinition { Type = "time", AfterMs = 0 }, Action = action }],
+            };
+            var errors = new List<(string Path, string Message)>();
+            var set = BehaviorCompiler.Compile(model, errors);
+            if (errors.Count > 0)
+            {
+                return EngineResult<string>.Fail(EngineErrorCode.InvalidArgument, $"{errors[0].Path.Replace("$.behaviors[0].", string.Empty, StringComparison.Ordinal)}: {errors[0].Message}");
+            }
+
+            long now = _scheduler.NowMs;
+            PrepareBehaviorClock(d, now);
+            ExecuteAction(d, set.Behaviors[0], now, depth: 0);
+            _scheduler.Arm();
+            return EngineResult<string>.Ok(action.Type);
+        }
+    }
+
+    // ------------------------------------------------------------------ queries
+
+    public IReadOnlyList<DeviceGroup> Groups => [.. _groups.Values];
+
+    public bool TryGetGroup(string groupId, out DeviceGroup group) => _groups.TryGetValue(groupId, out group!);
+
+    public bool TryGetDevice(string deviceId, out SimulatedDevice device) => _devices.TryGetValue(deviceId, out device!);
+
+    /// <summary>Devices of a group (or all devices), ordered by group then index.</summary>
+    public IReadOnlyList<DeviceMetrics> ListDevices(string? groupId = null)
+    {
+        var result = new List<DeviceMetrics>();
+        if (groupId is not null)
+        {
+            if (_groups.TryGetValue(groupId, out var group))
+            {
+                foreach (var d in group.DeviceArray)
+                {
+                    result.Add(Snapshot(d));
+                }
+            }
+
+            return result;
+        }
+
+        foreach (var d in _devices.Values)
+        {
+            result.Add(Snapshot(d));
+        }
+
+        result.Sort(static (a, b) => string.CompareOrdinal(a.GroupId, b.GroupId) is var c and not 0 ? c : a.Index.CompareTo(b.Index));
+        return result;
+    }
+
+    public bool TryGetDeviceMetrics(string deviceId, out DeviceMetrics metrics)
+    {
+        if (_devices.TryGetValue(deviceId, out var d))
+        {
+            metrics = Snapshot(d);
+            return true;
+        }
+
+        metrics = null!;
+        return false;
+    }
+
+    public SimulationStats GetStats()
+    {
+        var groups = new List<GroupStats>();
+        foreach (var g in _groups.Values)
+        {
+            groups.Add(GroupSnapshot(g));
+        }
+
+        groups.Sort(static (a, b) => string.CompareOrdinal(a.GroupId, b.GroupId));
+        return new SimulationStats(
+            RunSeed,
+            _devices.Count,
+            Volatile.Read(ref _stateCounts[(int)DeviceState.Running]),
+            Volatile.Read(ref _messagesSent),
+            Volatile.Read(ref _messagesFailed),
+            Volatile.Read(ref _bytesSent),
+            Volatile.Read(ref _commandsReceived),
+            Volatile.Read(ref _commandsDropped),
+            StateMap(_stateCounts),
+            groups,
+            new SchedulerStats(_scheduler.TickCount, _scheduler.FiredCount, _scheduler.OverrunCount, _scheduler.PendingCount, _scheduler.TimerCount));
+    }
+
+    public EngineResult<GroupStats> GetGroupStats(string groupId) =>
+        _groups.TryGetValue(groupId, out var g)
+            ? EngineResult<GroupStats>.Ok(GroupSnapshot(g))
+            : EngineResult<GroupStats>.Fail(EngineErrorCode.NotFound, $"group '{groupId}' not found");
+
+    private static GroupStats GroupSnapshot(DeviceGroup g) => new(
+        g.GroupId,
+        g.Model.Id,
+        g.DeviceArray.Length,
+        Volatile.Read(ref g.StateCounts[(int)DeviceState.Running]),
+        Volatile.Read(ref g.MessagesSent),
+        Volatile.Read(ref g.MessagesFailed),
+        Volatile.Read(ref g.BytesSent),
+        StateMap(g.StateCounts));
+
+    private static Dictionary<string, int> StateMap(int[] counts)
+    {
+        var map = new Dictionary<string, int>(DeviceLifecycle.StateCount, StringComparer.Ordinal);
+        for (int i = 0; i < counts.Length; i++)
+        {
+            map[DeviceLifecycle.Name((DeviceState)i)] = Volatile.Read(ref counts[i]);
+        }
+
+        return map;
+    }
+
+    private DeviceMetrics Snapshot(SimulatedDevice d)
+    {
+        long last = Volatile.Read(ref d.LastMessageMs);
+        return new DeviceMetrics(
+            d.Id, d.GroupId, d.Index, d.Model.Id, d.State,
+            Volatile.Read(ref d.MessagesSent), Volatile.Read(ref d.MessagesFailed), Volatile.Read(ref d.BytesSent),
+            Volatile.Read(ref d.CommandsReceived), d.Drops, d.Reconnects,
+            last < 0 ? null : _scheduler.ToUtc(last), _scheduler.ToUtc(d.StateSinceMs), d.LastError);
+    }
+
+    // ------------------------------------------------------------------ building
+
+    private EngineResult<ModelRuntime> GetRuntime(DeviceModel model)
+    {
+        string protocol = model.Protocol.ToString().ToLowerInvariant();
+        lock (_runtimes)
+        {
+            if (_runtimes.TryGetValue(model, out var cached))
+            {
+                return EngineResult<ModelRuntime>.Ok(cached);
+            }
+
+            if (!_adapters.TryGetValue(protocol, out var adapter))
+            {
+                return EngineResult<ModelRuntime>.Fail(EngineErrorCode.NoAdapter, $"no adapter registered for protocol {protocol} (model '{model.Id}'); registered: {(_adapters.Count == 0 ? "none" : string.Join(", ", _adapters.Keys))}");
+            }
+
+            var errors = new List<(string Path, string Message)>();
+            var behaviors = BehaviorCompiler.Compile(model, errors);
+            if (errors.Count > 0)
+            {
+                return EngineResult<ModelRuntime>.Fail(EngineErrorCode.InvalidModel, $"model '{model.Id}' has invalid behaviours: {string.Join("; ", errors.ConvertAll(e => $"{e.Path}: {e.Message}"))}");
+            }
+
+            foreach (var item in model.Telemetry)
+            {
+                if (item.Topic is { } t && !ModelTemplate.TryParse(t, out _, out var err))
+                {
+                    return EngineResult<ModelRuntime>.Fail(EngineErrorCode.InvalidModel, $"model '{model.Id}' telemetry '{item.Name}' topic: {err}");
+                }
+            }
+
+            var prepared = _generators.Prepare(model, model.SourceDirectory);
+            if (!prepared.IsValid)
+            {
+                return EngineResult<ModelRuntime>.Fail(EngineErrorCode.InvalidModel, $"model '{model.Id}' has invalid generators: {string.Join("; ", prepared.Errors)}");
+            }
+
+            var runtime = new ModelRuntime(model, behaviors, adapter, prepared);
+            _runtimes[model] = runtime;
+            return EngineResult<ModelRuntime>.Ok(runtime);
+        }
+    }
+
+    private EngineResult<SimulatedDevice> BuildDevice(ModelRuntime runtime, string id, int index, string? groupId)
+    {
+        var model = runtime.Model;
+        var generators = new TelemetryGenerator[model.Telemetry.Count];
+        for (int i = 0; i < generators.Length; i++)
+        {
+            generators[i] = runtime.Generators.Create(i, new GeneratorContext(id, index, RunSeed, i, model.SourceDirectory));
+        }
+
+        var device = new SimulatedDevice(id, index, groupId, runtime, generators, RunSeed);
+        var topics = new string[runtime.TopicTemplates.Length];
+        for (int t = 0; t < topics.Length; t++)
+        {
+            topics[t] = runtime.TopicTemplates[t].RenderForDevice(id, index, groupId);
+        }
+
+        device.Topics = topics;
+        device.Connection = runtime.Adapter.CreateConnection(new DeviceConnectionContext
+        {
+            DeviceId = id,
+            Index = index,
+            GroupId = groupId,
+            Model = model,
+            ClientId = runtime.ClientIdTemplate.RenderForDevice(id, index, groupId),
+            Events = new ConnectionEvents(this, device),
+            OutboundQueueLimit = _options.OutboundQueueLimit,
+            OutboundOverflow = _options.OutboundOverflow,
+        });
+        return EngineResult<SimulatedDevice>.Ok(device);
+    }
+
+    private void Register(SimulatedDevice d)
+    {
+        int slot;
+        if (_freeSlots.Count > 0)
+        {
+            slot = _freeSlots.Pop();
+        }
+        else
+        {
+            if (_slotCount == _slots.Length)
+            {
+                Array.Resize(ref _slots, _slots.Length * 2);
+            }
+
+            slot = _slotCount++;
+        }
+
+        d.Slot = slot;
+        d.StateSinceMs = _scheduler.NowMs;
+        _slots[slot] = d;
+        _devices[d.Id] = d;
+        _stateCounts[(int)DeviceState.Created]++;
+        if (d.Group is { } g)
+        {
+            g.StateCounts[(int)DeviceState.Created]++;
+        }
+    }
+
+    private void Unregister(SimulatedDevice d)
+    {
+        StopCore(d, _scheduler.NowMs, "deleted");
+        d.Epoch++;
+        d.EffectEpoch++;
+        d.Deleted = true;
+        _stateCounts[(int)d.State]--;
+        if (d.Group is { } g)
+        {
+            g.StateCounts[(int)d.State]--;
+        }
+
+        _slots[d.Slot] = null;
+        _freeSlots.Push(d.Slot);
+        _devices.TryRemove(d.Id, out _);
+        _ = DisposeConnectionAsync(d.Connection);
+    }
+
+    // ------------------------------------------------------------------ lifecycle
+
+    /// <summary>Applies a transition with counting, logging of refusals and the change event.</summary>
+    internal TransitionResult Transition(SimulatedDevice d, DeviceState to, long nowMs, string? reason)
+    {
+        var from = d.State;
+        var result = d.TryTransition(to, nowMs);
+        if (!result.Succeeded)
+        {
+            LogIllegalTransition(_logger, d.Id, result.Reason!);
+            return result;
+        }
+
+        _stateCounts[(int)from]--;
+        _stateCounts[(int)to]++;
+        if (d.Group is { } g)
+        {
+            g.StateCounts[(int)from]--;
+            g.StateCounts[(int)to]++;
+        }
+
+        LogTransition(_logger, d.Id, from, to, reason);
+        var handler = DeviceStateChanged;
+        if (handler is not null)
+        {
+            RaiseStateChanged(handler, d, from, to, nowMs, reason);
+        }
+
+        OnLifecycleState(d, to, nowMs);
+        return result;
+    }
+
+    private void RaiseStateChanged(EventHandler<DeviceStateChangedEventArgs> handler, SimulatedDevice d, DeviceState from, DeviceState to, long nowMs, string? reason)
+    {
+        try
+        {
+            handler(this, new DeviceStateChangedEventArgs(d.Id, d.GroupId, from, to, _scheduler.ToUtc(nowMs), reason));
+        }
+        catch (Exception ex)
+        {
+            LogListenerFailed(_logger, ex);
+        }
+    }
+
+    private bool StopCore(SimulatedDevice d, long now, string reason)
+    {
+        switch (d.State)
+        {
+            case DeviceState.Created:
+            case DeviceState.Stopped:
+                d.Epoch++; // cancels a pending launch
+                return false;
+            case DeviceState.Stopping:
+                return false;
+            default:
+                bool connected = d.State is DeviceState.Running or DeviceState.Starting or DeviceState.Reconnecting;
+                Transition(d, DeviceState.Stopping, now, reason);
+                if (connected)
+                {
+                    Disconnect(d, DisconnectMode.Graceful);
+                }
+
+                Transition(d, DeviceState.Stopped, now, reason);
+                return true;
+        }
+    }
+
+    private void BeginConnect(SimulatedDevice d, DeviceState connecting, long now, string reason)
+    {
+        if (Transition(d, connecting, now, reason) is { Succeeded: false })
+        {
+            return;
+        }
+
+        int epoch = d.Epoch;
+        ValueTask<ConnectResult> pending;
+        try
+        {
+            pending = d.Connection.ConnectAsync();
+        }
+        catch (Exception ex)
+        {
+            OnConnectCompleted(d, ConnectResult.Failure(ex.Message), now);
+            return;
+        }
+
+        if (pending.IsCompleted)
+        {
+            ConnectResult result;
+            try
+            {
+                result = pending.Result;
+            }
+            catch (Exception ex)
+            {
+                result = ConnectResult.Failure(ex.Message);
+            }
+
+            OnConnectCompleted(d, result, now);
+            return;
+        }
+
+        _ = AwaitConnectAsync(pending, d, epoch);
+    }
+
+    private async Task AwaitConnectAsync(ValueTask<ConnectResult> pending, SimulatedDevice d, int epoch)
+    {
+        ConnectResult result;
+        try
+        {
+            result = await pending.ConfigureAwait(false);
+        }
+        catch (Exception ex)
+        {
+            result = ConnectResult.Failure(ex.Message);
+        }
+
+        _inbox.Enqueue(new InboxItem(InboxKind.ConnectCompleted, d, epoch, result, null, null));
+        _scheduler.RequestTick();
+    }
+
+    private void OnConnectCompleted(SimulatedDevice d, ConnectResult result, long now)
+    {
+        bool reconnect = d.State == DeviceState.Reconnecting;
+        if (!result.Succeeded)
+        {
+            d.LastError = result.Error;
+            LogConnectFailed(_logger, d.Id, result.Error);
+            Transition(d, DeviceState.Failed, now, $"connect failed: {result.Error}");
+            return;
+        }
+
+        if (Transition(d, DeviceState.Running, now, reconnect ? "reconnected" : "connected") is { Succeeded: false })
+        {
+            return;
+        }
+
+        if (reconnect)
+        {
+            d.Reconnects++;
+        }
+        else
+        {
+            d.StartedAtMs = now;
+            if (d.LastFiredMs is not null)
+            {
+                Array.Fill(d.LastFiredMs, long.MinValue);
+            }
+        }
+
+        d.LastError = null;
+        var items = d.ItemDueMs;
+        for (int i = 0; i < items.Length; i++)
+        {
+            items[i] = now;
+        }
+
+        if (items.Length > 0)
+        {
+            _scheduler.Schedule(now, d.Slot, d.Epoch, WorkKind.Telemetry);
+        }
+
+        ArmTimeBehaviors(d, now, reconnect);
+    }
+
+    private void Drop(SimulatedDevice d, long now, long reconnectDelayMs, string reason)
+    {
+        if (d.State != DeviceState.Running)
+        {
+            return;
+        }
+
+        Transition(d, DeviceState.Dropped, now, reason);
+        d.Drops++;
+        Disconnect(d, DisconnectMode.Abrupt);
+        if (reconnectDelayMs >= 0)
+        {
+            _scheduler.Schedule(now + reconnectDelayMs, d.Slot, d.Epoch, WorkKind.Reconnect);
+        }
+    }
+
+    private void Fail(SimulatedDevice d, long now, long recoverAfterMs, string reason)
+    {
+        if (d.State is not (DeviceState.Running or DeviceState.Reconnecting or DeviceState.Starting))
+        {
+            return;
+        }
+
+        Transition(d, DeviceState.Failed, now, reason);
+        d.LastError = reason;
+        Disconnect(d, DisconnectMode.Abrupt);
+        if (recoverAfterMs >= 0)
+        {
+            _scheduler.Schedule(now + recoverAfterMs, d.Slot, d.Epoch, WorkKind.Reconnect);
+        }
+    }
+
+    private void Disconnect(SimulatedDevice d, DisconnectMode mode)
+    {
+        try
+        {
+            var pending = d.Connection.DisconnectAsync(mode);
+            if (!pending.IsCompletedSuccessfully)
+            {
+                _ = AwaitDisconnectAsync(pending, d.Id);
+            }
+        }
+        catch (Exception ex)
+        {
+            LogDisconnectFailed(_logger, d.Id, ex);
+        }
+    }
+
+    private async Task AwaitDisconnectAsync(ValueTask pending, string deviceId)
+    {
+        try
+        {
+            await pending.ConfigureAwait(false);
+        }
+        catch (Exception ex)
+        {
+            LogDisconnectFailed(_logger, deviceId, ex);
+        }
+    }
+
+    private async Task DisposeConnectionAsync(IDeviceConnection connection)
+    {
+        try
+        {
+            await connection.DisposeAsync().ConfigureAwait(false);
+        }
+        catch (Exception ex)
+        {
+            LogDisconnectFailed(_logger, "(deleted)", ex);
+        }
+    }
+
+    // ------------------------------------------------------------------ the loop
+
+    void IScheduledWorkHandler.OnTickStart(long nowMs)
+    {
+        _tickNowMs = nowMs;
+        while (_inbox.TryDequeue(out var item))
+        {
+            var d = item.Device;
+            if (d.Deleted)
+            {
+                continue;
+            }
+
+            switch (item.Kind)
+            {
+                case InboxKind.ConnectCompleted:
+                    if (item.Epoch == d.Epoch && d.State is DeviceState.Starting or DeviceState.Reconnecting)
+                    {
+                        OnConnectCompleted(d, item.Result, nowMs);
+                    }
+                    else if (item.Result.Succeeded && d.State is not DeviceState.Running)
+                    {
+                        // Stopped or dropped while connecting: close the late connection.
+                        Disconnect(d, DisconnectMode.Graceful);
+                    }
+
+                    break;
+                case InboxKind.Command:
+                    Interlocked.Decrement(ref _pendingCommands);
+                    OnCommand(d, item.Name!, item.Payload, nowMs);
+                    break;
+                case InboxKind.ConnectionLost:
+                    if (d.State == DeviceState.Running)
+                    {
+                        d.LastError = item.Name;
+                        Drop(d, nowMs, -1, $"connection lost: {item.Name}");
+                    }
+
+                    break;
+            }
+        }
+    }
+
+    void IScheduledWorkHandler.OnDue(in ScheduledWork work)
+    {
+        var d = _slots[work.Slot];
+        if (d is null)
+        {
+            return;
+        }
+
+        if (work.Kind == WorkKind.Effect)
+        {
+            if (work.Epoch == d.EffectEpoch)
+            {
+                FlapCheck(d, work.DueMs);
+            }
+
+            return;
+        }
+
+        if (work.Epoch != d.Epoch)
+        {
+            return; // cancelled lazily: the device stopped, dropped or failed since
+        }
+
+        switch (work.Kind)
+        {
+            case WorkKind.Telemetry:
+                FireTelemetry(d, work.DueMs);
+                break;
+            case WorkKind.Launch:
+                if (d.State is DeviceState.Created or DeviceState.Stopped or DeviceState.Failed)
+                {
+                    BeginConnect(d, DeviceState.Starting, work.DueMs, "launch");
+                }
+
+                break;
+            case WorkKind.Drop:
+                Drop(d, work.DueMs, work.Arg, "dropout");
+                break;
+            case WorkKind.Reconnect:
+                if (d.State is DeviceState.Dropped or DeviceState.Failed)
+                {
+                    BeginConnect(d, DeviceState.Reconnecting, work.DueMs, "reconnect");
+                }
+
+                break;
+            case WorkKind.BehaviorTimer:
+                FireTimeBehavior(d, work.Arg, work.DueMs);
+                break;
+        }
+    }
+
+    private void FireTelemetry(SimulatedDevice d, long due)
+    {
+        if (d.State != DeviceState.Running)
+        {
+            return;
+        }
+
+        var runtime = d.Runtime;
+        var items = d.ItemDueMs;
+        var values = d.Values;
+        var generators = d.Generators;
+        if (_dueScratch.Length < items.Length)
+        {
+            _dueScratch = new int[items.Length * 2];
+        }
+
+        var dueItems = _dueScratch.AsSpan(0, items.Length);
+        int count = 0;
+        long next = long.MaxValue;
+        long sinceStart = due - d.StartedAtMs;
+        PrepareBehaviorClock(d, due);
+        bool batteryEmpty = false;
+        for (int i = 0; i < items.Length; i++)
+        {
+            if (items[i] <= due)
+            {
+                var generator = generators[i];
+                if (d.Effects is null)
+                {
+                    generator.Next(ref values[i], sinceStart);
+                }
+                else
+                {
+                    batteryEmpty |= GenerateWithEffects(d, i, generator, due, sinceStart);
+                }
+
+                dueItems[count++] = i;
+                long interval = generator.NextIntervalMs ?? runtime.Intervals[i];
+                if (interval < 1)
+                {
+                    interval = 1;
+                }
+
+                // From the due time, not from now: a late tick replays the missed values in order.
+                long itemNext = items[i] + interval;
+                items[i] = itemNext;
+            }
+
+            if (items[i] < next)
+            {
+                next = items[i];
+            }
+        }
+
+        if (count > 0 && d.SilenceUntilMs <= due)
+        {
+            Publish(d, dueItems[..count], due);
+        }
+
+        int epoch = d.Epoch;
+        if (d.ConditionState is not null)
+        {
+            EvaluateConditions(d, due, depth: 0);
+        }
+
+        if (batteryEmpty && d.State == DeviceState.Running)
+        {
+            Fail(d, due, -1, "battery empty");
+        }
+
+        if (d.State == DeviceState.Running && d.Epoch == epoch && next != long.MaxValue)
+        {
+            _scheduler.Schedule(next, d.Slot, d.Epoch, WorkKind.Telemetry);
+        }
+    }
+
+    private void Publish(SimulatedDevice d, Span<int> dueItems, long due)
+    {
+        var runtime = d.Runtime;
+        var timestamp = _scheduler.ToUtc(due);
+        int topics = runtime.TopicTemplates.Length;
+        if (topics == 1)
+        {
+            PublishTelemetry(d, 0, dueItems, timestamp);
+            return;
+        }
+
+        // Items with their own topic go in their own message; group the due items by topic.
+        Span<int> group = dueItems.Length <= 64 ? stackalloc int[dueItems.Length] : new int[dueItems.Length];
+        for (int t = 0; t < topics; t++)
+        {
+            int n = 0;
+            foreach (int i in dueItems)
+            {
+                if (runtime.ItemTopic[i] == t)
+                {
+                    group[n++] = i;
+                }
+            }
+
+            if (n > 0)
+            {
+                PublishTelemetry(d, t, group[..n], timestamp);
+            }
+        }
+    }
+
+    private void PublishTelemetry(SimulatedDevice d, int topic, ReadOnlySpan<int> items, DateTimeOffset timestamp)
+    {
+        var payload = _writer.Write(d.Runtime.Layout, d.EncodedId, d.Values, items, timestamp);
+        Send(d, d.Topics[topic], payload.Span, d.Model.Connection.Qos, retain: false);
+    }
+
+    /// <summary>Hands one message to the device's connection and counts the outcome.</summary>
+    private void Send(SimulatedDevice d, string topic, ReadOnlySpan<byte> payload, int qos, bool retain)
+    {
+        PublishStatus status;
+        try
+        {
+            status = d.Connection.TryPublish(topic, payload, qos, retain);
+        }
+        catch (Exception ex)
+        {
+            LogPublishFailed(_logger, d.Id, ex);
+            status = PublishStatus.Rejected;
+        }
+
+        var g = d.Group;
+        if (status == PublishStatus.Accepted)
+        {
+            d.MessagesSent++;
+            d.BytesSent += payload.Length;
+            d.LastMessageMs = d.NowMs;
+            _messagesSent++;
+            _bytesSent += payload.Length;
+            if (g is not null)
+            {
+                g.MessagesSent++;
+                g.BytesSent += payload.Length;
+            }
+        }
+        else
+        {
+            d.MessagesFailed++;
+            _messagesFailed++;
+            if (g is not null)
+            {
+                g.MessagesFailed++;
+            }
+        }
+    }
+
+    // ------------------------------------------------------------------ inbound
+
+    private bool EnqueueCommand(SimulatedDevice d, string name, ReadOnlySpan<byte> payload)
+    {
+        if (Interlocked.Increment(ref _pendingCommands) > _options.InboundCommandQueueLimit)
+        {
+            Interlocked.Decrement(ref _pendingCommands);
+            Interlocked.Increment(ref _commandsDropped);
+            LogCommandDropped(_logger, d.Id, name, _options.InboundCommandQueueLimit);
+            return false;
+        }
+
+        Interlocked.Increment(ref _commandsReceived);
+        Interlocked.Increment(ref d.CommandsReceived);
+        _inbox.Enqueue(new InboxItem(InboxKind.Command, d, 0, default, name, payload.ToArray()));
+        _scheduler.RequestTick();
+        return true;
+    }
+
+    private enum InboxKind : byte { ConnectCompleted, Command, ConnectionLost }
+
+    private readonly record struct InboxItem(InboxKind Kind, SimulatedDevice Device, int Epoch, ConnectResult Result, string? Name, byte[]? Payload);
+
+    /// <summary>A device's callbacks from its connection, from any thread: into the engine's inbox.</summary>
+    private sealed class ConnectionEvents(SimulationEngine engine, SimulatedDevice device) : IDeviceConnectionEvents
+    {
+        public void CommandReceived(string commandName, ReadOnlySpan<byte> payload) => engine.EnqueueCommand(device, commandName, payload);
+
+        public void ConnectionLost(string reason)
+        {
+            engine._inbox.Enqueue(new InboxItem(InboxKind.ConnectionLost, device, 0, default, reason, null));
+            engine._scheduler.RequestTick();
+        }
+    }
+
+    // ------------------------------------------------------------------ shutdown
+
+    /// <summary>Stops every device (graceful disconnects) and the scheduler.</summary>
+    public Task StopAsync(CancellationToken cancellationToken = default)
+    {
+        lock (_scheduler.Gate)
+        {
+            long now = _scheduler.NowMs;
+            foreach (var d in _devices.Values)
+            {
+                StopCore(d, now, "engine stopping");
+            }
+        }
+
+        _scheduler.Dispose();
+        return Task.CompletedTask;
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        await StopAsync().ConfigureAwait(false);
+        _alertWriter.Dispose();
+    }
+
+    /// <summary>Stops every device and the scheduler (disconnects are not awaited).</summary>
+    public void Dispose()
+    {
+        _ = StopAsync();
+        _alertWriter.Dispose();
+    }
+
+    internal SimulationScheduler Scheduler => _scheduler;
+}

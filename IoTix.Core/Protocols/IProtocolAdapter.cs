@@ -1,0 +1,87 @@
+using IoTix.Core.Models;
+
+namespace IoTix.Core.Protocols;
+
+/// <summary>
+/// A protocol adapter (MQTT, CoAP, HTTP, or a third party's): creates one
+/// <see cref="IDeviceConnection"/> per simulated device. Register implementations in DI as
+/// <c>services.AddSingleton&lt;IProtocolAdapter, MyAdapter&gt;()</c>; the engine picks the adapter whose
+/// <see cref="Protocol"/> equals the model's <c>protocol</c> (case-insensitive). The last one
+/// registered for a name wins, so a plugin can replace a built-in adapter.
+/// </summary>
+public interface IProtocolAdapter
+{
+    /// <summary>The model <c>protocol</c> value this adapter serves: <c>mqtt</c>, <c>coap</c>, <c>http</c>.</summary>
+    string Protocol { get; }
+
+    /// <summary>
+    /// Creates the connection of one device (not yet connected). Called on the API thread when the
+    /// device is created, before it is registered: must be cheap and must not do I/O.
+    /// </summary>
+    IDeviceConnection CreateConnection(DeviceConnectionContext context);
+
+    /// <summary>Counters of this adapter over all its connections (a snapshot).</summary>
+    ProtocolAdapterMetrics GetMetrics();
+}
+
+/// <summary>What an adapter knows of the device it connects.</summary>
+public sealed class DeviceConnectionContext
+{
+    public required string DeviceId { get; init; }
+
+    /// <summary>The device's index in its group.</summary>
+    public required int Index { get; init; }
+
+    public string? GroupId { get; init; }
+
+    public required DeviceModel Model { get; init; }
+
+    /// <summary>The client id rendered from <c>connection.clientIdPattern</c> (default: the device id).</summary>
+    public required string ClientId { get; init; }
+
+    /// <summary>Where the connection reports received commands and lost connections. Called from any thread.</summary>
+    public required IDeviceConnectionEvents Events { get; init; }
+
+    /// <summary>Per-connection bound of messages accepted by <see cref="IDeviceConnection.TryPublish"/> but not yet sent.</summary>
+    public int OutboundQueueLimit { get; init; } = 1000;
+
+    /// <summary>What <see cref="IDeviceConnection.TryPublish"/> does when the outbound queue is full.</summary>
+    public OutboundOverflow OutboundOverflow { get; init; } = OutboundOverflow.DropNewest;
+
+    /// <summary>Renders a model pattern (<c>${deviceId}</c>, <c>${index}</c>, <c>${groupId}</c>) for this device.</summary>
+    public string Render(string pattern) =>
+        ModelTemplate.Parse(pattern).RenderForDevice(DeviceId, Index, GroupId);
+}
+
+/// <summary>What a full outbound queue does with a new message.</summary>
+public enum OutboundOverflow
+{
+    /// <summary>Refuse the new message (<see cref="PublishStatus.QueueFull"/>); queued messages keep their order.</summary>
+    DropNewest,
+
+    /// <summary>Discard the oldest queued message to make room; the new one is accepted.</summary>
+    DropOldest,
+}
+
+/// <summary>Callbacks from a connection into its device. Thread-safe; they never block.</summary>
+public interface IDeviceConnectionEvents
+{
+    /// <summary>
+    /// A command arrived for the device (matched to the model's command by name). The payload is
+    /// only valid during the call; the engine copies it and runs the device's behaviours on the
+    /// scheduler's loop thread.
+    /// </summary>
+    void CommandReceived(string commandName, ReadOnlySpan<byte> payload);
+
+    /// <summary>The connection was lost without the engine asking (broker closed it, network error).</summary>
+    void ConnectionLost(string reason);
+}
+
+/// <summary>Counters of one adapter.</summary>
+public readonly record struct ProtocolAdapterMetrics(
+    long Connections,
+    long ConnectFailures,
+    long MessagesPublished,
+    long MessagesDropped,
+    long BytesPublished,
+    long CommandsReceived);
