@@ -33,6 +33,7 @@ public static class BrokerServiceCollectionExtensions
         services.TryAddSingleton<ConnectedClients>();
         services.TryAddSingleton(static sp => new SharedSubscriptionRegistry(sp.GetRequiredService<ConnectedClients>().IsConnected));
         services.TryAddSingleton<SessionExpiryMonitor>();
+        services.TryAddSingleton<MessageExpiry>();
         services.TryAddSingleton<ConnectionRateLimiter>();
         services.TryAddSingleton<ConnectionGate>();
         services.TryAddSingleton<AclStore>();

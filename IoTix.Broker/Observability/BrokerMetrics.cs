@@ -8,6 +8,7 @@ internal sealed class BrokerMetrics : IBrokerMetrics
     private readonly ConcurrentDictionary<string, ListenerCounters> _listeners = new(StringComparer.Ordinal);
     private long _connectionsRejected;
     private long _messagesDropped;
+    private long _messagesExpired;
     private long _publishesRejected;
     private long _subscriptionsCurrent;
     private long _subscriptionsRejected;
@@ -21,6 +22,8 @@ internal sealed class BrokerMetrics : IBrokerMetrics
     public void ConnectionRejected() => Interlocked.Increment(ref _connectionsRejected);
 
     public void MessageDropped() => Interlocked.Increment(ref _messagesDropped);
+
+    public void MessageExpired() => Interlocked.Increment(ref _messagesExpired);
 
     public void PublishRejected() => Interlocked.Increment(ref _publishesRejected);
 
@@ -57,6 +60,7 @@ internal sealed class BrokerMetrics : IBrokerMetrics
             bytesIn,
             bytesOut,
             Interlocked.Read(ref _messagesDropped),
+            Interlocked.Read(ref _messagesExpired),
             Interlocked.Read(ref _publishesRejected),
             Math.Max(0, Interlocked.Read(ref _subscriptionsCurrent)),
             Interlocked.Read(ref _subscriptionsRejected),

@@ -16,6 +16,7 @@ public sealed record BrokerMetricsSnapshot(
     long BytesReceived,
     long BytesSent,
     long MessagesDropped,
+    long MessagesExpired,
     long PublishesRejected,
     long SubscriptionsCurrent,
     long SubscriptionsRejected,

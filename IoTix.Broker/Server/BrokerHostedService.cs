@@ -29,6 +29,7 @@ internal sealed partial class BrokerHostedService : IHostedService, IBrokerStatu
     private readonly ConnectedClients _connected;
     private readonly SharedSubscriptionRegistry _shared;
     private readonly SessionExpiryMonitor _expiry;
+    private readonly MessageExpiry _messageExpiry;
     private readonly IEnumerable<BrokerTransport> _transports;
     private readonly IRetainedMessageStore? _retainedStore;
     private readonly TimeProvider _timeProvider;
@@ -51,6 +52,7 @@ internal sealed partial class BrokerHostedService : IHostedService, IBrokerStatu
         ConnectedClients connected,
         SharedSubscriptionRegistry shared,
         SessionExpiryMonitor expiry,
+        MessageExpiry messageExpiry,
         IEnumerable<BrokerTransport> transports,
         TimeProvider timeProvider,
         ILoggerFactory loggerFactory,
@@ -64,6 +66,7 @@ internal sealed partial class BrokerHostedService : IHostedService, IBrokerStatu
         _connected = connected;
         _shared = shared;
         _expiry = expiry;
+        _messageExpiry = messageExpiry;
         _transports = transports;
         _retainedStore = retainedStore;
         _timeProvider = timeProvider;
@@ -117,6 +120,7 @@ internal sealed partial class BrokerHostedService : IHostedService, IBrokerStatu
             server.RetainedMessagesClearedAsync += ClearRetainedAsync;
         }
 
+        _messageExpiry.RetainedExpired = DeleteExpiredRetainedAsync;
         _shared.FirstShareCreated += () => server.InterceptingClientEnqueueAsync += FilterSharedDeliveryAsync;
         _metrics.RetainedCountProvider = () => server.IsStarted ? server.GetRetainedMessagesAsync().GetAwaiter().GetResult().Count : 0;
         _server = server;
@@ -381,6 +385,7 @@ internal sealed partial class BrokerHostedService : IHostedService, IBrokerStatu
 
         try
         {
+            _messageExpiry.Stamp(pending.Will);
             await server.InjectApplicationMessage(new InjectedMqttApplicationMessage(pending.Will) { SenderClientId = pending.ClientId }, CancellationToken.None).ConfigureAwait(false);
         }
         catch (Exception exception)
@@ -513,7 +518,16 @@ internal sealed partial class BrokerHostedService : IHostedService, IBrokerStatu
     {
         try
         {
-            args.LoadedRetainedMessages = [.. await _retainedStore!.LoadAsync().ConfigureAwait(false)];
+            var loaded = new List<MQTTnet.MqttApplicationMessage>();
+            foreach (var message in await _retainedStore!.LoadAsync().ConfigureAwait(false))
+            {
+                if (!_messageExpiry.IsExpired(message))
+                {
+                    loaded.Add(message);
+                }
+            }
+
+            args.LoadedRetainedMessages = loaded;
         }
         catch (Exception exception)
         {
@@ -542,6 +556,30 @@ internal sealed partial class BrokerHostedService : IHostedService, IBrokerStatu
         catch (Exception exception)
         {
             LogRetainedStoreFailed(_logger, exception.Message);
+        }
+    }
+
+    /// <summary>An expired retained message met at delivery is deleted, unless a newer one replaced it meanwhile.</summary>
+    private async Task DeleteExpiredRetainedAsync(string topic, long deadline)
+    {
+        var server = _server;
+        if (server is null || !server.IsStarted)
+        {
+            return;
+        }
+
+        try
+        {
+            var current = await server.GetRetainedMessageAsync(topic).ConfigureAwait(false);
+            if (current is not null && MessageExpiry.TryGetDeadline(current.UserProperties, out var currentDeadline) && currentDeadline == deadline)
+            {
+                await server.UpdateRetainedMessageAsync(new MQTTnet.MqttApplicationMessage { Topic = topic, Retain = true }).ConfigureAwait(false);
+                LogRetainedExpired(_logger, topic);
+            }
+        }
+        catch (Exception exception)
+        {
+            LogRetainedExpiryFailed(_logger, exception, topic);
         }
     }
 

@@ -31,8 +31,11 @@ public sealed class BrokerInstance : IAsyncDisposable
 
     public IServiceProvider Services => App.Services;
 
-    /// <summary>Starts a broker; <paramref name="settings"/> are extra configuration keys (Broker:...).</summary>
-    public static async Task<BrokerInstance> StartAsync(IReadOnlyDictionary<string, string>? settings = null)
+    /// <summary>
+    /// Starts a broker; <paramref name="settings"/> are extra configuration keys (Broker:...), <paramref name="configure"/>
+    /// may replace services (a FakeTimeProvider as TimeProvider, a logger provider ...).
+    /// </summary>
+    public static async Task<BrokerInstance> StartAsync(IReadOnlyDictionary<string, string>? settings = null, Action<WebApplicationBuilder>? configure = null)
     {
         var tcp = FreePort();
         var ws = FreePort();
@@ -54,7 +57,7 @@ public sealed class BrokerInstance : IAsyncDisposable
             }
         }
 
-        var app = BrokerWebApplication.Build([.. args]);
+        var app = BrokerWebApplication.Build([.. args], configure);
         await app.StartAsync();
         return new BrokerInstance(app, tcp, ws, http);
     }

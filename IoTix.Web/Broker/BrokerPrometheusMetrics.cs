@@ -21,6 +21,7 @@ internal sealed class BrokerPrometheusMetrics
     private readonly Counter _bytesReceived;
     private readonly Counter _bytesSent;
     private readonly Counter _messagesDropped;
+    private readonly Counter _messagesExpired;
     private readonly Counter _publishesRejected;
     private readonly Gauge _subscriptions;
     private readonly Counter _subscriptionsRejected;
@@ -38,6 +39,7 @@ internal sealed class BrokerPrometheusMetrics
         _bytesReceived = factory.CreateCounter("iotix_broker_bytes_received_total", "Bytes received.", ListenerLabel);
         _bytesSent = factory.CreateCounter("iotix_broker_bytes_sent_total", "Bytes sent.", ListenerLabel);
         _messagesDropped = factory.CreateCounter("iotix_broker_messages_dropped_total", "Queued messages dropped because a session queue was full.");
+        _messagesExpired = factory.CreateCounter("iotix_broker_messages_expired_total", "Queued or retained messages not delivered because their Message Expiry Interval had passed.");
         _publishesRejected = factory.CreateCounter("iotix_broker_publishes_rejected_total", "PUBLISH packets denied by the ACL.");
         _subscriptions = factory.CreateGauge("iotix_broker_subscriptions", "Subscriptions of all sessions.");
         _subscriptionsRejected = factory.CreateCounter("iotix_broker_subscriptions_rejected_total", "Subscriptions denied by the ACL.");
@@ -61,6 +63,7 @@ internal sealed class BrokerPrometheusMetrics
         }
 
         _messagesDropped.IncTo(snapshot.MessagesDropped);
+        _messagesExpired.IncTo(snapshot.MessagesExpired);
         _publishesRejected.IncTo(snapshot.PublishesRejected);
         _subscriptions.Set(snapshot.SubscriptionsCurrent);
         _subscriptionsRejected.IncTo(snapshot.SubscriptionsRejected);
