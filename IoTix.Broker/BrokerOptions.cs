@@ -40,6 +40,8 @@ public sealed class BrokerOptions
 
     public ConnectionRateLimitOptions ConnectionRateLimit { get; set; } = new();
 
+    public BrokerPersistenceOptions Persistence { get; set; } = new();
+
     /// <summary>Users allowed to connect with a password. <c>Broker:Users</c>.</summary>
     public List<BrokerUser> Users { get; set; } = [];
 
@@ -120,4 +122,17 @@ public sealed class BrokerUser
 
     /// <summary>ASP.NET Core Identity v3 format (base64 of 0x01, PRF, iterations, salt, subkey).</summary>
     public string PasswordHash { get; set; } = "";
+}
+
+/// <summary>Persistence of retained messages and sessions through the host's store (FR-004, FR-015..FR-017).</summary>
+public sealed class BrokerPersistenceOptions
+{
+    /// <summary>Persist retained messages and persistent sessions when the host provides a store. <c>Broker:Persistence:Enabled</c>.</summary>
+    public bool Enabled { get; set; } = true;
+
+    /// <summary>Bound of the write-behind queue; when full, new changes are not persisted (counted). <c>Broker:Persistence:QueueCapacity</c>.</summary>
+    public int QueueCapacity { get; set; } = 100_000;
+
+    /// <summary>Changes written per store call. <c>Broker:Persistence:BatchSize</c>.</summary>
+    public int BatchSize { get; set; } = 500;
 }

@@ -25,13 +25,14 @@ internal sealed class BrokerChannelAdapter : IMqttChannelAdapter
     private readonly SharedSubscriptionRegistry _shared;
     private readonly MessageExpiry _expiry;
     private ConcurrentQueue<MqttPacket>? _syntheticAcknowledgements;
+    private readonly Func<string, MqttConnAckPacket, Task>? _connAckHook;
     private long _bytesReceivedSeen;
     private long _bytesSentSeen;
     private string? _clientId;
     private readonly bool _ownsInner;
     private bool _connected;
 
-    public BrokerChannelAdapter(IMqttChannelAdapter inner, ListenerCounters counters, BrokerConnectionContext context, int maxPayloadBytes, SharedSubscriptionRegistry shared, MessageExpiry expiry, bool ownsInner)
+    public BrokerChannelAdapter(IMqttChannelAdapter inner, ListenerCounters counters, BrokerConnectionContext context, int maxPayloadBytes, SharedSubscriptionRegistry shared, MessageExpiry expiry, Func<string, MqttConnAckPacket, Task>? connAckHook, bool ownsInner)
     {
         _ownsInner = ownsInner;
         _inner = inner;
@@ -40,6 +41,7 @@ internal sealed class BrokerChannelAdapter : IMqttChannelAdapter
         _maxPayloadBytes = maxPayloadBytes;
         _shared = shared;
         _expiry = expiry;
+        _connAckHook = connAckHook;
     }
 
     public BrokerConnectionContext Context => _context;
@@ -155,6 +157,10 @@ internal sealed class BrokerChannelAdapter : IMqttChannelAdapter
             _connected = true;
             _counters.Connected();
             connAck.SharedSubscriptionAvailable = true;
+            if (_connAckHook is not null && _clientId is not null)
+            {
+                return SendConnAckAfterHookAsync(connAck, _clientId, cancellationToken);
+            }
         }
 
         var task = _inner.SendPacketAsync(packet, cancellationToken);
@@ -165,6 +171,15 @@ internal sealed class BrokerChannelAdapter : IMqttChannelAdapter
         }
 
         return AwaitAndCount(task);
+    }
+
+    private async Task SendConnAckAfterHookAsync(MqttConnAckPacket connAck, string clientId, CancellationToken cancellationToken)
+    {
+        // The session exists in MQTTnet now and the client has not been told about it yet: the place to restore a
+        // persistent session after a restart and to set Session Present [MQTT-3.2.2-2].
+        await _connAckHook!(clientId, connAck).ConfigureAwait(false);
+        await _inner.SendPacketAsync(connAck, cancellationToken).ConfigureAwait(false);
+        FlushByteCounters();
     }
 
     private async Task AwaitAndCount(Task send)

@@ -5,6 +5,7 @@ using IoTix.Broker.Sessions;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using MQTTnet.Adapter;
+using MQTTnet.Packets;
 
 namespace IoTix.Broker.Listeners;
 
@@ -56,8 +57,11 @@ internal sealed partial class ConnectionGate
         return true;
     }
 
+    /// <summary>Runs before a successful CONNACK of a client with an id is sent (set by the server: session restore).</summary>
+    public Func<string, MqttConnAckPacket, Task>? ConnAckHook { get; set; }
+
     public BrokerChannelAdapter Wrap(string listener, IMqttChannelAdapter inner, bool ownsInner = true) =>
-        new(inner, _metrics.ForListener(listener), new BrokerConnectionContext(listener), _maxPayloadBytes, _shared, _expiry, ownsInner);
+        new(inner, _metrics.ForListener(listener), new BrokerConnectionContext(listener), _maxPayloadBytes, _shared, _expiry, ConnAckHook, ownsInner);
 
     [LoggerMessage(EventId = 1105, Level = LogLevel.Warning, Message = "Connection on {Listener} from {Address} closed: connection rate limit exceeded and backoff queue full")]
     private static partial void LogRateLimited(ILogger logger, string listener, string address);

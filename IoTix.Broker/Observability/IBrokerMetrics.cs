@@ -21,6 +21,9 @@ public sealed record BrokerMetricsSnapshot(
     long SubscriptionsCurrent,
     long SubscriptionsRejected,
     long RetainedMessages,
+    long PersistenceQueueLength,
+    long PersistenceDropped,
+    long PersistenceSkipped,
     IReadOnlyList<ListenerMetricsSnapshot> Listeners);
 
 /// <summary>Per listener (tcp, tls, ws, wss) counters.</summary>

@@ -51,4 +51,7 @@ internal sealed partial class BrokerHostedService
 
     [LoggerMessage(EventId = 1032, Level = LogLevel.Warning, Message = "Deleting the expired retained message on {Topic} failed")]
     private static partial void LogRetainedExpiryFailed(ILogger logger, Exception exception, string topic);
+
+    [LoggerMessage(EventId = 1033, Level = LogLevel.Warning, Message = "Session store unavailable at start, persistent sessions of the previous run are not restored: {Error}")]
+    private static partial void LogSessionStoreFailed(ILogger logger, string error);
 }

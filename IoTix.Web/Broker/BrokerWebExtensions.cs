@@ -2,6 +2,8 @@ using System.Net;
 using IoTix.Broker;
 using IoTix.Broker.Listeners;
 using IoTix.Broker.Observability;
+using IoTix.Broker.Retained;
+using IoTix.Broker.Sessions;
 using Microsoft.AspNetCore.Diagnostics.HealthChecks;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
@@ -29,6 +31,10 @@ public static class BrokerWebExtensions
         // The host's metrics registry (served on /metrics); other features add their collectors to it.
         services.TryAddSingleton(static _ => Metrics.NewCustomRegistry());
         services.TryAddSingleton<BrokerPrometheusMetrics>();
+
+        // Retained messages and persistent sessions in the IoTix database (AddIoTixData), written behind the MQTT path.
+        services.TryAddSingleton<IRetainedMessageStore, EfRetainedMessageStore>();
+        services.TryAddSingleton<ISessionStore, EfSessionStore>();
         services.Configure<HostOptions>(host =>
         {
             // Room for the broker's drain inside the host's shutdown timeout (FR-048).
