@@ -42,6 +42,8 @@ public sealed class BrokerOptions
 
     public BrokerPersistenceOptions Persistence { get; set; } = new();
 
+    public BrokerTraceOptions Trace { get; set; } = new();
+
     /// <summary>Users allowed to connect with a password. <c>Broker:Users</c>.</summary>
     public List<BrokerUser> Users { get; set; } = [];
 
@@ -135,4 +137,17 @@ public sealed class BrokerPersistenceOptions
 
     /// <summary>Changes written per store call. <c>Broker:Persistence:BatchSize</c>.</summary>
     public int BatchSize { get; set; } = 500;
+}
+
+/// <summary>Packet tracing (FR-028), reloaded when the configuration changes; see <see cref="Observability.IBrokerTrace"/>.</summary>
+public sealed class BrokerTraceOptions
+{
+    /// <summary>Topic filters whose PUBLISH packets are traced. <c>Broker:Trace:TopicFilters</c>.</summary>
+    public List<string> TopicFilters { get; set; } = [];
+
+    /// <summary>Client ids whose packets (all types) are traced. <c>Broker:Trace:ClientIds</c>.</summary>
+    public List<string> ClientIds { get; set; } = [];
+
+    /// <summary>Bytes of payload shown in trace lines (text, else hex); 0 = none. <c>Broker:Trace:PayloadPreviewBytes</c>.</summary>
+    public int PayloadPreviewBytes { get; set; }
 }

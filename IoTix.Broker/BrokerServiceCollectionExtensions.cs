@@ -31,6 +31,8 @@ public static class BrokerServiceCollectionExtensions
 
         services.TryAddSingleton<BrokerMetrics>();
         services.TryAddSingleton<IBrokerMetrics>(static sp => sp.GetRequiredService<BrokerMetrics>());
+        services.TryAddSingleton<BrokerTrace>();
+        services.TryAddSingleton<IBrokerTrace>(static sp => sp.GetRequiredService<BrokerTrace>());
         services.TryAddSingleton<ConnectedClients>();
         services.TryAddSingleton(static sp => new SharedSubscriptionRegistry(sp.GetRequiredService<ConnectedClients>().IsConnected));
         services.TryAddSingleton<SessionExpiryMonitor>();

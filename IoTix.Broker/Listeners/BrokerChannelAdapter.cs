@@ -26,13 +26,14 @@ internal sealed class BrokerChannelAdapter : IMqttChannelAdapter
     private readonly MessageExpiry _expiry;
     private ConcurrentQueue<MqttPacket>? _syntheticAcknowledgements;
     private readonly Func<string, MqttConnAckPacket, Task>? _connAckHook;
+    private readonly BrokerTrace _trace;
     private long _bytesReceivedSeen;
     private long _bytesSentSeen;
     private string? _clientId;
     private readonly bool _ownsInner;
     private bool _connected;
 
-    public BrokerChannelAdapter(IMqttChannelAdapter inner, ListenerCounters counters, BrokerConnectionContext context, int maxPayloadBytes, SharedSubscriptionRegistry shared, MessageExpiry expiry, Func<string, MqttConnAckPacket, Task>? connAckHook, bool ownsInner)
+    public BrokerChannelAdapter(IMqttChannelAdapter inner, ListenerCounters counters, BrokerConnectionContext context, int maxPayloadBytes, SharedSubscriptionRegistry shared, MessageExpiry expiry, BrokerTrace trace, Func<string, MqttConnAckPacket, Task>? connAckHook, bool ownsInner)
     {
         _ownsInner = ownsInner;
         _inner = inner;
@@ -42,6 +43,7 @@ internal sealed class BrokerChannelAdapter : IMqttChannelAdapter
         _shared = shared;
         _expiry = expiry;
         _connAckHook = connAckHook;
+        _trace = trace;
     }
 
     public BrokerConnectionContext Context => _context;
@@ -129,7 +131,12 @@ internal sealed class BrokerChannelAdapter : IMqttChannelAdapter
                 break;
         }
 
-        return packet;
+        if (_trace.IsActive && packet is not null)
+        {
+            _trace.OnPacket(_clientId, inbound: true, packet);
+        }
+
+        return packet!;
     }
 
     public Task SendPacketAsync(MqttPacket packet, CancellationToken cancellationToken)
@@ -151,6 +158,11 @@ internal sealed class BrokerChannelAdapter : IMqttChannelAdapter
 
             packet = wire;
             _counters.MessageSent();
+        }
+
+        if (_trace.IsActive)
+        {
+            _trace.OnPacket(_clientId, inbound: false, packet);
         }
         else if (packet is MqttConnAckPacket connAck && IsSuccess(connAck))
         {

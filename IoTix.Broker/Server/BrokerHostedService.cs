@@ -523,6 +523,7 @@ internal sealed partial class BrokerHostedService : IHostedService, IBrokerStatu
         var identity = _clients.TryGetValue(args.ClientId, out var info) ? info.Identity : args.UserName;
         if (!policy.IsAllowed(AclAccess.Publish, args.ApplicationMessage.Topic, identity, args.ClientId))
         {
+            using var scope = BrokerTrace.BeginCorrelationScope(_logger, args.ApplicationMessage);
             args.ProcessPublish = false;
             args.Response.ReasonCode = MqttPubAckReasonCode.NotAuthorized;
             _metrics.PublishRejected();
