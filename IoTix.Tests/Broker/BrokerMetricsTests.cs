@@ -30,6 +30,7 @@ public sealed class BrokerMetricsTests
         Assert.Equal(snapshot.Listeners[0].ConnectionsTotal, Sample(text, "iotix_broker_connections_total{listener=\"tcp\"}"));
         Assert.Contains("# TYPE iotix_broker_messages_received_total counter", text, StringComparison.Ordinal);
         Assert.Contains("# TYPE iotix_broker_retained_messages gauge", text, StringComparison.Ordinal);
+        Assert.Contains("# TYPE iotix_broker_persistence_skipped_total counter", text, StringComparison.Ordinal);
     }
 
     [Fact]

@@ -26,6 +26,9 @@ internal sealed class BrokerPrometheusMetrics
     private readonly Gauge _subscriptions;
     private readonly Counter _subscriptionsRejected;
     private readonly Gauge _retainedMessages;
+    private readonly Gauge _persistenceQueueLength;
+    private readonly Counter _persistenceDropped;
+    private readonly Counter _persistenceSkipped;
 
     public BrokerPrometheusMetrics(CollectorRegistry registry, IBrokerMetrics metrics)
     {
@@ -44,6 +47,9 @@ internal sealed class BrokerPrometheusMetrics
         _subscriptions = factory.CreateGauge("iotix_broker_subscriptions", "Subscriptions of all sessions.");
         _subscriptionsRejected = factory.CreateCounter("iotix_broker_subscriptions_rejected_total", "Subscriptions denied by the ACL.");
         _retainedMessages = factory.CreateGauge("iotix_broker_retained_messages", "Retained messages stored.");
+        _persistenceQueueLength = factory.CreateGauge("iotix_broker_persistence_queue_length", "Retained/session changes waiting in the write-behind queue.");
+        _persistenceDropped = factory.CreateCounter("iotix_broker_persistence_dropped_total", "Changes not persisted because the write-behind queue was full.");
+        _persistenceSkipped = factory.CreateCounter("iotix_broker_persistence_skipped_total", "Changes not persisted because the store was unavailable.");
         registry.AddBeforeCollectCallback(Update);
     }
 
@@ -68,5 +74,8 @@ internal sealed class BrokerPrometheusMetrics
         _subscriptions.Set(snapshot.SubscriptionsCurrent);
         _subscriptionsRejected.IncTo(snapshot.SubscriptionsRejected);
         _retainedMessages.Set(snapshot.RetainedMessages);
+        _persistenceQueueLength.Set(snapshot.PersistenceQueueLength);
+        _persistenceDropped.IncTo(snapshot.PersistenceDropped);
+        _persistenceSkipped.IncTo(snapshot.PersistenceSkipped);
     }
 }
