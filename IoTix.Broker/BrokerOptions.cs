@@ -40,6 +40,10 @@ public sealed class BrokerOptions
 
     public ConnectionRateLimitOptions ConnectionRateLimit { get; set; } = new();
 
+    public BrokerPersistenceOptions Persistence { get; set; } = new();
+
+    public BrokerTraceOptions Trace { get; set; } = new();
+
     /// <summary>Users allowed to connect with a password. <c>Broker:Users</c>.</summary>
     public List<BrokerUser> Users { get; set; } = [];
 
@@ -120,4 +124,30 @@ public sealed class BrokerUser
 
     /// <summary>ASP.NET Core Identity v3 format (base64 of 0x01, PRF, iterations, salt, subkey).</summary>
     public string PasswordHash { get; set; } = "";
+}
+
+/// <summary>Persistence of retained messages and sessions through the host's store (FR-004, FR-015..FR-017).</summary>
+public sealed class BrokerPersistenceOptions
+{
+    /// <summary>Persist retained messages and persistent sessions when the host provides a store. <c>Broker:Persistence:Enabled</c>.</summary>
+    public bool Enabled { get; set; } = true;
+
+    /// <summary>Bound of the write-behind queue; when full, new changes are not persisted (counted). <c>Broker:Persistence:QueueCapacity</c>.</summary>
+    public int QueueCapacity { get; set; } = 100_000;
+
+    /// <summary>Changes written per store call. <c>Broker:Persistence:BatchSize</c>.</summary>
+    public int BatchSize { get; set; } = 500;
+}
+
+/// <summary>Packet tracing (FR-028), reloaded when the configuration changes; see <see cref="Observability.IBrokerTrace"/>.</summary>
+public sealed class BrokerTraceOptions
+{
+    /// <summary>Topic filters whose PUBLISH packets are traced. <c>Broker:Trace:TopicFilters</c>.</summary>
+    public List<string> TopicFilters { get; set; } = [];
+
+    /// <summary>Client ids whose packets (all types) are traced. <c>Broker:Trace:ClientIds</c>.</summary>
+    public List<string> ClientIds { get; set; } = [];
+
+    /// <summary>Bytes of payload shown in trace lines (text, else hex); 0 = none. <c>Broker:Trace:PayloadPreviewBytes</c>.</summary>
+    public int PayloadPreviewBytes { get; set; }
 }

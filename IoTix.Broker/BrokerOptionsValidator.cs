@@ -52,6 +52,21 @@ public sealed class BrokerOptionsValidator : IValidateOptions<BrokerOptions>
             errors.Add("Broker:ConnectionRateLimit:PerIpPerSecond must be 0 (off) or a positive number of connections per second.");
         }
 
+        if (options.Trace.PayloadPreviewBytes is < 0 or > 4096)
+        {
+            errors.Add($"Broker:Trace:PayloadPreviewBytes must be between 0 (no preview) and 4096 (was {options.Trace.PayloadPreviewBytes}).");
+        }
+
+        if (options.Persistence.QueueCapacity is < 1 or > 10_000_000)
+        {
+            errors.Add($"Broker:Persistence:QueueCapacity must be between 1 and 10000000 (was {options.Persistence.QueueCapacity}).");
+        }
+
+        if (options.Persistence.BatchSize is < 1 or > 10_000)
+        {
+            errors.Add($"Broker:Persistence:BatchSize must be between 1 and 10000 (was {options.Persistence.BatchSize}).");
+        }
+
         if (options.ConnectionRateLimit.MaxQueuedPerIp < 0)
         {
             errors.Add("Broker:ConnectionRateLimit:MaxQueuedPerIp must be 0 or more.");

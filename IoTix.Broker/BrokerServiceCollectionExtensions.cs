@@ -1,6 +1,7 @@
 using IoTix.Broker.Limits;
 using IoTix.Broker.Listeners;
 using IoTix.Broker.Observability;
+using IoTix.Broker.Persistence;
 using IoTix.Broker.Security;
 using IoTix.Broker.Server;
 using IoTix.Broker.Sessions;
@@ -17,7 +18,7 @@ public static class BrokerServiceCollectionExtensions
     /// <summary>
     /// Registers the hosted MQTT broker (section <c>Broker</c>, validated at start-up) and its services:
     /// <see cref="IBrokerMetrics"/>, <see cref="IBrokerStatus"/>. Hosts add transports (WebSocket) as
-    /// <see cref="BrokerTransport"/> singletons and persistence as <see cref="Retained.IRetainedMessageStore"/>.
+    /// <see cref="BrokerTransport"/> singletons and persistence as <see cref="Retained.IRetainedMessageStore"/> and <see cref="ISessionStore"/>.
     /// </summary>
     public static IServiceCollection AddIoTixBroker(this IServiceCollection services, IConfiguration configuration)
     {
@@ -30,9 +31,14 @@ public static class BrokerServiceCollectionExtensions
 
         services.TryAddSingleton<BrokerMetrics>();
         services.TryAddSingleton<IBrokerMetrics>(static sp => sp.GetRequiredService<BrokerMetrics>());
+        services.TryAddSingleton<BrokerTrace>();
+        services.TryAddSingleton<IBrokerTrace>(static sp => sp.GetRequiredService<BrokerTrace>());
         services.TryAddSingleton<ConnectedClients>();
         services.TryAddSingleton(static sp => new SharedSubscriptionRegistry(sp.GetRequiredService<ConnectedClients>().IsConnected));
         services.TryAddSingleton<SessionExpiryMonitor>();
+        services.TryAddSingleton<MessageExpiry>();
+        services.TryAddSingleton<BrokerWriteBehind>();
+        services.TryAddSingleton<PersistentSessions>();
         services.TryAddSingleton<ConnectionRateLimiter>();
         services.TryAddSingleton<ConnectionGate>();
         services.TryAddSingleton<AclStore>();

@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using System.Net;
 using System.Security.Cryptography.X509Certificates;
 using IoTix.Broker.Observability;
@@ -22,13 +23,17 @@ internal sealed class BrokerChannelAdapter : IMqttChannelAdapter
     private readonly BrokerConnectionContext _context;
     private readonly int _maxPayloadBytes;
     private readonly SharedSubscriptionRegistry _shared;
+    private readonly MessageExpiry _expiry;
+    private ConcurrentQueue<MqttPacket>? _syntheticAcknowledgements;
+    private readonly Func<string, MqttConnAckPacket, Task>? _connAckHook;
+    private readonly BrokerTrace _trace;
     private long _bytesReceivedSeen;
     private long _bytesSentSeen;
     private string? _clientId;
     private readonly bool _ownsInner;
     private bool _connected;
 
-    public BrokerChannelAdapter(IMqttChannelAdapter inner, ListenerCounters counters, BrokerConnectionContext context, int maxPayloadBytes, SharedSubscriptionRegistry shared, bool ownsInner)
+    public BrokerChannelAdapter(IMqttChannelAdapter inner, ListenerCounters counters, BrokerConnectionContext context, int maxPayloadBytes, SharedSubscriptionRegistry shared, MessageExpiry expiry, BrokerTrace trace, Func<string, MqttConnAckPacket, Task>? connAckHook, bool ownsInner)
     {
         _ownsInner = ownsInner;
         _inner = inner;
@@ -36,6 +41,9 @@ internal sealed class BrokerChannelAdapter : IMqttChannelAdapter
         _context = context;
         _maxPayloadBytes = maxPayloadBytes;
         _shared = shared;
+        _expiry = expiry;
+        _connAckHook = connAckHook;
+        _trace = trace;
     }
 
     public BrokerConnectionContext Context => _context;
@@ -77,6 +85,12 @@ internal sealed class BrokerChannelAdapter : IMqttChannelAdapter
 
     public async Task<MqttPacket> ReceivePacketAsync(CancellationToken cancellationToken)
     {
+        if (_syntheticAcknowledgements is not null && _syntheticAcknowledgements.TryDequeue(out var acknowledgement))
+        {
+            // An expired copy was never sent: settle MQTTnet's in-flight entry for it (see SendPacketAsync).
+            return acknowledgement;
+        }
+
         MqttPacket packet;
         try
         {
@@ -103,6 +117,8 @@ internal sealed class BrokerChannelAdapter : IMqttChannelAdapter
                     return null!;
                 }
 
+                _expiry.Stamp(publish);
+
                 break;
             case MqttSubscribePacket subscribe when _clientId is not null:
                 _shared.OnSubscribe(_clientId, subscribe);
@@ -115,20 +131,48 @@ internal sealed class BrokerChannelAdapter : IMqttChannelAdapter
                 break;
         }
 
-        return packet;
+        if (_trace.IsActive && packet is not null)
+        {
+            _trace.OnPacket(_clientId, inbound: true, packet);
+        }
+
+        return packet!;
     }
 
     public Task SendPacketAsync(MqttPacket packet, CancellationToken cancellationToken)
     {
-        if (packet is MqttPublishPacket)
+        if (packet is MqttPublishPacket publish)
         {
+            var wire = _expiry.PrepareForDelivery(publish);
+            if (wire is null)
+            {
+                // Expired while queued [MQTT-3.3.2-5]: not sent. MQTTnet still waits for the acknowledgement of a
+                // QoS 1/2 copy; the receive loop hands it a synthetic one before the client's next packet.
+                if (MessageExpiry.SyntheticAcknowledgement(publish) is { } acknowledgement)
+                {
+                    (_syntheticAcknowledgements ??= new ConcurrentQueue<MqttPacket>()).Enqueue(acknowledgement);
+                }
+
+                return Task.CompletedTask;
+            }
+
+            packet = wire;
             _counters.MessageSent();
+        }
+
+        if (_trace.IsActive)
+        {
+            _trace.OnPacket(_clientId, inbound: false, packet);
         }
         else if (packet is MqttConnAckPacket connAck && IsSuccess(connAck))
         {
             _connected = true;
             _counters.Connected();
             connAck.SharedSubscriptionAvailable = true;
+            if (_connAckHook is not null && _clientId is not null)
+            {
+                return SendConnAckAfterHookAsync(connAck, _clientId, cancellationToken);
+            }
         }
 
         var task = _inner.SendPacketAsync(packet, cancellationToken);
@@ -139,6 +183,15 @@ internal sealed class BrokerChannelAdapter : IMqttChannelAdapter
         }
 
         return AwaitAndCount(task);
+    }
+
+    private async Task SendConnAckAfterHookAsync(MqttConnAckPacket connAck, string clientId, CancellationToken cancellationToken)
+    {
+        // The session exists in MQTTnet now and the client has not been told about it yet: the place to restore a
+        // persistent session after a restart and to set Session Present [MQTT-3.2.2-2].
+        await _connAckHook!(clientId, connAck).ConfigureAwait(false);
+        await _inner.SendPacketAsync(connAck, cancellationToken).ConfigureAwait(false);
+        FlushByteCounters();
     }
 
     private async Task AwaitAndCount(Task send)

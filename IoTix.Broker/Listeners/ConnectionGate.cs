@@ -5,6 +5,7 @@ using IoTix.Broker.Sessions;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using MQTTnet.Adapter;
+using MQTTnet.Packets;
 
 namespace IoTix.Broker.Listeners;
 
@@ -14,15 +15,19 @@ internal sealed partial class ConnectionGate
     private readonly ConnectionRateLimiter _rateLimiter;
     private readonly BrokerMetrics _metrics;
     private readonly SharedSubscriptionRegistry _shared;
+    private readonly MessageExpiry _expiry;
+    private readonly BrokerTrace _trace;
     private readonly TimeProvider _timeProvider;
     private readonly ILogger<ConnectionGate> _logger;
     private readonly int _maxPayloadBytes;
 
-    public ConnectionGate(ConnectionRateLimiter rateLimiter, BrokerMetrics metrics, SharedSubscriptionRegistry shared, TimeProvider timeProvider, IOptions<BrokerOptions> options, ILogger<ConnectionGate> logger)
+    public ConnectionGate(ConnectionRateLimiter rateLimiter, BrokerMetrics metrics, SharedSubscriptionRegistry shared, MessageExpiry expiry, BrokerTrace trace, TimeProvider timeProvider, IOptions<BrokerOptions> options, ILogger<ConnectionGate> logger)
     {
         _rateLimiter = rateLimiter;
         _metrics = metrics;
         _shared = shared;
+        _expiry = expiry;
+        _trace = trace;
         _timeProvider = timeProvider;
         _logger = logger;
         _maxPayloadBytes = options.Value.MaxPayloadBytes;
@@ -54,8 +59,11 @@ internal sealed partial class ConnectionGate
         return true;
     }
 
+    /// <summary>Runs before a successful CONNACK of a client with an id is sent (set by the server: session restore).</summary>
+    public Func<string, MqttConnAckPacket, Task>? ConnAckHook { get; set; }
+
     public BrokerChannelAdapter Wrap(string listener, IMqttChannelAdapter inner, bool ownsInner = true) =>
-        new(inner, _metrics.ForListener(listener), new BrokerConnectionContext(listener), _maxPayloadBytes, _shared, ownsInner);
+        new(inner, _metrics.ForListener(listener), new BrokerConnectionContext(listener), _maxPayloadBytes, _shared, _expiry, _trace, ConnAckHook, ownsInner);
 
     [LoggerMessage(EventId = 1105, Level = LogLevel.Warning, Message = "Connection on {Listener} from {Address} closed: connection rate limit exceeded and backoff queue full")]
     private static partial void LogRateLimited(ILogger logger, string listener, string address);

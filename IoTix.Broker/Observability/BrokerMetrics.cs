@@ -8,19 +8,31 @@ internal sealed class BrokerMetrics : IBrokerMetrics
     private readonly ConcurrentDictionary<string, ListenerCounters> _listeners = new(StringComparer.Ordinal);
     private long _connectionsRejected;
     private long _messagesDropped;
+    private long _messagesExpired;
     private long _publishesRejected;
     private long _subscriptionsCurrent;
     private long _subscriptionsRejected;
     private long _retainedMessages;
+    private long _persistenceDropped;
+    private long _persistenceSkipped;
 
     /// <summary>Reads the retained message count at snapshot time (set by the server when it starts).</summary>
     public Func<long>? RetainedCountProvider { get; set; }
+
+    /// <summary>Reads the persistence queue length at snapshot time.</summary>
+    public Func<long>? PersistenceQueueLengthProvider { get; set; }
 
     public ListenerCounters ForListener(string listener) => _listeners.GetOrAdd(listener, static name => new ListenerCounters(name));
 
     public void ConnectionRejected() => Interlocked.Increment(ref _connectionsRejected);
 
     public void MessageDropped() => Interlocked.Increment(ref _messagesDropped);
+
+    public void MessageExpired() => Interlocked.Increment(ref _messagesExpired);
+
+    public void PersistenceDropped() => Interlocked.Increment(ref _persistenceDropped);
+
+    public void PersistenceSkipped(long count) => Interlocked.Add(ref _persistenceSkipped, count);
 
     public void PublishRejected() => Interlocked.Increment(ref _publishesRejected);
 
@@ -57,10 +69,14 @@ internal sealed class BrokerMetrics : IBrokerMetrics
             bytesIn,
             bytesOut,
             Interlocked.Read(ref _messagesDropped),
+            Interlocked.Read(ref _messagesExpired),
             Interlocked.Read(ref _publishesRejected),
             Math.Max(0, Interlocked.Read(ref _subscriptionsCurrent)),
             Interlocked.Read(ref _subscriptionsRejected),
             RetainedCountProvider?.Invoke() ?? Interlocked.Read(ref _retainedMessages),
+            PersistenceQueueLengthProvider?.Invoke() ?? 0,
+            Interlocked.Read(ref _persistenceDropped),
+            Interlocked.Read(ref _persistenceSkipped),
             listeners);
     }
 }

@@ -16,10 +16,14 @@ public sealed record BrokerMetricsSnapshot(
     long BytesReceived,
     long BytesSent,
     long MessagesDropped,
+    long MessagesExpired,
     long PublishesRejected,
     long SubscriptionsCurrent,
     long SubscriptionsRejected,
     long RetainedMessages,
+    long PersistenceQueueLength,
+    long PersistenceDropped,
+    long PersistenceSkipped,
     IReadOnlyList<ListenerMetricsSnapshot> Listeners);
 
 /// <summary>Per listener (tcp, tls, ws, wss) counters.</summary>

@@ -45,4 +45,13 @@ internal sealed partial class BrokerHostedService
 
     [LoggerMessage(EventId = 1030, Level = LogLevel.Warning, Message = "Retained message store unavailable, retained messages stay in memory only: {Error}")]
     private static partial void LogRetainedStoreFailed(ILogger logger, string error);
+
+    [LoggerMessage(EventId = 1031, Level = LogLevel.Debug, Message = "Retained message on {Topic} expired and was deleted")]
+    private static partial void LogRetainedExpired(ILogger logger, string topic);
+
+    [LoggerMessage(EventId = 1032, Level = LogLevel.Warning, Message = "Deleting the expired retained message on {Topic} failed")]
+    private static partial void LogRetainedExpiryFailed(ILogger logger, Exception exception, string topic);
+
+    [LoggerMessage(EventId = 1033, Level = LogLevel.Warning, Message = "Session store unavailable at start, persistent sessions of the previous run are not restored: {Error}")]
+    private static partial void LogSessionStoreFailed(ILogger logger, string error);
 }

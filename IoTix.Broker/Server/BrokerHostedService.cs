@@ -3,6 +3,7 @@ using System.Net;
 using System.Security.Cryptography.X509Certificates;
 using IoTix.Broker.Listeners;
 using IoTix.Broker.Observability;
+using IoTix.Broker.Persistence;
 using IoTix.Broker.Retained;
 using IoTix.Broker.Security;
 using IoTix.Broker.Sessions;
@@ -29,8 +30,14 @@ internal sealed partial class BrokerHostedService : IHostedService, IBrokerStatu
     private readonly ConnectedClients _connected;
     private readonly SharedSubscriptionRegistry _shared;
     private readonly SessionExpiryMonitor _expiry;
+    private readonly MessageExpiry _messageExpiry;
     private readonly IEnumerable<BrokerTransport> _transports;
     private readonly IRetainedMessageStore? _retainedStore;
+    private readonly ISessionStore? _sessionStore;
+    private readonly BrokerWriteBehind _writeBehind;
+    private readonly PersistentSessions _persistent;
+    private readonly object _enqueueHookLock = new();
+    private bool _enqueueHookInstalled;
     private readonly TimeProvider _timeProvider;
     private readonly ILoggerFactory _loggerFactory;
     private readonly ILogger<BrokerHostedService> _logger;
@@ -51,10 +58,14 @@ internal sealed partial class BrokerHostedService : IHostedService, IBrokerStatu
         ConnectedClients connected,
         SharedSubscriptionRegistry shared,
         SessionExpiryMonitor expiry,
+        MessageExpiry messageExpiry,
+        BrokerWriteBehind writeBehind,
+        PersistentSessions persistent,
         IEnumerable<BrokerTransport> transports,
         TimeProvider timeProvider,
         ILoggerFactory loggerFactory,
-        IRetainedMessageStore? retainedStore = null)
+        IRetainedMessageStore? retainedStore = null,
+        ISessionStore? sessionStore = null)
     {
         _options = options.Value;
         _acl = acl;
@@ -64,8 +75,12 @@ internal sealed partial class BrokerHostedService : IHostedService, IBrokerStatu
         _connected = connected;
         _shared = shared;
         _expiry = expiry;
+        _messageExpiry = messageExpiry;
         _transports = transports;
-        _retainedStore = retainedStore;
+        _retainedStore = options.Value.Persistence.Enabled ? retainedStore : null;
+        _sessionStore = options.Value.Persistence.Enabled ? sessionStore : null;
+        _writeBehind = writeBehind;
+        _persistent = persistent;
         _timeProvider = timeProvider;
         _loggerFactory = loggerFactory;
         _logger = loggerFactory.CreateLogger<BrokerHostedService>();
@@ -117,6 +132,14 @@ internal sealed partial class BrokerHostedService : IHostedService, IBrokerStatu
             server.RetainedMessagesClearedAsync += ClearRetainedAsync;
         }
 
+        if (_persistent.IsEnabled)
+        {
+            await RestoreSessionsAsync(server, cancellationToken).ConfigureAwait(false);
+        }
+
+        _writeBehind.Start();
+
+        _messageExpiry.RetainedExpired = DeleteExpiredRetainedAsync;
         _shared.FirstShareCreated += () => server.InterceptingClientEnqueueAsync += FilterSharedDeliveryAsync;
         _metrics.RetainedCountProvider = () => server.IsStarted ? server.GetRetainedMessagesAsync().GetAwaiter().GetResult().Count : 0;
         _server = server;
@@ -165,6 +188,10 @@ internal sealed partial class BrokerHostedService : IHostedService, IBrokerStatu
                 ReasonString = "Server shutting down",
             },
         }).ConfigureAwait(false);
+
+        // Session states of the clients just disconnected, and anything else still queued, reach the store.
+        using var flush = new CancellationTokenSource(TimeSpan.FromSeconds(Math.Max(2, _options.ShutdownDrainSeconds)));
+        await _writeBehind.FlushAndStopAsync(flush.Token).ConfigureAwait(false);
         LogStopped(_logger);
     }
 
@@ -300,6 +327,11 @@ internal sealed partial class BrokerHostedService : IHostedService, IBrokerStatu
             ResetSubscriptions(clientId);
         }
 
+        if (_persistent.IsEnabled && args.ReasonCode == MqttConnectReasonCode.Success)
+        {
+            _persistent.OnConnecting(clientId, cleanStart, expiry);
+        }
+
         return Task.CompletedTask;
     }
 
@@ -336,6 +368,11 @@ internal sealed partial class BrokerHostedService : IHostedService, IBrokerStatu
             if (expiry > 0 && _server?.IsStarted == true)
             {
                 _expiry.Disconnected(args.ClientId, expiry);
+            }
+
+            if (_persistent.IsEnabled)
+            {
+                _persistent.OnDisconnected(args.ClientId, expiry);
             }
 
             if (info.Context?.DelayedWill is { } will && (args.DisconnectType == MqttClientDisconnectType.NotClean || args.ReasonCode == MqttDisconnectReasonCode.DisconnectWithWillMessage))
@@ -381,6 +418,7 @@ internal sealed partial class BrokerHostedService : IHostedService, IBrokerStatu
 
         try
         {
+            _messageExpiry.Stamp(pending.Will);
             await server.InjectApplicationMessage(new InjectedMqttApplicationMessage(pending.Will) { SenderClientId = pending.ClientId }, CancellationToken.None).ConfigureAwait(false);
         }
         catch (Exception exception)
@@ -402,6 +440,11 @@ internal sealed partial class BrokerHostedService : IHostedService, IBrokerStatu
 
     private Task OnClientSubscribedAsync(ClientSubscribedTopicEventArgs args)
     {
+        if (_persistent.IsEnabled)
+        {
+            _persistent.OnSubscribed(args.ClientId, args.TopicFilter);
+        }
+
         var filters = _subscriptions.GetOrAdd(args.ClientId, static _ => new HashSet<string>(StringComparer.Ordinal));
         lock (filters)
         {
@@ -416,6 +459,11 @@ internal sealed partial class BrokerHostedService : IHostedService, IBrokerStatu
 
     private Task OnClientUnsubscribedAsync(ClientUnsubscribedTopicEventArgs args)
     {
+        if (_persistent.IsEnabled)
+        {
+            _persistent.OnUnsubscribed(args.ClientId, args.TopicFilter);
+        }
+
         if (_subscriptions.TryGetValue(args.ClientId, out var filters))
         {
             lock (filters)
@@ -432,6 +480,11 @@ internal sealed partial class BrokerHostedService : IHostedService, IBrokerStatu
 
     private Task OnSessionDeletedAsync(SessionDeletedEventArgs args)
     {
+        if (_persistent.IsEnabled)
+        {
+            _persistent.OnDeleted(args.Id);
+        }
+
         ResetSubscriptions(args.Id);
         _shared.OnCleanStart(args.Id);
         if (!_connected.IsConnected(args.Id))
@@ -470,6 +523,7 @@ internal sealed partial class BrokerHostedService : IHostedService, IBrokerStatu
         var identity = _clients.TryGetValue(args.ClientId, out var info) ? info.Identity : args.UserName;
         if (!policy.IsAllowed(AclAccess.Publish, args.ApplicationMessage.Topic, identity, args.ClientId))
         {
+            using var scope = BrokerTrace.BeginCorrelationScope(_logger, args.ApplicationMessage);
             args.ProcessPublish = false;
             args.Response.ReasonCode = MqttPubAckReasonCode.NotAuthorized;
             _metrics.PublishRejected();
@@ -513,7 +567,23 @@ internal sealed partial class BrokerHostedService : IHostedService, IBrokerStatu
     {
         try
         {
-            args.LoadedRetainedMessages = [.. await _retainedStore!.LoadAsync().ConfigureAwait(false)];
+            var loaded = new List<MQTTnet.MqttApplicationMessage>();
+            var stored = await _retainedStore!.LoadAsync().ConfigureAwait(false);
+            if (stored is null)
+            {
+                LogRetainedStoreFailed(_logger, "store unavailable");
+                return;
+            }
+
+            foreach (var message in stored)
+            {
+                if (!_messageExpiry.IsExpired(message))
+                {
+                    loaded.Add(message);
+                }
+            }
+
+            args.LoadedRetainedMessages = loaded;
         }
         catch (Exception exception)
         {
@@ -521,27 +591,111 @@ internal sealed partial class BrokerHostedService : IHostedService, IBrokerStatu
         }
     }
 
-    private async Task SaveRetainedAsync(RetainedMessageChangedEventArgs args)
+    private Task SaveRetainedAsync(RetainedMessageChangedEventArgs args)
     {
+        // On the publisher's path: only queued here, written by the write-behind queue.
+        _writeBehind.SaveRetained(args.ChangedRetainedMessage);
+        return Task.CompletedTask;
+    }
+
+    private Task ClearRetainedAsync(EventArgs args)
+    {
+        _writeBehind.ClearRetained();
+        return Task.CompletedTask;
+    }
+
+    private async Task RestoreSessionsAsync(MqttServer server, CancellationToken cancellationToken)
+    {
+        IReadOnlyList<StoredSession>? stored = null;
         try
         {
-            await _retainedStore!.SaveAsync(args.ChangedRetainedMessage).ConfigureAwait(false);
+            stored = await _sessionStore!.LoadAsync(_timeProvider.GetUtcNow(), cancellationToken).ConfigureAwait(false);
         }
-        catch (Exception exception)
+        catch (Exception exception) when (exception is not OperationCanceledException)
         {
-            LogRetainedStoreFailed(_logger, exception.Message);
+            LogSessionStoreFailed(_logger, exception.Message);
+        }
+
+        if (stored is null)
+        {
+            LogSessionStoreFailed(_logger, "store unavailable");
+        }
+        else if (stored.Count > 0)
+        {
+            foreach (var (clientId, remaining) in _persistent.Restore(stored))
+            {
+                _expiry.Disconnected(clientId, remaining);
+            }
+
+            // Until their clients return, MQTTnet does not know these sessions: queue their messages from the publish hook.
+            server.InterceptingPublishAsync += QueueForRestoredSessionsAsync;
+        }
+
+        _persistent.OfflineCountChanged += () => UpdateEnqueueHook(server);
+        UpdateEnqueueHook(server);
+        _gate.ConnAckHook = (clientId, connAck) => _persistent.OnConnAckAsync(server, clientId, connAck);
+    }
+
+    /// <summary>The enqueue hook costs an allocation per delivery: installed only while a persistent session is offline.</summary>
+    private void UpdateEnqueueHook(MqttServer server)
+    {
+        lock (_enqueueHookLock)
+        {
+            var needed = _persistent.OfflineCount > 0;
+            if (needed && !_enqueueHookInstalled)
+            {
+                server.InterceptingClientEnqueueAsync += QueueForOfflineSessionAsync;
+            }
+            else if (!needed && _enqueueHookInstalled)
+            {
+                server.InterceptingClientEnqueueAsync -= QueueForOfflineSessionAsync;
+            }
+
+            _enqueueHookInstalled = needed;
         }
     }
 
-    private async Task ClearRetainedAsync(EventArgs args)
+    private Task QueueForOfflineSessionAsync(InterceptingClientApplicationMessageEnqueueEventArgs args)
     {
+        if (args.AcceptEnqueue && _persistent.TryTakeOver(args.ReceiverClientId, args.SenderClientId, args.ApplicationMessage))
+        {
+            args.AcceptEnqueue = false;
+        }
+
+        return Task.CompletedTask;
+    }
+
+    private Task QueueForRestoredSessionsAsync(InterceptingPublishEventArgs args)
+    {
+        if (args.ProcessPublish && _persistent.HasRestoredOffline)
+        {
+            _persistent.OnPublished(args.ClientId, args.ApplicationMessage);
+        }
+
+        return Task.CompletedTask;
+    }
+
+    /// <summary>An expired retained message met at delivery is deleted, unless a newer one replaced it meanwhile.</summary>
+    private async Task DeleteExpiredRetainedAsync(string topic, long deadline)
+    {
+        var server = _server;
+        if (server is null || !server.IsStarted)
+        {
+            return;
+        }
+
         try
         {
-            await _retainedStore!.ClearAsync().ConfigureAwait(false);
+            var current = await server.GetRetainedMessageAsync(topic).ConfigureAwait(false);
+            if (current is not null && MessageExpiry.TryGetDeadline(current.UserProperties, out var currentDeadline) && currentDeadline == deadline)
+            {
+                await server.UpdateRetainedMessageAsync(new MQTTnet.MqttApplicationMessage { Topic = topic, Retain = true }).ConfigureAwait(false);
+                LogRetainedExpired(_logger, topic);
+            }
         }
         catch (Exception exception)
         {
-            LogRetainedStoreFailed(_logger, exception.Message);
+            LogRetainedExpiryFailed(_logger, exception, topic);
         }
     }
 
@@ -557,6 +711,11 @@ internal sealed partial class BrokerHostedService : IHostedService, IBrokerStatu
         if (session is not null)
         {
             await session.DeleteAsync().ConfigureAwait(false);
+        }
+        else if (_persistent.IsEnabled)
+        {
+            // Restored from the store, its client never came back: MQTTnet does not know it.
+            _persistent.OnDeleted(clientId);
         }
     }
 

@@ -13,8 +13,11 @@ public sealed class BrokerInstance : IAsyncDisposable
 {
     public static readonly TimeSpan Timeout = TimeSpan.FromSeconds(10);
 
-    private BrokerInstance(WebApplication app, int tcpPort, int webSocketPort, int httpPort)
+    private readonly string? _ownedDataFolder;
+
+    private BrokerInstance(WebApplication app, int tcpPort, int webSocketPort, int httpPort, string? ownedDataFolder)
     {
+        _ownedDataFolder = ownedDataFolder;
         App = app;
         TcpPort = tcpPort;
         WebSocketPort = webSocketPort;
@@ -31,8 +34,11 @@ public sealed class BrokerInstance : IAsyncDisposable
 
     public IServiceProvider Services => App.Services;
 
-    /// <summary>Starts a broker; <paramref name="settings"/> are extra configuration keys (Broker:...).</summary>
-    public static async Task<BrokerInstance> StartAsync(IReadOnlyDictionary<string, string>? settings = null)
+    /// <summary>
+    /// Starts a broker; <paramref name="settings"/> are extra configuration keys (Broker:...), <paramref name="configure"/>
+    /// may replace services (a FakeTimeProvider as TimeProvider, a logger provider ...).
+    /// </summary>
+    public static async Task<BrokerInstance> StartAsync(IReadOnlyDictionary<string, string>? settings = null, Action<WebApplicationBuilder>? configure = null)
     {
         var tcp = FreePort();
         var ws = FreePort();
@@ -46,6 +52,14 @@ public sealed class BrokerInstance : IAsyncDisposable
             "--Broker:ShutdownDrainSeconds=1",
             "--Logging:LogLevel:Default=Warning",
         };
+        string? dataFolder = null;
+        if (settings is null || !settings.ContainsKey("ConnectionStrings:IoTix"))
+        {
+            // Each broker gets its own SQLite database: retained messages and sessions do not leak between tests.
+            dataFolder = Directory.CreateTempSubdirectory("iotix-broker-test-").FullName;
+            args.Add($"--ConnectionStrings:IoTix=Data Source={Path.Combine(dataFolder, "iotix.db")}");
+        }
+
         if (settings is not null)
         {
             foreach (var (key, value) in settings)
@@ -54,9 +68,19 @@ public sealed class BrokerInstance : IAsyncDisposable
             }
         }
 
-        var app = BrokerWebApplication.Build([.. args]);
-        await app.StartAsync();
-        return new BrokerInstance(app, tcp, ws, http);
+        var app = BrokerWebApplication.Build([.. args], configure);
+        try
+        {
+            await app.StartAsync();
+        }
+        catch
+        {
+            await app.DisposeAsync();
+            DeleteFolder(dataFolder);
+            throw;
+        }
+
+        return new BrokerInstance(app, tcp, ws, http, dataFolder);
     }
 
     public static int FreePort()
@@ -103,10 +127,27 @@ public sealed class BrokerInstance : IAsyncDisposable
         return (process.ExitCode, await stdout + await stderr);
     }
 
+    /// <summary>A fresh SQLite connection string in a temporary folder, for tests that restart a broker on the same data.</summary>
+    public static string TemporarySqlite(out string folder)
+    {
+        folder = Directory.CreateTempSubdirectory("iotix-broker-test-").FullName;
+        return $"Data Source={Path.Combine(folder, "iotix.db")}";
+    }
+
+    public static void DeleteFolder(string? folder)
+    {
+        if (folder is not null && Directory.Exists(folder))
+        {
+            Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
+            Directory.Delete(folder, recursive: true);
+        }
+    }
+
     public async ValueTask DisposeAsync()
     {
         await App.StopAsync();
         await App.DisposeAsync();
+        DeleteFolder(_ownedDataFolder);
     }
 }
 

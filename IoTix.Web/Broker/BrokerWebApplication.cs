@@ -1,4 +1,5 @@
 using IoTix.Broker;
+using IoTix.Web.Data;
 using IoTix.Web.Hosting;
 
 namespace IoTix.Web.Broker;
@@ -14,6 +15,7 @@ public static class BrokerWebApplication
             ContentRootPath = ContentRoot.Find(),
         });
 
+        builder.Services.AddIoTixData(builder.Configuration); // first: the schema is migrated before the broker loads stored state
         builder.Services.AddIoTixBroker(builder.Configuration);
         builder.AddIoTixBrokerWeb();
         configure?.Invoke(builder);

@@ -2,9 +2,13 @@ using System.Net;
 using IoTix.Broker;
 using IoTix.Broker.Listeners;
 using IoTix.Broker.Observability;
+using IoTix.Broker.Retained;
+using IoTix.Broker.Sessions;
 using Microsoft.AspNetCore.Diagnostics.HealthChecks;
+using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
 using MQTTnet.AspNetCore;
+using Prometheus;
 
 namespace IoTix.Web.Broker;
 
@@ -23,6 +27,14 @@ public static class BrokerWebExtensions
         var options = builder.Configuration.GetSection(BrokerOptions.SectionName).Get<BrokerOptions>() ?? new BrokerOptions();
         var services = builder.Services;
         services.AddHealthChecks().AddCheck<BrokerHealthCheck>("broker", tags: [BrokerHealthCheck.ReadyTag]);
+
+        // The host's metrics registry (served on /metrics); other features add their collectors to it.
+        services.TryAddSingleton(static _ => Metrics.NewCustomRegistry());
+        services.TryAddSingleton<BrokerPrometheusMetrics>();
+
+        // Retained messages and persistent sessions in the IoTix database (AddIoTixData), written behind the MQTT path.
+        services.TryAddSingleton<IRetainedMessageStore, EfRetainedMessageStore>();
+        services.TryAddSingleton<ISessionStore, EfSessionStore>();
         services.Configure<HostOptions>(host =>
         {
             // Room for the broker's drain inside the host's shutdown timeout (FR-048).
@@ -52,7 +64,8 @@ public static class BrokerWebExtensions
         ArgumentNullException.ThrowIfNull(app);
         app.MapHealthChecks("/health/live", new HealthCheckOptions { Predicate = static _ => false });
         app.MapHealthChecks("/health/ready", new HealthCheckOptions { Predicate = static check => check.Tags.Contains(BrokerHealthCheck.ReadyTag) });
-        app.MapGet("/metrics", BrokerPrometheusExporter.WriteAsync).ExcludeFromDescription();
+        _ = app.Services.GetRequiredService<BrokerPrometheusMetrics>(); // hooks the broker snapshot into the registry
+        app.MapMetrics("/metrics", app.Services.GetRequiredService<CollectorRegistry>()).ExcludeFromDescription();
 
         var transport = app.Services.GetService<BrokerWebSocketTransport>();
         if (transport is not null)

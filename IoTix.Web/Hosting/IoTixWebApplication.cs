@@ -1,4 +1,5 @@
 using IoTix.Broker;
+using IoTix.Web.Data;
 using IoTix.Core;
 using IoTix.Web.Broker;
 using IoTix.Web.Components;
@@ -17,6 +18,7 @@ public static class IoTixWebApplication
             ContentRootPath = ContentRoot.Find(),
         });
 
+        builder.Services.AddIoTixData(builder.Configuration); // first: the schema is migrated before the broker loads stored state
         builder.Services.AddIoTixCore(builder.Configuration);
         builder.Services.AddIoTixBroker(builder.Configuration);
         builder.AddIoTixBrokerWeb(); // broker: WebSocket transport, probes, /metrics (IoTix.Web/Broker)
