@@ -512,16 +512,23 @@ internal sealed partial class BrokerHostedService : IHostedService, IBrokerStatu
         return Task.CompletedTask;
     }
 
-    private Task AuthorizePublishAsync(InterceptingPublishEventArgs args)
+    /// <summary>True when the ACL refuses <paramref name="access"/> to <paramref name="topic"/> for the client; <paramref name="identity"/> is who it was checked as.</summary>
+    private bool IsDenied(AclAccess access, string topic, string? clientId, string? userName, out string? identity)
     {
+        identity = null;
         var policy = _acl.Current;
-        if (ReferenceEquals(policy, AclPolicy.AllowAll) || string.IsNullOrEmpty(args.ClientId))
+        if (ReferenceEquals(policy, AclPolicy.AllowAll) || string.IsNullOrEmpty(clientId))
         {
-            return Task.CompletedTask;
+            return false;
         }
 
-        var identity = _clients.TryGetValue(args.ClientId, out var info) ? info.Identity : args.UserName;
-        if (!policy.IsAllowed(AclAccess.Publish, args.ApplicationMessage.Topic, identity, args.ClientId))
+        identity = _clients.TryGetValue(clientId, out var info) ? info.Identity : userName;
+        return !policy.IsAllowed(access, topic, identity, clientId);
+    }
+
+    private Task AuthorizePublishAsync(InterceptingPublishEventArgs args)
+    {
+        if (IsDenied(AclAccess.Publish, args.ApplicationMessage.Topic, args.ClientId, args.UserName, out var identity))
         {
             using var scope = BrokerTrace.BeginCorrelationScope(_logger, args.ApplicationMessage);
             args.ProcessPublish = false;
@@ -535,14 +542,7 @@ internal sealed partial class BrokerHostedService : IHostedService, IBrokerStatu
 
     private Task AuthorizeSubscriptionAsync(InterceptingSubscriptionEventArgs args)
     {
-        var policy = _acl.Current;
-        if (ReferenceEquals(policy, AclPolicy.AllowAll) || string.IsNullOrEmpty(args.ClientId))
-        {
-            return Task.CompletedTask;
-        }
-
-        var identity = _clients.TryGetValue(args.ClientId, out var info) ? info.Identity : args.UserName;
-        if (!policy.IsAllowed(AclAccess.Subscribe, args.TopicFilter.Topic, identity, args.ClientId))
+        if (IsDenied(AclAccess.Subscribe, args.TopicFilter.Topic, args.ClientId, args.UserName, out var identity))
         {
             args.ProcessSubscription = false;
             args.Response.ReasonCode = MqttSubscribeReasonCode.NotAuthorized;
