@@ -279,6 +279,11 @@ internal sealed class RunArguments
             if (!key.Contains(':', StringComparison.Ordinal))
             {
                 problems.Add($"unknown option '{token}' (see iotix run --help; configuration settings are written --Section:Key=value, e.g. --IoTix:Simulation:OutboundQueueLimit=5000)");
+                if (eq < 0 && i + 1 < tokens.Count && !tokens[i + 1].StartsWith("--", StringComparison.Ordinal))
+                {
+                    i++; // its value
+                }
+
                 continue;
             }
 
