@@ -35,15 +35,12 @@ public sealed partial class SimulationEngine : IScheduledWorkHandler, IAsyncDisp
     private readonly IDeviceModelCatalog? _catalog;
     private readonly Dictionary<string, IProtocolAdapter> _adapters = new(StringComparer.OrdinalIgnoreCase);
     private readonly Dictionary<DeviceModel, ModelRuntime> _runtimes = new(ReferenceEqualityComparer.Instance);
-    private readonly ConcurrentDictionary<string, SimulatedDevice> _devices = new(StringComparer.Ordinal);
+    private readonly DeviceTable _devices = new();
     private readonly ConcurrentDictionary<string, DeviceGroup> _groups = new(StringComparer.Ordinal);
     private readonly ConcurrentQueue<InboxItem> _inbox = new();
     private readonly ArrayBufferWriter<byte> _payload = new(4096);
     private readonly System.Text.Json.Utf8JsonWriter _alertWriter;
     private readonly int[] _stateCounts = new int[DeviceLifecycle.StateCount];
-    private readonly Stack<int> _freeSlots = new();
-    private SimulatedDevice?[] _slots = new SimulatedDevice?[1024];
-    private int _slotCount;
     private int _groupSequence;
     private int _pendingCommands;
     private long _messagesSent;
@@ -179,7 +176,7 @@ public sealed partial class SimulationEngine : IScheduledWorkHandler, IAsyncDisp
             var seen = new HashSet<string>(StringComparer.Ordinal);
             foreach (var d in devices)
             {
-                if (!seen.Add(d.Id) || _devices.ContainsKey(d.Id))
+                if (!seen.Add(d.Id) || _devices.Contains(d.Id))
                 {
                     return EngineResult<DeviceGroupInfo>.Fail(EngineErrorCode.AlreadyExists, $"device id '{d.Id}' already exists (idPattern '{idPattern}')");
                 }
@@ -199,13 +196,8 @@ public sealed partial class SimulationEngine : IScheduledWorkHandler, IAsyncDisp
         }
 
         LogGroupCreated(_logger, groupId, model.Id, devices.Length);
-        var ids = new string[devices.Length];
-        for (int i = 0; i < ids.Length; i++)
-        {
-            ids[i] = devices[i].Id;
-        }
-
-        return EngineResult<DeviceGroupInfo>.Ok(new DeviceGroupInfo(groupId, model.Id, devices.Length, idPattern, ids));
+        // A view over the (never modified) creation array: no second array of a million ids.
+        return EngineResult<DeviceGroupInfo>.Ok(new DeviceGroupInfo(groupId, model.Id, devices.Length, idPattern, new DeviceIdList(devices)));
     }
 
     /// <summary>Creates one device outside any group (id default: <c>{modelId}-{n}</c>).</summary>
@@ -233,7 +225,7 @@ public sealed partial class SimulationEngine : IScheduledWorkHandler, IAsyncDisp
         var device = built.Value!;
         lock (_scheduler.Gate)
         {
-            if (_devices.ContainsKey(id))
+            if (_devices.Contains(id))
             {
                 return EngineResult<DeviceMetrics>.Fail(EngineErrorCode.AlreadyExists, $"device '{id}' already exists");
             }
@@ -269,7 +261,7 @@ public sealed partial class SimulationEngine : IScheduledWorkHandler, IAsyncDisp
     {
         lock (_scheduler.Gate)
         {
-            if (!_devices.TryGetValue(deviceId, out var d))
+            if (!_devices.TryGet(deviceId, out var d))
             {
                 return EngineResult<string>.Fail(EngineErrorCode.NotFound, $"device '{deviceId}' not found");
             }
@@ -329,7 +321,7 @@ public sealed partial class SimulationEngine : IScheduledWorkHandler, IAsyncDisp
     {
         lock (_scheduler.Gate)
         {
-            if (!_devices.TryGetValue(deviceId, out var d))
+            if (!_devices.TryGet(deviceId, out var d))
             {
                 return EngineResult<DeviceState>.Fail(EngineErrorCode.NotFound, $"device '{deviceId}' not found");
             }
@@ -371,7 +363,7 @@ public sealed partial class SimulationEngine : IScheduledWorkHandler, IAsyncDisp
     {
         lock (_scheduler.Gate)
         {
-            if (!_devices.TryGetValue(deviceId, out var d))
+            if (!_devices.TryGet(deviceId, out var d))
             {
                 return EngineResult<DeviceState>.Fail(EngineErrorCode.NotFound, $"device '{deviceId}' not found");
             }
@@ -432,7 +424,7 @@ public sealed partial class SimulationEngine : IScheduledWorkHandler, IAsyncDisp
     /// <summary>Delivers a command to a device as if it came over its connection (runs its command behaviours).</summary>
     public EngineResult<string> SendCommand(string deviceId, string command, ReadOnlySpan<byte> payload = default)
     {
-        if (!_devices.TryGetValue(deviceId, out var d))
+        if (!_devices.TryGet(deviceId, out var d))
         {
             return EngineResult<string>.Fail(EngineErrorCode.NotFound, $"device '{deviceId}' not found");
         }
@@ -448,7 +440,7 @@ public sealed partial class SimulationEngine : IScheduledWorkHandler, IAsyncDisp
         ArgumentNullException.ThrowIfNull(action);
         lock (_scheduler.Gate)
         {
-            if (!_devices.TryGetValue(deviceId, out var d))
+            if (!_devices.TryGet(deviceId, out var d))
             {
                 return EngineResult<string>.Fail(EngineErrorCode.NotFound, $"device '{deviceId}' not found");
             }
@@ -484,7 +476,7 @@ public sealed partial class SimulationEngine : IScheduledWorkHandler, IAsyncDisp
 
     public bool TryGetGroup(string groupId, out DeviceGroup group) => _groups.TryGetValue(groupId, out group!);
 
-    public bool TryGetDevice(string deviceId, out SimulatedDevice device) => _devices.TryGetValue(deviceId, out device!);
+    public bool TryGetDevice(string deviceId, out SimulatedDevice device) => _devices.TryGet(deviceId, out device!);
 
     /// <summary>Devices of a group (or all devices), ordered by group then index.</summary>
     public IReadOnlyList<DeviceMetrics> ListDevices(string? groupId = null)
@@ -503,7 +495,7 @@ public sealed partial class SimulationEngine : IScheduledWorkHandler, IAsyncDisp
             return result;
         }
 
-        foreach (var d in _devices.Values)
+        foreach (var d in _devices.ToList())
         {
             result.Add(Snapshot(d));
         }
@@ -514,7 +506,7 @@ public sealed partial class SimulationEngine : IScheduledWorkHandler, IAsyncDisp
 
     public bool TryGetDeviceMetrics(string deviceId, out DeviceMetrics metrics)
     {
-        if (_devices.TryGetValue(deviceId, out var d))
+        if (_devices.TryGet(deviceId, out var d))
         {
             metrics = Snapshot(d);
             return true;
@@ -682,25 +674,8 @@ public sealed partial class SimulationEngine : IScheduledWorkHandler, IAsyncDisp
 
     private void Register(SimulatedDevice d)
     {
-        int slot;
-        if (_freeSlots.Count > 0)
-        {
-            slot = _freeSlots.Pop();
-        }
-        else
-        {
-            if (_slotCount == _slots.Length)
-            {
-                Array.Resize(ref _slots, _slots.Length * 2);
-            }
-
-            slot = _slotCount++;
-        }
-
-        d.Slot = slot;
         d.StateSinceMs = _scheduler.NowMs;
-        _slots[slot] = d;
-        _devices[d.Id] = d;
+        _devices.Add(d);
         _stateCounts[(int)DeviceState.Created]++;
         if (d.Group is { } g)
         {
@@ -724,9 +699,7 @@ public sealed partial class SimulationEngine : IScheduledWorkHandler, IAsyncDisp
             g.StateCounts[(int)d.State]--;
         }
 
-        _slots[d.Slot] = null;
-        _freeSlots.Push(d.Slot);
-        _devices.TryRemove(d.Id, out _);
+        _devices.Remove(d);
         _ = DisposeConnectionAsync(d.Connection);
     }
 
@@ -1015,7 +988,7 @@ public sealed partial class SimulationEngine : IScheduledWorkHandler, IAsyncDisp
 
     void IScheduledWorkHandler.OnDue(in ScheduledWork work)
     {
-        var d = _slots[work.Slot];
+        var d = _devices.At(work.Slot);
         if (d is null)
         {
             return;
@@ -1304,7 +1277,7 @@ public sealed partial class SimulationEngine : IScheduledWorkHandler, IAsyncDisp
         lock (_scheduler.Gate)
         {
             long now = _scheduler.NowMs;
-            foreach (var d in _devices.Values)
+            foreach (var d in _devices.ToList())
             {
                 StopCore(d, now, "engine stopping");
             }
