@@ -1,0 +1,105 @@
+using System.Globalization;
+using System.Net;
+using System.Security.Cryptography.X509Certificates;
+using System.Text.Json;
+using IoTix.Bench.Broker;
+using IoTix.Bench.Broker.Connections;
+using IoTix.Bench.Broker.Reporting;
+using IoTix.Bench.Broker.Throughput;
+using IoTix.Bench.Broker.Tls;
+
+// IoTix broker vs mosquitto, same load generator, same run. Started by bench/broker-bench.sh, which builds and
+// starts both brokers and passes their endpoints and pids:
+//   --iotix-tcp 127.0.0.1:P --iotix-tls 127.0.0.1:P --iotix-pid N --mosquitto-tcp ... --mosquitto-tls ... --mosquitto-pid N
+//   --ca ca.crt --out DIR [--phases tls,connections,fixed,search,clientcost] [--connections 10000] [--rates 10000,20000] ...
+var args2 = ParseArgs(args);
+var settings = new BenchSettings();
+settings.Apply(args2);
+var outDir = args2.GetValueOrDefault("out", ".");
+Directory.CreateDirectory(outDir);
+using var ca = args2.TryGetValue("ca", out var caPath) ? X509CertificateLoader.LoadCertificateFromFile(caPath) : null;
+var brokers = new[] { Target("iotix"), Target("mosquitto") };
+var report = new BenchReport { Settings = settings, StartedUtc = DateTime.UtcNow, LoadAverageBefore = File.ReadAllText("/proc/loadavg").Trim() };
+var phases = new HashSet<string>(settings.Phases, StringComparer.OrdinalIgnoreCase);
+
+if (phases.Contains("tls"))
+{
+    Console.WriteLine("== Connect latency (MQTTnet client, sequential)");
+    var probe = new ConnectLatencyProbe(settings);
+    foreach (var broker in brokers)
+    {
+        report.ConnectLatency.Add(await probe.MeasureAsync(broker.Name, broker.Tcp, null));
+        if (broker.Tls is not null && ca is not null)
+        {
+            report.ConnectLatency.Add(await probe.MeasureAsync(broker.Name, broker.Tls, ca));
+        }
+    }
+}
+
+if (phases.Contains("connections"))
+{
+    Console.WriteLine($"== Connections held ({settings.Connections} over {settings.SourceAddresses} source addresses)");
+    foreach (var broker in brokers)
+    {
+        report.Connections.Add(await new ConnectionHold(settings).RunAsync(broker));
+    }
+}
+
+var search = new RateSearch(settings);
+if (phases.Contains("fixed"))
+{
+    Console.WriteLine($"== Fixed rate {settings.FixedRate}/s for {settings.FixedSeconds} s, one subscriber");
+    foreach (var qos in new[] { 0, 1 })
+    {
+        foreach (var broker in Ordered(brokers, qos))
+        {
+            report.Fixed.Add(new FixedResult(broker.Name, qos, search.Fixed(broker, qos, 1, settings.FixedRate, settings.FixedSeconds)));
+        }
+    }
+}
+
+if (phases.Contains("search"))
+{
+    Console.WriteLine("== Lossless rate search");
+    (int Qos, int Subscribers)[] configurations = [(0, 1), (0, 10), (1, 1), (1, 10)];
+    for (var c = 0; c < configurations.Length; c++)
+    {
+        foreach (var broker in Ordered(brokers, c))
+        {
+            report.Searches.Add(search.Search(broker, configurations[c].Qos, configurations[c].Subscribers, settings.Rates));
+        }
+    }
+}
+
+if (phases.Contains("clientcost"))
+{
+    Console.WriteLine("== Generator cost with MQTTnet clients instead of the lean client");
+    report.ClientCost.Add(await new ClientCostProbe().MeasureAsync(brokers[1], settings.ClientCostRate, 3, settings.PayloadBytes));
+}
+
+report.LoadAverageAfter = File.ReadAllText("/proc/loadavg").Trim();
+report.FinishedUtc = DateTime.UtcNow;
+await File.WriteAllTextAsync(Path.Combine(outDir, "results.json"), JsonSerializer.Serialize(report, new JsonSerializerOptions { WriteIndented = true }));
+await File.WriteAllTextAsync(Path.Combine(outDir, "results.md"), MarkdownReport.Render(report));
+Console.WriteLine($"Results: {Path.Combine(outDir, "results.md")}");
+return 0;
+
+BrokerTarget Target(string name)
+{
+    var tls = args2.TryGetValue($"{name}tls", out var t) ? IPEndPoint.Parse(t) : null;
+    return new BrokerTarget(name, IPEndPoint.Parse(args2[$"{name}tcp"]), tls, new ProcessStats(int.Parse(args2[$"{name}pid"], CultureInfo.InvariantCulture)));
+}
+
+// Alternate which broker goes first so a drift in background load does not always favour the same one.
+static BrokerTarget[] Ordered(BrokerTarget[] brokers, int round) => round % 2 == 0 ? brokers : [brokers[1], brokers[0]];
+
+static Dictionary<string, string> ParseArgs(string[] args)
+{
+    var result = new Dictionary<string, string>(StringComparer.OrdinalIgnoreCase);
+    for (var i = 0; i + 1 < args.Length; i += 2)
+    {
+        result[args[i].TrimStart('-').Replace("-", "", StringComparison.Ordinal).ToLowerInvariant()] = args[i + 1];
+    }
+
+    return result;
+}
