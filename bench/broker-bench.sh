@@ -62,7 +62,7 @@ child_of() { # the broker process started by `timeout`
 
 ulimit -n "$(ulimit -Hn)"
 iotix_tcp=$(free_port); iotix_tls=$(free_port); iotix_http=$(free_port)
-mosq_tcp=$(free_port); mosq_tls=$(free_port)
+mosq_tcp=$(free_port); mosq_tls=$(free_port); bare_tcp=$(free_port)
 
 # IoTix broker exactly as users run it, default features (metrics on, ACL off, connection rate limit on).
 env Broker__BindAddress=127.0.0.1 \
@@ -92,9 +92,18 @@ pids+=($!)
 mosq_pid=$(child_of "$!")
 pids+=("$mosq_pid")
 
+# Bare MQTTnet 5 server (same session settings and server GC as IoTix, no IoTix code): splits MQTTnet's own
+# per-message cost from what IoTix adds. Message phases only.
+DOTNET_gcServer=1 timeout -s KILL "$limit" dotnet bench/IoTix.Bench.Broker/bin/Release/net10.0/IoTix.Bench.Broker.dll \
+  serve-mqttnet "$bare_tcp" >"$out/mqttnet-broker.log" 2>&1 &
+pids+=($!)
+bare_pid=$(child_of "$!")
+pids+=("$bare_pid")
+
 wait_port "$iotix_tcp" "$iotix_pid" || { echo "IoTix broker did not start"; tail -20 "$out/iotix-broker.log"; exit 1; }
 wait_port "$iotix_tls" "$iotix_pid" || { echo "IoTix TLS listener did not start"; tail -20 "$out/iotix-broker.log"; exit 1; }
 wait_port "$mosq_tcp" "$mosq_pid" || { echo "mosquitto did not start"; tail -20 "$out/mosquitto.log"; exit 1; }
+wait_port "$bare_tcp" "$bare_pid" || { echo "bare MQTTnet server did not start"; tail -20 "$out/mqttnet-broker.log"; exit 1; }
 
 {
   echo "date: $(date -u '+%Y-%m-%d %H:%M:%S UTC')"
@@ -111,10 +120,11 @@ wait_port "$mosq_tcp" "$mosq_pid" || { echo "mosquitto did not start"; tail -20 
 } >"$out/machine.txt"
 cp "$work/mosquitto.conf" "$out/mosquitto.conf"
 
-echo "IoTix broker pid $iotix_pid (tcp $iotix_tcp, tls $iotix_tls); mosquitto pid $mosq_pid (tcp $mosq_tcp, tls $mosq_tls)"
+echo "IoTix broker pid $iotix_pid (tcp $iotix_tcp, tls $iotix_tls); mosquitto pid $mosq_pid (tcp $mosq_tcp, tls $mosq_tls); bare MQTTnet pid $bare_pid (tcp $bare_tcp)"
 timeout -s KILL "$limit" dotnet bench/IoTix.Bench.Broker/bin/Release/net10.0/IoTix.Bench.Broker.dll \
   --iotix-tcp "127.0.0.1:$iotix_tcp" --iotix-tls "127.0.0.1:$iotix_tls" --iotix-pid "$iotix_pid" \
   --mosquitto-tcp "127.0.0.1:$mosq_tcp" --mosquitto-tls "127.0.0.1:$mosq_tls" --mosquitto-pid "$mosq_pid" \
+  --mqttnet-tcp "127.0.0.1:$bare_tcp" --mqttnet-pid "$bare_pid" \
   --ca "$work/certs/ca.crt" --out "$out" "${extra[@]}" 2>&1 | tee "$out/bench.log"
 status=${PIPESTATUS[0]}
 

@@ -23,6 +23,9 @@ internal sealed class BenchSettings
     public double WarmupSeconds { get; set; } = 1;
     public double P99LimitMs { get; set; } = 50;
     public int[] Rates { get; set; } = [10_000, 20_000, 40_000, 60_000, 80_000, 100_000, 125_000, 150_000];
+    public int[] RatesFanOut { get; set; } = [2_000, 5_000, 10_000, 20_000, 40_000, 60_000, 80_000, 100_000];
+    public int FanOutSubscribers { get; set; } = 10;
+    public int RefineSteps { get; set; } = 2;
     public int FixedRate { get; set; } = 10_000;
     public double FixedSeconds { get; set; } = 10;
 

@@ -12,6 +12,11 @@ using IoTix.Bench.Broker.Tls;
 // starts both brokers and passes their endpoints and pids:
 //   --iotix-tcp 127.0.0.1:P --iotix-tls 127.0.0.1:P --iotix-pid N --mosquitto-tcp ... --mosquitto-tls ... --mosquitto-pid N
 //   --ca ca.crt --out DIR [--phases tls,connections,fixed,search,clientcost] [--connections 10000] [--rates 10000,20000] ...
+if (args is ["serve-mqttnet", var servePort])
+{
+    return await IoTix.Bench.Broker.Baseline.BareMqttNetServer.RunAsync(int.Parse(servePort, CultureInfo.InvariantCulture));
+}
+
 var args2 = ParseArgs(args);
 var settings = new BenchSettings();
 settings.Apply(args2);
@@ -19,6 +24,8 @@ var outDir = args2.GetValueOrDefault("out", ".");
 Directory.CreateDirectory(outDir);
 using var ca = args2.TryGetValue("ca", out var caPath) ? X509CertificateLoader.LoadCertificateFromFile(caPath) : null;
 var brokers = new[] { Target("iotix"), Target("mosquitto") };
+// Optional third broker for the message phases: bare MQTTnet server (serve-mqttnet), to split IoTix's cost from MQTTnet's.
+BrokerTarget[] messageBrokers = args2.ContainsKey("mqttnettcp") ? [.. brokers, Target("mqttnet")] : brokers;
 var report = new BenchReport { Settings = settings, StartedUtc = DateTime.UtcNow, LoadAverageBefore = File.ReadAllText("/proc/loadavg").Trim() };
 var phases = new HashSet<string>(settings.Phases, StringComparer.OrdinalIgnoreCase);
 
@@ -51,7 +58,7 @@ if (phases.Contains("fixed"))
     Console.WriteLine($"== Fixed rate {settings.FixedRate}/s for {settings.FixedSeconds} s, one subscriber");
     foreach (var qos in new[] { 0, 1 })
     {
-        foreach (var broker in Ordered(brokers, qos))
+        foreach (var broker in Ordered(messageBrokers, qos))
         {
             report.Fixed.Add(new FixedResult(broker.Name, qos, search.Fixed(broker, qos, 1, settings.FixedRate, settings.FixedSeconds)));
         }
@@ -61,12 +68,13 @@ if (phases.Contains("fixed"))
 if (phases.Contains("search"))
 {
     Console.WriteLine("== Lossless rate search");
-    (int Qos, int Subscribers)[] configurations = [(0, 1), (0, 10), (1, 1), (1, 10)];
+    var fanOut = settings.FanOutSubscribers;
+    (int Qos, int Subscribers)[] configurations = [(0, 1), (0, fanOut), (1, 1), (1, fanOut)];
     for (var c = 0; c < configurations.Length; c++)
     {
-        foreach (var broker in Ordered(brokers, c))
+        foreach (var broker in Ordered(messageBrokers, c))
         {
-            report.Searches.Add(search.Search(broker, configurations[c].Qos, configurations[c].Subscribers, settings.Rates));
+            report.Searches.Add(search.Search(broker, configurations[c].Qos, configurations[c].Subscribers, configurations[c].Subscribers == 1 ? settings.Rates : settings.RatesFanOut));
         }
     }
 }
@@ -91,7 +99,16 @@ BrokerTarget Target(string name)
 }
 
 // Alternate which broker goes first so a drift in background load does not always favour the same one.
-static BrokerTarget[] Ordered(BrokerTarget[] brokers, int round) => round % 2 == 0 ? brokers : [brokers[1], brokers[0]];
+static BrokerTarget[] Ordered(BrokerTarget[] brokers, int round)
+{
+    var copy = (BrokerTarget[])brokers.Clone();
+    if (round % 2 == 1)
+    {
+        Array.Reverse(copy);
+    }
+
+    return copy;
+}
 
 static Dictionary<string, string> ParseArgs(string[] args)
 {

@@ -8,6 +8,7 @@ internal static class MarkdownReport
 {
     private const string IoTix = "iotix";
     private const string Mosquitto = "mosquitto";
+    private const string Bare = "mqttnet";
 
     public static string Render(BenchReport report)
     {
@@ -60,8 +61,9 @@ internal static class MarkdownReport
 
         Line(md, $"#### Highest lossless rate with p99 < {report.Settings.P99LimitMs:F0} ms (SC-003, SC-004): messages/s published ({report.Settings.Publishers} publishers, {report.Settings.PayloadBytes} B payload, {report.Settings.StepSeconds:F0} s steps)");
         md.AppendLine();
-        Line(md, "| QoS | subscribers | iotix (msg/s in) | mosquitto (msg/s in) | iotix / mosquitto | iotix deliveries/s | first failing step: iotix | first failing step: mosquitto |");
-        Line(md, "|---|---|---|---|---|---|---|---|");
+        var bare = report.Searches.Exists(static s => s.Broker == Bare);
+        Line(md, "| QoS | subscribers | iotix (msg/s in) | mosquitto (msg/s in) | iotix / mosquitto | iotix deliveries/s | first failing step: iotix | first failing step: mosquitto |" + (bare ? " bare MQTTnet (msg/s in) | iotix / bare MQTTnet |" : ""));
+        Line(md, "|---|---|---|---|---|---|---|---|" + (bare ? "---|---|" : ""));
         foreach (var i in report.Searches)
         {
             if (i.Broker != IoTix)
@@ -75,7 +77,8 @@ internal static class MarkdownReport
                 continue;
             }
 
-            Line(md, $"| {i.Qos} | {i.Subscribers} | {Best(i)} | {Best(m)} | {Ratio(i.BestRate, m.BestRate)} | {(long)i.BestRate * i.Subscribers:N0} | {FirstFailure(i)} | {FirstFailure(m)} |");
+            var b = report.Searches.Find(s => s.Broker == Bare && s.Qos == i.Qos && s.Subscribers == i.Subscribers);
+            Line(md, $"| {i.Qos} | {i.Subscribers} | {Best(i)} | {Best(m)} | {Ratio(i.BestRate, m.BestRate)} | {(long)i.BestRate * i.Subscribers:N0} | {FirstFailure(i)} | {FirstFailure(m)} |" + (b is null ? "" : $" {Best(b)} | {Ratio(i.BestRate, b.BestRate)} |"));
         }
 
         md.AppendLine();
@@ -98,21 +101,23 @@ internal static class MarkdownReport
 
         Line(md, $"#### End-to-end latency at a fixed {report.Settings.FixedRate:N0} msg/s, one subscriber, {report.Settings.FixedSeconds:F0} s (SC-005)");
         md.AppendLine();
-        Header(md, "QoS / percentile (ms)");
+        var bare = report.Fixed.Exists(static f => f.Broker == Bare);
+        Header(md, "QoS / percentile (ms)", bare);
         foreach (var qos in new[] { 0, 1 })
         {
             var i = report.Fixed.Find(f => f.Broker == IoTix && f.Qos == qos)?.Step;
             var m = report.Fixed.Find(f => f.Broker == Mosquitto && f.Qos == qos)?.Step;
+            var b = report.Fixed.Find(f => f.Broker == Bare && f.Qos == qos)?.Step;
             if (i is null || m is null)
             {
                 continue;
             }
 
-            Row(md, $"QoS {qos} p50", i.P50Ms, m.P50Ms, "F2");
-            Row(md, $"QoS {qos} p99", i.P99Ms, m.P99Ms, "F2");
-            Row(md, $"QoS {qos} p99.9", i.P999Ms, m.P999Ms, "F2");
-            Row(md, $"QoS {qos} max", i.MaxMs, m.MaxMs, "F2");
-            Line(md, $"| QoS {qos} verdict | {i.Verdict} | {m.Verdict} | |");
+            Row(md, $"QoS {qos} p50", i.P50Ms, m.P50Ms, "F2", b?.P50Ms);
+            Row(md, $"QoS {qos} p99", i.P99Ms, m.P99Ms, "F2", b?.P99Ms);
+            Row(md, $"QoS {qos} p99.9", i.P999Ms, m.P999Ms, "F2", b?.P999Ms);
+            Row(md, $"QoS {qos} max", i.MaxMs, m.MaxMs, "F2", b?.MaxMs);
+            Line(md, $"| QoS {qos} verdict | {i.Verdict} | {m.Verdict} | |" + (b is null ? "" : $" {b.Verdict} | |"));
         }
 
         md.AppendLine();
@@ -150,14 +155,16 @@ internal static class MarkdownReport
     {
         Line(md, "#### Broker CPU time per message (utime+stime from /proc, µs per published message; per delivery in brackets)");
         md.AppendLine();
-        Header(md, "load");
+        var bare = report.Fixed.Exists(static f => f.Broker == Bare) || report.Searches.Exists(static s => s.Broker == Bare);
+        Header(md, "load", bare);
         foreach (var qos in new[] { 0, 1 })
         {
             var i = report.Fixed.Find(f => f.Broker == IoTix && f.Qos == qos)?.Step;
             var m = report.Fixed.Find(f => f.Broker == Mosquitto && f.Qos == qos)?.Step;
+            var b = report.Fixed.Find(f => f.Broker == Bare && f.Qos == qos)?.Step;
             if (i is not null && m is not null)
             {
-                Line(md, $"| QoS {qos}, 1 subscriber, {i.Rate:N0}/s (fixed) | {i.BrokerCpuUsPerMessage:F2} | {m.BrokerCpuUsPerMessage:F2} | {Ratio(i.BrokerCpuUsPerMessage, m.BrokerCpuUsPerMessage)} |");
+                Row(md, $"QoS {qos}, 1 subscriber, {i.Rate:N0}/s (fixed)", i.BrokerCpuUsPerMessage, m.BrokerCpuUsPerMessage, "F2", b?.BrokerCpuUsPerMessage);
             }
         }
 
@@ -174,16 +181,18 @@ internal static class MarkdownReport
                 continue;
             }
 
-            // Compare at the highest rate both passed (same work done by both).
+            // Compare at the highest rate both passed (same work done by both), else at the lowest step.
             var rate = Math.Min(i.BestRate, m.BestRate);
+            rate = rate == 0 ? i.Steps[0].Rate : rate;
             var si = i.Steps.Find(s => s.Rate == rate);
             var sm = m.Steps.Find(s => s.Rate == rate);
+            var sb = report.Searches.Find(s => s.Broker == Bare && s.Qos == i.Qos && s.Subscribers == i.Subscribers)?.Steps.Find(s => s.Rate == rate);
             if (si is null || sm is null)
             {
                 continue;
             }
 
-            Line(md, $"| QoS {i.Qos}, {i.Subscribers} subscriber(s), {rate:N0}/s (search step) | {si.BrokerCpuUsPerMessage:F2} ({si.BrokerCpuUsPerDelivery:F2}) | {sm.BrokerCpuUsPerMessage:F2} ({sm.BrokerCpuUsPerDelivery:F2}) | {Ratio(si.BrokerCpuUsPerMessage, sm.BrokerCpuUsPerMessage)} |");
+            Row(md, $"QoS {i.Qos}, {i.Subscribers} subscriber(s), {rate:N0}/s (search step{(si.Passed && sm.Passed ? "" : ", not passed by both")})", si.BrokerCpuUsPerMessage, sm.BrokerCpuUsPerMessage, "F2", sb?.BrokerCpuUsPerMessage);
         }
 
         md.AppendLine();
@@ -232,14 +241,14 @@ internal static class MarkdownReport
         }
     }
 
-    private static void Header(StringBuilder md, string first)
+    private static void Header(StringBuilder md, string first, bool bare = false)
     {
-        Line(md, $"| {first} | iotix | mosquitto | iotix / mosquitto |");
-        Line(md, "|---|---|---|---|");
+        Line(md, $"| {first} | iotix | mosquitto | iotix / mosquitto |" + (bare ? " bare MQTTnet | iotix / bare MQTTnet |" : ""));
+        Line(md, "|---|---|---|---|" + (bare ? "---|---|" : ""));
     }
 
-    private static void Row(StringBuilder md, string name, double iotix, double mosquitto, string format) =>
-        Line(md, $"| {name} | {F(iotix, format)} | {F(mosquitto, format)} | {Ratio(iotix, mosquitto)} |");
+    private static void Row(StringBuilder md, string name, double iotix, double mosquitto, string format, double? bare = null) =>
+        Line(md, $"| {name} | {F(iotix, format)} | {F(mosquitto, format)} | {Ratio(iotix, mosquitto)} |" + (bare is double b ? $" {F(b, format)} | {Ratio(iotix, b)} |" : ""));
 
     private static string Ratio(double a, double b) => b == 0 || double.IsNaN(a) || double.IsNaN(b) ? "–" : (a / b).ToString("F2", CultureInfo.InvariantCulture);
 

@@ -38,16 +38,17 @@ internal sealed class RateSearch(BenchSettings settings)
     {
         var steps = new List<StepResult>();
         var best = 0;
+        int? failed = null;
         using (var session = LoadSession.Open(target, qos, subscribers, settings, rates.Count + 1))
         {
             session.Run(0, settings.WarmupRate, settings.WarmupSeconds, settings);
             for (var i = 0; i < rates.Count; i++)
             {
                 var result = session.Run(i + 1, rates[i], settings.StepSeconds, settings);
-                steps.Add(result);
-                Console.WriteLine($"  {target.Name,-9} qos{qos} subs={subscribers,-2} {rates[i],7}/s -> {result.Verdict} (p99 {result.P99Ms:F1} ms, broker {result.BrokerCpuUsPerMessage:F1} us/msg)");
+                steps.Add(Print(target, qos, subscribers, result));
                 if (!result.Passed)
                 {
+                    failed = rates[i];
                     break;
                 }
 
@@ -56,8 +57,40 @@ internal sealed class RateSearch(BenchSettings settings)
             }
         }
 
-        Thread.Sleep(500);
+        // Bisect between the last passing and the first failing step, each try on fresh connections (a failed
+        // step leaves queues behind in the broker).
+        for (var i = 0; i < settings.RefineSteps && failed is int high; i++)
+        {
+            var rate = (int)Math.Round((best + high) / 2000.0) * 1000;
+            if (rate <= best || rate >= high)
+            {
+                break;
+            }
+
+            Thread.Sleep(1000);
+            using var session = LoadSession.Open(target, qos, subscribers, settings, 2);
+            session.Run(0, Math.Min(settings.WarmupRate, rate), settings.WarmupSeconds, settings);
+            var result = session.Run(1, rate, settings.StepSeconds, settings);
+            steps.Add(Print(target, qos, subscribers, result));
+            if (result.Passed)
+            {
+                best = rate;
+            }
+            else
+            {
+                failed = rate;
+            }
+        }
+
+        Thread.Sleep(1000);
+        steps.Sort(static (a, b) => a.Rate.CompareTo(b.Rate));
         return new SearchResult(target.Name, qos, subscribers, best, steps);
+    }
+
+    private static StepResult Print(BrokerTarget target, int qos, int subscribers, StepResult result)
+    {
+        Console.WriteLine($"  {target.Name,-9} qos{qos} subs={subscribers,-2} {result.Rate,7}/s -> {result.Verdict} (p99 {result.P99Ms:F1} ms, broker {result.BrokerCpuUsPerMessage:F1} us/msg)");
+        return result;
     }
 
     public StepResult Fixed(BrokerTarget target, int qos, int subscribers, int rate, double seconds)
