@@ -42,3 +42,21 @@ internal sealed class ProcessStats(int pid)
         return -1;
     }
 }
+
+/// <summary>Machine-wide busy CPU time from /proc/stat (all cores), to show how much other processes used.</summary>
+internal static class MachineCpu
+{
+    public static double BusyMilliseconds()
+    {
+        using var reader = new StreamReader("/proc/stat");
+        var fields = reader.ReadLine()!.Split(' ', StringSplitOptions.RemoveEmptyEntries);
+        // cpu user nice system idle iowait irq softirq steal ...
+        long busy = 0;
+        foreach (var index in new[] { 1, 2, 3, 6, 7, 8 })
+        {
+            busy += long.Parse(fields[index], CultureInfo.InvariantCulture);
+        }
+
+        return busy * 10.0;
+    }
+}

@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Text;
+using IoTix.Bench.Broker.Throughput;
 
 namespace IoTix.Bench.Broker.Reporting;
 
@@ -182,12 +183,22 @@ internal static class MarkdownReport
             }
 
             // Compare at the highest rate both passed (same work done by both), else at the lowest step.
-            var rate = Math.Min(i.BestRate, m.BestRate);
-            rate = rate == 0 ? i.Steps[0].Rate : rate;
-            var si = i.Steps.Find(s => s.Rate == rate);
-            var sm = m.Steps.Find(s => s.Rate == rate);
+            StepResult? si = null, sm = null;
+            for (var k = i.Steps.Count - 1; k >= 0 && sm is null; k--)
+            {
+                var candidate = i.Steps[k];
+                var other = m.Steps.Find(s => s.Rate == candidate.Rate && s.Passed);
+                if (candidate.Passed && other is not null)
+                {
+                    (si, sm) = (candidate, other);
+                }
+            }
+
+            si ??= i.Steps[0];
+            sm ??= m.Steps.Find(s => s.Rate == si.Rate);
+            var rate = si.Rate;
             var sb = report.Searches.Find(s => s.Broker == Bare && s.Qos == i.Qos && s.Subscribers == i.Subscribers)?.Steps.Find(s => s.Rate == rate);
-            if (si is null || sm is null)
+            if (sm is null)
             {
                 continue;
             }
@@ -207,13 +218,13 @@ internal static class MarkdownReport
 
         Line(md, "<details><summary>Every search step</summary>");
         md.AppendLine();
-        Line(md, "| broker | QoS | subs | rate/s | sent | min received | send s | p50 ms | p99 ms | max ms | broker CPU µs/msg | generator CPU µs/delivery | verdict |");
-        Line(md, "|---|---|---|---|---|---|---|---|---|---|---|---|---|");
+        Line(md, "| broker | QoS | subs | rate/s | sent | min received | send s | p50 ms | p99 ms | max ms | broker CPU µs/msg | generator CPU µs/delivery | other processes (cores) | verdict |");
+        Line(md, "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|");
         foreach (var search in report.Searches)
         {
             foreach (var s in search.Steps)
             {
-                Line(md, $"| {search.Broker} | {search.Qos} | {search.Subscribers} | {s.Rate:N0} | {s.Sent:N0} | {s.MinReceived:N0} | {s.SendSeconds:F2} | {F(s.P50Ms, "F2")} | {F(s.P99Ms, "F1")} | {F(s.MaxMs, "F1")} | {s.BrokerCpuUsPerMessage:F2} | {s.BenchCpuUsPerDelivery:F2} | {s.Verdict} |");
+                Line(md, $"| {search.Broker} | {search.Qos} | {search.Subscribers} | {s.Rate:N0} | {s.Sent:N0} | {s.MinReceived:N0} | {s.SendSeconds:F2} | {F(s.P50Ms, "F2")} | {F(s.P99Ms, "F1")} | {F(s.MaxMs, "F1")} | {s.BrokerCpuUsPerMessage:F2} | {s.BenchCpuUsPerDelivery:F2} | {s.OtherCores:F2} | {s.Verdict} |");
             }
         }
 

@@ -20,6 +20,7 @@ internal sealed record StepResult(
     double BrokerCpuUsPerMessage,
     double BrokerCpuUsPerDelivery,
     double BenchCpuUsPerDelivery,
+    double OtherCores,
     bool Passed,
     string Verdict);
 
@@ -153,6 +154,8 @@ internal sealed class RateSearch(BenchSettings settings)
             var giveUp = TimeSpan.FromSeconds(seconds * 1.5 + 1);
             var results = new (long Sent, double Seconds)[publishers];
             var cpuBefore = _target.Process.CpuMilliseconds();
+            var machineBefore = MachineCpu.BusyMilliseconds();
+            var wallBefore = Stopwatch.GetTimestamp();
             var benchBefore = Process.GetCurrentProcess().TotalProcessorTime;
 
             var threads = new Thread[publishers];
@@ -198,6 +201,8 @@ internal sealed class RateSearch(BenchSettings settings)
 
             var cpuMs = _target.Process.CpuMilliseconds() - cpuBefore;
             var benchMs = (Process.GetCurrentProcess().TotalProcessorTime - benchBefore).TotalMilliseconds;
+            var wallMs = Stopwatch.GetElapsedTime(wallBefore).TotalMilliseconds;
+            var otherCores = Math.Max(0, MachineCpu.BusyMilliseconds() - machineBefore - cpuMs - benchMs) / wallMs;
             var latency = new LongHistogram(Subscriber.HighestLatencyMicros, 3);
             var disconnected = false;
             foreach (var subscriber in _subscribers)
@@ -251,6 +256,7 @@ internal sealed class RateSearch(BenchSettings settings)
                 sent == 0 ? 0 : cpuMs * 1000 / sent,
                 deliveries == 0 ? 0 : cpuMs * 1000 / deliveries,
                 deliveries == 0 ? 0 : benchMs * 1000 / deliveries,
+                otherCores,
                 verdict == "pass",
                 verdict);
         }

@@ -25,8 +25,12 @@ internal sealed class ConnectLatencyProbe(BenchSettings settings)
         var total = settings.ConnectProbeCount + settings.ConnectProbeWarmup;
         for (var i = 0; i < total; i++)
         {
+            // Rotate over source addresses 127.0.0.2.. so the broker's per-IP connection rate limit (IoTix default
+            // 100/s) does not turn sequential connects into a queue: this measures the handshake, not the limiter.
+            var source = new IPAddress([127, 0, 0, (byte)(2 + (i % settings.SourceAddresses))]);
             var builder = new MqttClientOptionsBuilder()
-                .WithTcpServer(endpoint.Address.ToString(), endpoint.Port)
+                .WithEndPoint(endpoint)
+                .WithTcpServer(o => o.LocalEndpoint = new IPEndPoint(source, 0))
                 .WithClientId($"bench-connect-{i}")
                 .WithProtocolVersion(MqttProtocolVersion.V311)
                 .WithTimeout(TimeSpan.FromSeconds(5));
