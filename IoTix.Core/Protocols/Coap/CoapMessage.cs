@@ -338,9 +338,17 @@ internal ref struct CoapMessageWriter
     /// <summary>A string option, UTF-8 encoded (Uri-Path segment, Uri-Query, Uri-Host).</summary>
     public void WriteOption(int number, scoped ReadOnlySpan<char> value)
     {
-        Span<byte> bytes = stackalloc byte[Encoding.UTF8.GetMaxByteCount(Math.Min(value.Length, 255))];
-        int n = value.Length <= 255 ? Encoding.UTF8.GetBytes(value, bytes) : 0;
-        WriteOption(number, bytes[..n]);
+        int max = Encoding.UTF8.GetMaxByteCount(value.Length);
+        if (max <= 256)
+        {
+            Span<byte> bytes = stackalloc byte[256];
+            WriteOption(number, bytes[..Encoding.UTF8.GetBytes(value, bytes)]);
+            return;
+        }
+
+        var rented = System.Buffers.ArrayPool<byte>.Shared.Rent(max);
+        WriteOption(number, rented.AsSpan(0, Encoding.UTF8.GetBytes(value, rented)));
+        System.Buffers.ArrayPool<byte>.Shared.Return(rented);
     }
 
     public void WritePayload(scoped ReadOnlySpan<byte> payload)
