@@ -70,7 +70,6 @@ internal sealed class CoapDeviceConnection : IDeviceConnection
     public bool Connecting;
     public int Generation;
     public CoapExchange? InFlight;
-    public CoapExchange? Ping;
     public TaskCompletionSource<ConnectResult>? PingResult;
     public Queue<PendingMessage>? Pending;
     public int ConsecutiveTimeouts;

@@ -40,6 +40,15 @@ internal sealed class CoapEndpoint
     /// <summary>Devices using this socket.</summary>
     public int Devices { get; set; }
 
+    /// <summary>When the server last answered anything on this socket (scheduler ms; <see cref="long.MinValue"/> never).</summary>
+    public long LastAnswerMs { get; set; } = long.MinValue;
+
+    /// <summary>The socket's reachability check in flight (one ping per socket, not per device).</summary>
+    public CoapExchange? Ping { get; set; }
+
+    /// <summary>Devices whose connect waits for <see cref="Ping"/>.</summary>
+    public List<CoapDeviceConnection> PingWaiters { get; } = [];
+
     /// <summary>Confirmable exchanges by message id, waiting for ACK or RST.</summary>
     public Dictionary<ushort, CoapExchange> InFlight { get; } = [];
 

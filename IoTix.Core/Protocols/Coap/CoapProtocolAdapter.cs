@@ -23,6 +23,7 @@ internal sealed partial class CoapProtocolAdapter : IProtocolAdapter, IAsyncDisp
     private const int ReceiveBufferBytes = 8192;
     private const long ExchangeLifetimeMs = 247_000; // EXCHANGE_LIFETIME with the default parameters [RFC 7252 4.8.2]
     private const long NotificationReorderWindowMs = 128_000; // [RFC 7641 3.4]
+    private const long PingReuseWindowMs = 30_000; // a socket answered this recently needs no new ping to connect
 
     private readonly object _gate = new();
     private readonly TimeProvider _time;
@@ -147,12 +148,20 @@ internal sealed partial class CoapProtocolAdapter : IProtocolAdapter, IAsyncDisp
             }
 
             d.Generation++;
-            if (_options.PingOnConnect)
+            var ep = d.Endpoint;
+            long now = NowMs;
+            if (_options.PingOnConnect && (ep.LastAnswerMs == long.MinValue || now - ep.LastAnswerMs > PingReuseWindowMs))
             {
+                // One ping per socket: the server sees the socket as the endpoint, and libcoap
+                // rate-limits its Reset answers per endpoint (about one a second).
                 d.Connecting = true;
                 d.PingResult = new TaskCompletionSource<ConnectResult>(TaskCreationOptions.RunContinuationsAsynchronously);
                 ping = d.PingResult.Task;
-                StartPing(d);
+                ep.PingWaiters.Add(d);
+                if (ep.Ping is null)
+                {
+                    StartPing(d, ep, now);
+                }
             }
             else
             {
@@ -258,12 +267,7 @@ internal sealed partial class CoapProtocolAdapter : IProtocolAdapter, IAsyncDisp
                 }
             }
 
-            if (d.Ping is { } ping)
-            {
-                d.Ping = null;
-                Release(ping);
-            }
-
+            d.Endpoint?.PingWaiters.Remove(d);
             d.PingResult?.TrySetResult(ConnectResult.Failure("disconnected while connecting"));
             foreach (var obs in d.Observations)
             {
@@ -480,17 +484,16 @@ internal sealed partial class CoapProtocolAdapter : IProtocolAdapter, IAsyncDisp
         }
     }
 
-    private void StartPing(CoapDeviceConnection d)
+    private void StartPing(CoapDeviceConnection d, CoapEndpoint ep, long nowMs)
     {
-        var ep = d.Endpoint!;
         var ex = Rent(CoapExchangeKind.Ping, d, ep, 4);
         ex.MessageId = ep.NextMessageId();
         ex.Token = 0;
         var writer = new CoapMessageWriter(ex.Buffer);
         writer.WriteHeader(CoapMessageType.Confirmable, CoapCode.Empty, ex.MessageId, default);
         ex.Length = writer.Length;
-        d.Ping = ex;
-        Begin(ex, NowMs);
+        ep.Ping = ex;
+        Begin(ex, nowMs);
     }
 
     private void Register(CoapObservation obs, long nowMs)
@@ -594,14 +597,21 @@ internal sealed partial class CoapProtocolAdapter : IProtocolAdapter, IAsyncDisp
         var d = ex.Device;
         var kind = ex.Kind;
         var obs = ex.Observation;
+        var ep = ex.Endpoint;
         Release(ex);
         switch (kind)
         {
             case CoapExchangeKind.Ping:
-                d.Ping = null;
-                d.PingResult?.TrySetResult(outcome == Outcome.Timeout
-                    ? ConnectResult.Failure($"no answer to a CoAP ping from {d.Server} after {_options.MaxRetransmit + 1} transmissions")
-                    : ConnectResult.Success);
+                ep.Ping = null;
+                var result = outcome == Outcome.Timeout
+                    ? ConnectResult.Failure($"no answer to a CoAP ping from {ep.Server} after {_options.MaxRetransmit + 1} transmissions")
+                    : ConnectResult.Success;
+                foreach (var waiter in ep.PingWaiters)
+                {
+                    waiter.PingResult?.TrySetResult(result);
+                }
+
+                ep.PingWaiters.Clear();
                 return null;
 
             case CoapExchangeKind.ObserveRegistration:
@@ -910,6 +920,7 @@ internal sealed partial class CoapProtocolAdapter : IProtocolAdapter, IAsyncDisp
         {
             lock (_gate)
             {
+                ep.LastAnswerMs = now;
                 if (!ep.InFlight.TryGetValue(header.MessageId, out var ex))
                 {
                     return; // late or duplicate ACK/RST
@@ -972,6 +983,7 @@ internal sealed partial class CoapProtocolAdapter : IProtocolAdapter, IAsyncDisp
         CoapObservation? deliver = null;
         lock (_gate)
         {
+            ep.LastAnswerMs = now;
             if (confirmable && ep.IsDuplicate(header.MessageId, now, ExchangeLifetimeMs, out var earlier))
             {
                 Interlocked.Increment(ref _duplicates);
