@@ -18,7 +18,7 @@ namespace IoTix.Core.Protocols.Coap;
 /// timeouts, observation freshness and retries) sits in ONE priority queue on ONE timer of the
 /// injected <see cref="TimeProvider"/>. State is guarded by one gate; datagram buffers are pooled.
 /// </summary>
-internal sealed partial class CoapProtocolAdapter : IProtocolAdapter, IAsyncDisposable
+internal sealed partial class CoapProtocolAdapter : IProtocolAdapter, IAsyncDisposable, IDisposable
 {
     private const int ReceiveBufferBytes = 8192;
     private const long ExchangeLifetimeMs = 247_000; // EXCHANGE_LIFETIME with the default parameters [RFC 7252 4.8.2]
@@ -1119,11 +1119,18 @@ internal sealed partial class CoapProtocolAdapter : IProtocolAdapter, IAsyncDisp
 
     public ValueTask DisposeAsync()
     {
+        Dispose();
+        return ValueTask.CompletedTask;
+    }
+
+    /// <summary>Stops the timer and the receive loops and closes every socket (nothing to await: UDP has no goodbye).</summary>
+    public void Dispose()
+    {
         lock (_gate)
         {
             if (_disposed)
             {
-                return ValueTask.CompletedTask;
+                return;
             }
 
             _disposed = true;
@@ -1136,6 +1143,5 @@ internal sealed partial class CoapProtocolAdapter : IProtocolAdapter, IAsyncDisp
         }
 
         _stopping.Dispose();
-        return ValueTask.CompletedTask;
     }
 }

@@ -13,7 +13,7 @@ namespace IoTix.Core.Protocols.Http;
 /// flight (waiting devices queue fairly, one request per turn), and optional command polling
 /// driven by ONE timer of the injected <see cref="TimeProvider"/>.
 /// </summary>
-internal sealed partial class HttpProtocolAdapter : IProtocolAdapter, IAsyncDisposable
+internal sealed partial class HttpProtocolAdapter : IProtocolAdapter, IAsyncDisposable, IDisposable
 {
     private readonly HttpOptions _options;
     private readonly ILogger _logger;
@@ -333,14 +333,25 @@ internal sealed partial class HttpProtocolAdapter : IProtocolAdapter, IAsyncDisp
 
     public ValueTask DisposeAsync()
     {
+        Dispose();
+        return ValueTask.CompletedTask;
+    }
+
+    /// <summary>Stops polling and closes the pooled connections (in-flight requests are cancelled).</summary>
+    public void Dispose()
+    {
         lock (_pollGate)
         {
+            if (_disposed)
+            {
+                return;
+            }
+
             _disposed = true;
             _pollTimer?.Dispose();
         }
 
         _client.Dispose();
         _handler.Dispose();
-        return ValueTask.CompletedTask;
     }
 }
