@@ -1,6 +1,7 @@
 using IoTix.Core.Generators;
 using IoTix.Core.Models;
 using IoTix.Core.Devices;
+using IoTix.Core.Protocols.Mqtt;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 
@@ -18,6 +19,7 @@ public static class CoreServiceCollectionExtensions
         // Device models: validator, catalog of the model folder (hot reload), options.
         services.AddDeviceModels(configuration);
         services.AddSimulationEngine(configuration);
+        services.AddMqttAdapter(configuration);
         return services;
     }
 }

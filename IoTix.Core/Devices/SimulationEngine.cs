@@ -156,7 +156,7 @@ public sealed partial class SimulationEngine : IScheduledWorkHandler, IAsyncDisp
         for (int i = 0; i < devices.Length; i++)
         {
             string id = idTemplate.RenderForDevice(string.Empty, i, groupId);
-            var built = BuildDevice(runtime.Value!, id, i, groupId);
+            var built = BuildDevice(runtime.Value!, id, i, groupId, spec.EndpointOverride);
             if (!built.Succeeded)
             {
                 return built.Error!;
@@ -221,7 +221,7 @@ public sealed partial class SimulationEngine : IScheduledWorkHandler, IAsyncDisp
         }
 
         string id = deviceId ?? $"{model.Id}-{Interlocked.Increment(ref _groupSequence)}";
-        var built = BuildDevice(runtime.Value!, id, 0, null);
+        var built = BuildDevice(runtime.Value!, id, 0, null, null);
         if (!built.Succeeded)
         {
             return built.Error!;
@@ -624,7 +624,7 @@ public sealed partial class SimulationEngine : IScheduledWorkHandler, IAsyncDisp
         }
     }
 
-    private EngineResult<SimulatedDevice> BuildDevice(ModelRuntime runtime, string id, int index, string? groupId)
+    private EngineResult<SimulatedDevice> BuildDevice(ModelRuntime runtime, string id, int index, string? groupId, string? endpointOverride)
     {
         var model = runtime.Model;
         var generators = new TelemetryGenerator[model.Telemetry.Count];
@@ -651,6 +651,7 @@ public sealed partial class SimulationEngine : IScheduledWorkHandler, IAsyncDisp
             Events = new ConnectionEvents(this, device),
             OutboundQueueLimit = _options.OutboundQueueLimit,
             OutboundOverflow = _options.OutboundOverflow,
+            EndpointOverride = endpointOverride,
         });
         return EngineResult<SimulatedDevice>.Ok(device);
     }
@@ -972,8 +973,9 @@ public sealed partial class SimulationEngine : IScheduledWorkHandler, IAsyncDisp
                 case InboxKind.ConnectionLost:
                     if (d.State == DeviceState.Running)
                     {
+                        // With a reconnect request the adapter's ConnectAsync waits out its backoff: reconnect at once.
                         d.LastError = item.Name;
-                        Drop(d, nowMs, -1, $"connection lost: {item.Name}");
+                        Drop(d, nowMs, item.Epoch == ReconnectRequested ? 0 : -1, $"connection lost: {item.Name}");
                     }
 
                     break;
@@ -1203,6 +1205,8 @@ public sealed partial class SimulationEngine : IScheduledWorkHandler, IAsyncDisp
         return true;
     }
 
+    private const int ReconnectRequested = 1;
+
     private enum InboxKind : byte { ConnectCompleted, Command, ConnectionLost }
 
     private readonly record struct InboxItem(InboxKind Kind, SimulatedDevice Device, int Epoch, ConnectResult Result, string? Name, byte[]? Payload);
@@ -1212,9 +1216,11 @@ public sealed partial class SimulationEngine : IScheduledWorkHandler, IAsyncDisp
     {
         public void CommandReceived(string commandName, ReadOnlySpan<byte> payload) => engine.EnqueueCommand(device, commandName, payload);
 
-        public void ConnectionLost(string reason)
+        public void ConnectionLost(string reason) => ConnectionLost(reason, reconnect: false);
+
+        public void ConnectionLost(string reason, bool reconnect)
         {
-            engine._inbox.Enqueue(new InboxItem(InboxKind.ConnectionLost, device, 0, default, reason, null));
+            engine._inbox.Enqueue(new InboxItem(InboxKind.ConnectionLost, device, reconnect ? ReconnectRequested : 0, default, reason, null));
             engine._scheduler.RequestTick();
         }
     }
