@@ -243,7 +243,11 @@ internal sealed class MqttDeviceConnection : IDeviceConnection, IThreadPoolWorkI
             _stage = "TCP connect";
             _tlsError = null;
             _deadlineMs = _adapter.Clock.NowMs + _adapter.Options.ConnectTimeoutMs;
-            handshake = _handshake = new TaskCompletionSource<ConnectResult>(TaskCreationOptions.RunContinuationsAsynchronously);
+            // Completed outside the lock and WITHOUT RunContinuationsAsynchronously: on success the
+            // engine's continuation queues "connected" before this connection's receive loop goes on
+            // to deliver commands a persistent session had queued (the engine ignores commands for
+            // devices that are not running yet).
+            handshake = _handshake = new TaskCompletionSource<ConnectResult>();
             Interlocked.Increment(ref _adapter.OpenCounter);
         }
 
@@ -292,11 +296,22 @@ internal sealed class MqttDeviceConnection : IDeviceConnection, IThreadPoolWorkI
         catch (Exception ex) when (ex is SocketException or IOException or AuthenticationException or ObjectDisposedException or OperationCanceledException)
         {
             string reason;
+            bool closedElsewhere;
+            lock (_gate)
+            {
+                closedElsewhere = gen != _generation;
+            }
+
+            if (closedElsewhere)
+            {
+                // A deadline, a cancel or a disconnect closed the socket; it says why.
+                return await handshake.Task.ConfigureAwait(false);
+            }
+
             lock (_gate)
             {
                 reason = ex switch
                 {
-                    _ when handshake.Task.IsCompleted => handshake.Task.Result.Error ?? "connect cancelled",
                     SocketException se => $"TCP connect to {_endpoint} failed: {se.SocketErrorCode}",
                     AuthenticationException ae => $"TLS handshake with {_endpoint} failed: {_tlsError ?? ae.Message}",
                     OperationCanceledException => "connect cancelled",
@@ -580,6 +595,7 @@ internal sealed class MqttDeviceConnection : IDeviceConnection, IThreadPoolWorkI
 
         bool sessionPresent = (ackFlags & 0x01) != 0;
         int resent = 0;
+        TaskCompletionSource<ConnectResult>? done;
         lock (_gate)
         {
             if (gen != _generation)
@@ -608,7 +624,7 @@ internal sealed class MqttDeviceConnection : IDeviceConnection, IThreadPoolWorkI
                 return true;
             }
 
-            CompleteHandshakeLocked();
+            done = CompleteHandshakeLocked();
         }
 
         if (resent > 0)
@@ -616,6 +632,7 @@ internal sealed class MqttDeviceConnection : IDeviceConnection, IThreadPoolWorkI
             MqttProtocolAdapter.LogRetransmitted(_adapter.Logger, DeviceId, resent);
         }
 
+        done?.TrySetResult(ConnectResult.Success);
         return true;
     }
 
@@ -669,24 +686,29 @@ internal sealed class MqttDeviceConnection : IDeviceConnection, IThreadPoolWorkI
             }
         }
 
+        TaskCompletionSource<ConnectResult>? done = null;
         lock (_gate)
         {
             if (gen == _generation && _state == StateConnecting)
             {
-                CompleteHandshakeLocked();
+                done = CompleteHandshakeLocked();
             }
         }
 
+        done?.TrySetResult(ConnectResult.Success);
         return true;
     }
 
-    private void CompleteHandshakeLocked()
+    /// <summary>Marks the connection connected; the caller completes the returned source after leaving the lock.</summary>
+    private TaskCompletionSource<ConnectResult>? CompleteHandshakeLocked()
     {
         _state = StateConnected;
         _lostUnexpectedly = false;
         _stage = string.Empty;
         Interlocked.Increment(ref _adapter.ConnectsCounter);
-        _handshake?.TrySetResult(ConnectResult.Success);
+        var done = _handshake;
+        _handshake = null;
+        return done;
     }
 
     // ------------------------------------------------------------------ publish
@@ -1462,17 +1484,20 @@ internal sealed class MqttDeviceConnection : IDeviceConnection, IThreadPoolWorkI
     {
         string? lost = null;
         int gen;
+        TaskCompletionSource<ConnectResult>? timedOut = null;
+        string? timeoutReason = null;
         lock (_gate)
         {
             gen = _generation;
             if (_state == StateConnecting && _socket is not null && nowMs > _deadlineMs)
             {
-                _handshake?.TrySetResult(ConnectResult.Failure($"{_stage} with {_endpoint} timed out after {_adapter.Options.ConnectTimeoutMs} ms"));
+                timeoutReason = $"{_stage} with {_endpoint} timed out after {_adapter.Options.ConnectTimeoutMs} ms";
+                timedOut = _handshake;
+                _handshake = null;
                 CloseTransportLocked();
-                return;
             }
 
-            if (_state != StateConnected || _keepAliveMs == 0)
+            else if (_state != StateConnected || _keepAliveMs == 0)
             {
                 return;
             }
@@ -1493,6 +1518,7 @@ internal sealed class MqttDeviceConnection : IDeviceConnection, IThreadPoolWorkI
             }
         }
 
+        timedOut?.TrySetResult(ConnectResult.Failure(timeoutReason!));
         if (lost is not null)
         {
             OnTransportClosed(gen, lost);
@@ -1511,6 +1537,7 @@ internal sealed class MqttDeviceConnection : IDeviceConnection, IThreadPoolWorkI
         bool report = false;
         bool reconnect = _adapter.Options.Reconnect.Enabled;
         TaskCompletionSource? written = null;
+        TaskCompletionSource<ConnectResult>? failed = null;
         lock (_gate)
         {
             if (gen != _generation)
@@ -1521,7 +1548,8 @@ internal sealed class MqttDeviceConnection : IDeviceConnection, IThreadPoolWorkI
             switch (_state)
             {
                 case StateConnecting:
-                    _handshake?.TrySetResult(ConnectResult.Failure(reason));
+                    failed = _handshake;
+                    _handshake = null;
                     break;
                 case StateConnected:
                     _state = StateLost;
@@ -1537,6 +1565,7 @@ internal sealed class MqttDeviceConnection : IDeviceConnection, IThreadPoolWorkI
         }
 
         written?.TrySetResult();
+        failed?.TrySetResult(ConnectResult.Failure(reason));
         if (report)
         {
             MqttProtocolAdapter.LogConnectionLost(_adapter.Logger, DeviceId, reason);
@@ -1547,7 +1576,24 @@ internal sealed class MqttDeviceConnection : IDeviceConnection, IThreadPoolWorkI
     public async ValueTask DisconnectAsync(DisconnectMode mode, CancellationToken cancellationToken = default)
     {
         TaskCompletionSource written;
-        int gen;
+        TaskCompletionSource<ConnectResult>? cancelled = null;
+        int gen = 0;
+        lock (_gate)
+        {
+            if (_state == StateConnecting)
+            {
+                cancelled = CancelConnectLocked();
+                _state = StateIdle;
+                _lostUnexpectedly = false;
+            }
+        }
+
+        if (cancelled is not null)
+        {
+            cancelled.TrySetResult(ConnectResult.Failure("connect cancelled"));
+            return;
+        }
+
         lock (_gate)
         {
             switch (_state)
@@ -1562,11 +1608,6 @@ internal sealed class MqttDeviceConnection : IDeviceConnection, IThreadPoolWorkI
                 case StateLost:
                     // The engine reacting to a reported loss: keep the reconnect backoff for the next connect.
                     _state = StateIdle;
-                    return;
-                case StateConnecting:
-                    CancelConnectLocked();
-                    _state = StateIdle;
-                    _lostUnexpectedly = false;
                     return;
                 case StateConnected or StateClosing:
                     CloseTransportLocked(); // abrupt: no DISCONNECT, the broker publishes the will
@@ -1607,13 +1648,16 @@ internal sealed class MqttDeviceConnection : IDeviceConnection, IThreadPoolWorkI
         }
     }
 
-    private void CancelConnectLocked()
+    /// <summary>Cancels a connect in progress; the caller fails the returned source after leaving the lock.</summary>
+    private TaskCompletionSource<ConnectResult>? CancelConnectLocked()
     {
         _connectEpoch++;
-        _handshake?.TrySetResult(ConnectResult.Failure("connect cancelled"));
+        var pending = _handshake;
+        _handshake = null;
         _delay?.TrySetResult(false);
         _delay = null;
         CloseTransportLocked();
+        return pending;
     }
 
     /// <summary>Closes the transport, ends its loops (generation bump) and drops unsent packets; a persistent session keeps its inflight messages.</summary>
@@ -1652,6 +1696,7 @@ internal sealed class MqttDeviceConnection : IDeviceConnection, IThreadPoolWorkI
 
     public ValueTask DisposeAsync()
     {
+        TaskCompletionSource<ConnectResult>? cancelled;
         lock (_gate)
         {
             if (_state == StateDisposed)
@@ -1659,7 +1704,7 @@ internal sealed class MqttDeviceConnection : IDeviceConnection, IThreadPoolWorkI
                 return ValueTask.CompletedTask;
             }
 
-            CancelConnectLocked();
+            cancelled = CancelConnectLocked();
             ClearInflightLocked();
             _state = StateDisposed;
             if (_control is not null && !_flushScheduled)
@@ -1669,6 +1714,7 @@ internal sealed class MqttDeviceConnection : IDeviceConnection, IThreadPoolWorkI
             }
         }
 
+        cancelled?.TrySetResult(ConnectResult.Failure("connection disposed"));
         _adapter.Unregister(this);
         return ValueTask.CompletedTask;
     }

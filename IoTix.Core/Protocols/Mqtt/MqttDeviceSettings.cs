@@ -118,7 +118,7 @@ internal sealed class MqttDeviceSettings
                 if (t.CaFile is { } caFile)
                 {
                     caPath = Resolve(caFile, model.SourceDirectory);
-                    ca = X509Certificate2.CreateFromPemFile(caPath);
+                    ca = X509Certificate2.CreateFromPem(File.ReadAllText(caPath));
                 }
 
                 if (t.CertFile is { } certFile)
