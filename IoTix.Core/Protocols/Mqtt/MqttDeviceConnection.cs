@@ -607,6 +607,10 @@ internal sealed class MqttDeviceConnection : IDeviceConnection, IThreadPoolWorkI
             if (sessionPresent)
             {
                 resent = RetransmitLocked();
+                if (resent > 0)
+                {
+                    ScheduleFlushLocked();
+                }
             }
             else
             {
