@@ -1514,7 +1514,7 @@ internal sealed class MqttDeviceConnection : IDeviceConnection, IThreadPoolWorkI
                     lost = $"no PINGRESP from {_endpoint} within {_keepAliveMs} ms";
                 }
             }
-            else if (nowMs - Volatile.Read(ref _lastSentMs) >= _keepAliveMs * 3L / 4)
+            else if (nowMs - Volatile.Read(ref _lastSentMs) >= Math.Max(MqttAdapterClock.SweepMs, _keepAliveMs - Math.Max(_keepAliveMs / 4, 2 * MqttAdapterClock.SweepMs)))
             {
                 MqttPacketWriter.WritePingReq(ReserveControlLocked(2));
                 Volatile.Write(ref _pingSentMs, nowMs);

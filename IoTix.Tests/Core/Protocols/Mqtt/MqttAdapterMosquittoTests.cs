@@ -98,15 +98,15 @@ public sealed class MqttAdapterMosquittoTests(MosquittoFixture fixture) : IClass
     {
         await using var harness = new MqttEngineHarness();
         var model = MqttModels.Sensor(Mosquitto.Port, """
-            "keepAlive": 1, "lastWill": { "topic": "it/${deviceId}/status", "payload": "offline" }
+            "keepAlive": 2, "lastWill": { "topic": "it/${deviceId}/status", "payload": "offline" }
             """, intervalMs: 600_000);
         string group = "ka" + Guid.NewGuid().ToString("N")[..8];
         var (client, status) = await MqttModels.SubscribeAsync(Connect, $"it/{group}-0/status");
         harness.StartGroup(model, 1, group);
         await harness.WaitForStateAsync($"{group}-0", DeviceState.Running);
 
-        // mosquitto closes a client silent for 1.5 keep-alives (1.5 s) and publishes its will.
-        await Task.Delay(TimeSpan.FromSeconds(4));
+        // mosquitto closes a client silent for 1.5 keep-alives (3 s) and publishes its will.
+        await Task.Delay(TimeSpan.FromSeconds(6));
 
         Assert.Empty(status.Messages);
         Assert.True(harness.Engine.TryGetDevice($"{group}-0", out var device));
