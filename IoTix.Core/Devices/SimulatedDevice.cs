@@ -172,7 +172,9 @@ public sealed class SimulatedDevice : ITemplateSource, IDeviceConnectionEvents
     void IDeviceConnectionEvents.CommandReceived(string commandName, ReadOnlySpan<byte> payload) =>
         Runtime.Engine.OnCommandReceived(this, commandName, payload);
 
-    void IDeviceConnectionEvents.ConnectionLost(string reason) => Runtime.Engine.OnConnectionLost(this, reason);
+    void IDeviceConnectionEvents.ConnectionLost(string reason) => Runtime.Engine.OnConnectionLost(this, reason, reconnect: false);
+
+    void IDeviceConnectionEvents.ConnectionLost(string reason, bool reconnect) => Runtime.Engine.OnConnectionLost(this, reason, reconnect);
 
     public override string ToString() => $"{Id} ({DeviceLifecycle.Name(State)})";
 }

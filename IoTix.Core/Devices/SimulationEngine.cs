@@ -156,7 +156,7 @@ public sealed partial class SimulationEngine : IScheduledWorkHandler, IAsyncDisp
         for (int i = 0; i < devices.Length; i++)
         {
             string id = idTemplate.RenderForDevice(string.Empty, i, groupId);
-            var built = BuildDevice(runtime.Value!, id, i, groupId);
+            var built = BuildDevice(runtime.Value!, id, i, groupId, spec.EndpointOverride);
             if (!built.Succeeded)
             {
                 return built.Error!;
@@ -216,7 +216,7 @@ public sealed partial class SimulationEngine : IScheduledWorkHandler, IAsyncDisp
         }
 
         string id = deviceId ?? $"{model.Id}-{Interlocked.Increment(ref _groupSequence)}";
-        var built = BuildDevice(runtime.Value!, id, 0, null);
+        var built = BuildDevice(runtime.Value!, id, 0, null, null);
         if (!built.Succeeded)
         {
             return built.Error!;
@@ -620,7 +620,7 @@ public sealed partial class SimulationEngine : IScheduledWorkHandler, IAsyncDisp
         }
     }
 
-    private EngineResult<SimulatedDevice> BuildDevice(ModelRuntime runtime, string id, int index, string? groupId)
+    private EngineResult<SimulatedDevice> BuildDevice(ModelRuntime runtime, string id, int index, string? groupId, string? endpointOverride)
     {
         var model = runtime.Model;
         if (id.AsSpan().ContainsAnyInRange('\uD800', '\uDFFF'))
@@ -668,6 +668,7 @@ public sealed partial class SimulationEngine : IScheduledWorkHandler, IAsyncDisp
             Events = device,
             OutboundQueueLimit = _options.OutboundQueueLimit,
             OutboundOverflow = _options.OutboundOverflow,
+            EndpointOverride = endpointOverride,
         });
         return EngineResult<SimulatedDevice>.Ok(device);
     }
@@ -977,8 +978,9 @@ public sealed partial class SimulationEngine : IScheduledWorkHandler, IAsyncDisp
                 case InboxKind.ConnectionLost:
                     if (d.State == DeviceState.Running)
                     {
+                        // With a reconnect request the adapter's ConnectAsync waits out its backoff: reconnect at once.
                         d.X.LastError = item.Name;
-                        Drop(d, nowMs, -1, $"connection lost: {item.Name}");
+                        Drop(d, nowMs, item.Epoch == ReconnectRequested ? 0 : -1, $"connection lost: {item.Name}");
                     }
 
                     break;
@@ -1254,6 +1256,8 @@ public sealed partial class SimulationEngine : IScheduledWorkHandler, IAsyncDisp
         return true;
     }
 
+    private const int ReconnectRequested = 1;
+
     private enum InboxKind : byte { ConnectCompleted, Command, ConnectionLost }
 
     private readonly record struct InboxItem(InboxKind Kind, SimulatedDevice Device, int Epoch, ConnectResult Result, string? Name, byte[]? Payload);
@@ -1262,10 +1266,10 @@ public sealed partial class SimulationEngine : IScheduledWorkHandler, IAsyncDisp
     internal void OnCommandReceived(SimulatedDevice device, string commandName, ReadOnlySpan<byte> payload) =>
         EnqueueCommand(device, commandName, payload);
 
-    /// <summary>A device's connection was lost (any thread): into the inbox.</summary>
-    internal void OnConnectionLost(SimulatedDevice device, string reason)
+    /// <summary>A device's connection was lost (any thread): into the inbox; <paramref name="reconnect"/> asks for an immediate reconnect (the adapter paces it).</summary>
+    internal void OnConnectionLost(SimulatedDevice device, string reason, bool reconnect)
     {
-        _inbox.Enqueue(new InboxItem(InboxKind.ConnectionLost, device, 0, default, reason, null));
+        _inbox.Enqueue(new InboxItem(InboxKind.ConnectionLost, device, reconnect ? ReconnectRequested : 0, default, reason, null));
         _scheduler.RequestTick();
     }
 
