@@ -21,6 +21,8 @@ internal static class RunCommandHandler
             return RunExitCodes.Usage;
         }
 
+        using var signals = environment.HandleSignals ? new RunSignals(cancellationToken) : null;
+        cancellationToken = signals?.Token ?? cancellationToken;
         using var host = RunHost.Build(settings, environment);
         try
         {

@@ -127,6 +127,7 @@ internal sealed class RunConsole : IAsyncDisposable
         };
         table.AddColumn("");
         table.AddColumn(new TableColumn("").RightAligned());
+        table.HideHeaders();
         void Row(string name, string value) => table.AddRow(new Text(name), new Text(value));
         var ic = CultureInfo.InvariantCulture;
         Row("status", report.Status);

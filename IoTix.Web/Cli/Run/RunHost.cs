@@ -1,4 +1,5 @@
 using System.Globalization;
+using System.Runtime.InteropServices;
 using IoTix.Core;
 using IoTix.Core.Devices;
 using Microsoft.Extensions.Configuration;
@@ -24,6 +25,9 @@ internal sealed class RunEnvironment
 
     /// <summary>Read environment variables into the configuration (default true).</summary>
     public bool UseEnvironmentVariables { get; init; } = true;
+
+    /// <summary>Handle SIGINT/SIGTERM in the run itself (default true; tests invoking in process turn it off).</summary>
+    public bool HandleSignals { get; init; } = true;
 
     /// <summary>Called after each progress sample (tests wait on it).</summary>
     public Action<RunProgressSnapshot>? OnProgress { get; init; }
@@ -83,6 +87,9 @@ internal static class RunHost
         builder.Logging.AddConsole(o => o.LogToStandardErrorThreshold = LogLevel.Trace);
 
         builder.Services.AddIoTixCore(builder.Configuration);
+
+        // The run owns Ctrl-C (it stops the devices and still reports): no console lifetime competing for the signals.
+        builder.Services.AddSingleton<IHostLifetime, RunHostLifetime>();
         environment.ConfigureServices?.Invoke(builder.Services);
         return builder.Build();
     }
@@ -115,5 +122,51 @@ internal static class RunHost
         }
 
         return values;
+    }
+}
+
+/// <summary>A host lifetime that leaves process signals to the run (see <see cref="RunSignals"/>).</summary>
+internal sealed class RunHostLifetime : IHostLifetime
+{
+    public Task WaitForStartAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+
+    public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+}
+
+/// <summary>
+/// Turns SIGINT (Ctrl-C) and SIGTERM into cancellation of a run, so it stops its devices, prints its
+/// summary and writes its report before exiting with 130. Disposing removes the handlers.
+/// </summary>
+internal sealed class RunSignals : IDisposable
+{
+    private readonly CancellationTokenSource _cancellation;
+    private readonly PosixSignalRegistration[] _registrations;
+
+    public RunSignals(CancellationToken cancellationToken)
+    {
+        _cancellation = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        _registrations =
+        [
+            PosixSignalRegistration.Create(PosixSignal.SIGINT, OnSignal),
+            PosixSignalRegistration.Create(PosixSignal.SIGTERM, OnSignal),
+        ];
+    }
+
+    public CancellationToken Token => _cancellation.Token;
+
+    private void OnSignal(PosixSignalContext context)
+    {
+        context.Cancel = true;
+        _cancellation.Cancel();
+    }
+
+    public void Dispose()
+    {
+        foreach (var r in _registrations)
+        {
+            r.Dispose();
+        }
+
+        _cancellation.Dispose();
     }
 }

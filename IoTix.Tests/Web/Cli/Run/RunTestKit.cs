@@ -145,6 +145,7 @@ internal sealed class RunHarness : IDisposable
         ContentRoot = _folder.Path,
         IsTerminal = false,
         UseEnvironmentVariables = false,
+        HandleSignals = false,
         OnProgress = onProgress,
         ShardLauncher = launcher,
         ConfigureServices = services =>
