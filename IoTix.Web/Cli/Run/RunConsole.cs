@@ -81,8 +81,7 @@ internal sealed class RunConsole : IAsyncDisposable
         {
             case ProgressMode.Live when _liveReady.Task.IsCompletedSuccessfully:
                 var ctx = _liveReady.Task.Result;
-                ctx.UpdateTarget(LiveLine(s));
-                ctx.Refresh();
+                ctx.UpdateTarget(LiveLine(s)); // refreshes
                 break;
             case ProgressMode.Plain when s.Elapsed >= _nextPlain:
                 _nextPlain = s.Elapsed + PlainEvery;
