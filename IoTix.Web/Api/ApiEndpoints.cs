@@ -1,0 +1,57 @@
+using IoTix.Web.Simulations;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Options;
+using Scalar.AspNetCore;
+
+namespace IoTix.Web.Api;
+
+/// <summary>The REST API <c>/api/v1</c> (models, devices, groups, stats), its OpenAPI document and reference page.</summary>
+public static class ApiEndpoints
+{
+    public const string Prefix = "/api/v1";
+
+    /// <summary>
+    /// Registers the API: the simulations it drives (<c>AddIoTixSimulations</c>), problem details, the OpenAPI
+    /// document and <c>IoTix:Api</c> options (validated at start).
+    /// </summary>
+    public static IServiceCollection AddIoTixApi(this IServiceCollection services, IConfiguration configuration)
+    {
+        ArgumentNullException.ThrowIfNull(configuration);
+        services.AddIoTixSimulations(configuration);
+        services.AddOptions<ApiOptions>()
+            .Bind(configuration.GetSection(ApiOptions.SectionName))
+            .ValidateOnStart();
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<ApiOptions>, ApiOptionsValidator>());
+        services.AddProblemDetails();
+        services.AddOpenApi(options =>
+        {
+            options.ShouldInclude = static description => description.RelativePath?.StartsWith("api/", StringComparison.Ordinal) ?? false;
+            options.AddDocumentTransformer(static (document, _, _) =>
+            {
+                document.Info.Title = "IoTix API";
+                document.Info.Description = "Device models, devices, groups (launch and dropout strategies) and statistics of the IoTix simulator. Errors are RFC 7807 problem details.";
+                return Task.CompletedTask;
+            });
+        });
+        return services;
+    }
+
+    /// <summary>
+    /// Maps <c>/api/v1</c>, <c>/openapi/v1.json</c> and the reference page (<c>IoTix:Api:DocsPath</c>, default /docs).
+    /// Every API route lives in one route group, so a later authorization policy applies in one place.
+    /// </summary>
+    public static RouteGroupBuilder MapIoTixApi(this WebApplication app)
+    {
+        ArgumentNullException.ThrowIfNull(app);
+        var api = app.MapGroup(Prefix);
+        api.MapModels();
+        api.MapDevices();
+        api.MapGroups();
+        api.MapStats();
+
+        app.MapOpenApi();
+        var docsPath = app.Services.GetRequiredService<IOptions<ApiOptions>>().Value.DocsPath;
+        app.MapScalarApiReference(docsPath, static options => options.WithTitle("IoTix API").WithOpenApiRoutePattern("/openapi/{documentName}.json"));
+        return api;
+    }
+}
