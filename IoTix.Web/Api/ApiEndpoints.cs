@@ -37,12 +37,17 @@ public static class ApiEndpoints
     }
 
     /// <summary>
-    /// Maps <c>/api/v1</c>, <c>/openapi/v1.json</c> and the reference page (<c>IoTix:Api:DocsPath</c>, default /docs).
+    /// Maps <c>/api/v1</c>, <c>/openapi/v1.json</c> and the reference page (<c>IoTix:Api:DocsPath</c>, default /docs), and
+    /// turns the framework's empty error answers under /api into problem details.
     /// Every API route lives in one route group, so a later authorization policy applies in one place.
     /// </summary>
     public static RouteGroupBuilder MapIoTixApi(this WebApplication app)
     {
         ArgumentNullException.ThrowIfNull(app);
+
+        // Answers the framework writes without a body under /api (415 from a wrong Content-Type, 405, unknown routes)
+        // become problem details too.
+        app.UseWhen(static context => context.Request.Path.StartsWithSegments(Prefix, StringComparison.OrdinalIgnoreCase), static api => api.UseStatusCodePages());
         var api = app.MapGroup(Prefix);
         api.MapModels();
         api.MapDevices();

@@ -99,12 +99,13 @@ internal static class ApiJson
             return (name, $"is not a known field; known fields: {string.Join(", ", FieldNames(typeInfo))}");
         }
 
-        if (typeInfo.Properties.FirstOrDefault(p => p.Name == field) is { } property)
+        var conversion = text.Contains("could not be converted", StringComparison.Ordinal);
+        if (conversion && typeInfo.Properties.FirstOrDefault(p => p.Name == field) is { } property)
         {
             return (field, $"must be {Expected(property.PropertyType)}{where}");
         }
 
-        if (path == "$" && text.Contains("could not be converted", StringComparison.Ordinal))
+        if (path == "$" && conversion)
         {
             return ("$", $"the request body must be a JSON object{where}");
         }

@@ -12,7 +12,7 @@ namespace IoTix.Web.Simulations;
 /// database is unavailable the change still applies and a warning is logged). Changes are serialised; reads are
 /// lock-free snapshots of the engine plus a small in-memory index of groups and devices.
 /// </summary>
-public sealed partial class SimulationOrchestrator : IDisposable
+public sealed partial class SimulationOrchestrator
 {
     private readonly SimulationEngine _engine;
     private readonly IDeviceModelRegistry _models;
@@ -24,7 +24,7 @@ public sealed partial class SimulationOrchestrator : IDisposable
     private readonly TimeProvider _time;
     private readonly SimulationHostOptions _options;
     private readonly ILogger<SimulationOrchestrator> _logger;
-    private readonly SemaphoreSlim _changes = new(1, 1);
+    private readonly SemaphoreSlim _changes = new(1, 1); // no wait handle is ever created: nothing to dispose
     private readonly Lock _indexLock = new();
     private readonly Dictionary<string, GroupEntry> _groups = new(StringComparer.Ordinal);
     private readonly Dictionary<string, DeviceEntry> _devices = new(StringComparer.Ordinal);
@@ -813,8 +813,6 @@ public sealed partial class SimulationOrchestrator : IDisposable
             _changes.Release();
         }
     }
-
-    public void Dispose() => _changes.Dispose();
 
     private sealed class GroupEntry(string groupId, string modelId, int count, string idPattern, DateTimeOffset createdAt)
     {
