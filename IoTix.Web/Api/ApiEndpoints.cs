@@ -22,7 +22,17 @@ public static class ApiEndpoints
             .Bind(configuration.GetSection(ApiOptions.SectionName))
             .ValidateOnStart();
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<ApiOptions>, ApiOptionsValidator>());
-        services.AddProblemDetails();
+        services.AddProblemDetails(static options => options.CustomizeProblemDetails = static context =>
+        {
+            // The framework's own answers (written by the status code pages under /api) get a readable detail.
+            context.ProblemDetails.Detail ??= context.ProblemDetails.Status switch
+            {
+                StatusCodes.Status415UnsupportedMediaType => "the request body must be JSON (Content-Type: application/json)",
+                StatusCodes.Status405MethodNotAllowed => $"{context.HttpContext.Request.Method} is not allowed on {context.HttpContext.Request.Path}",
+                StatusCodes.Status404NotFound => $"no API route {context.HttpContext.Request.Path}; see /openapi/v1.json",
+                _ => null,
+            };
+        });
         services.AddOpenApi(options =>
         {
             options.ShouldInclude = static description => description.RelativePath?.StartsWith("api/", StringComparison.Ordinal) ?? false;

@@ -141,7 +141,7 @@ public sealed partial class SimulationOrchestrator
 
             if (file is not null)
             {
-                return ReadOnlyModel(id, file);
+                return new SimulationError(EngineErrorCode.InvalidState, ReadOnlyMessage(id, file));
             }
 
             var users = ModelUsers(id);
@@ -213,7 +213,10 @@ public sealed partial class SimulationOrchestrator
     }
 
     private static SimulationError ReadOnlyModel(string id, string file) =>
-        SimulationError.ForField(EngineErrorCode.InvalidState, "$.id", $"model '{id}' is defined by the file {file} and is read-only through the API; edit or delete that file instead");
+        SimulationError.ForField(EngineErrorCode.InvalidState, "$.id", ReadOnlyMessage(id, file));
+
+    private static string ReadOnlyMessage(string id, string file) =>
+        $"model '{id}' is defined by the file {file} and is read-only through the API; edit or delete that file instead";
 
     private static SimulationError Invalid(ModelValidationResult validation) =>
         new(EngineErrorCode.InvalidArgument, $"the device model has {validation.Errors.Count} error(s)", ToFieldErrors(validation.Errors));

@@ -83,7 +83,8 @@ public sealed class DeviceApiTests(ApiFixture fixture) : IClassFixture<ApiFixtur
 
         Assert.Contains("string", await wrongType.AssertFieldProblemAsync(HttpStatusCode.BadRequest, "modelId"), StringComparison.Ordinal);
         Assert.Contains("not a known field", await unknown.AssertFieldProblemAsync(HttpStatusCode.BadRequest, "model"), StringComparison.Ordinal);
-        await notJson.AssertProblemAsync(HttpStatusCode.UnsupportedMediaType);
+        var mediaType = await notJson.AssertProblemAsync(HttpStatusCode.UnsupportedMediaType);
+        Assert.Contains("application/json", mediaType.GetProperty("detail").GetString(), StringComparison.Ordinal);
     }
 
     [Fact]
