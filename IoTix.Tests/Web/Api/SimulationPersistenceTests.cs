@@ -1,5 +1,7 @@
 using System.Net;
 using IoTix.Tests.Shared;
+using IoTix.Web.Simulations;
+using Microsoft.Extensions.DependencyInjection;
 
 namespace IoTix.Tests.Web.Api;
 
@@ -83,6 +85,29 @@ public abstract class SimulationPersistenceTests : IAsyncLifetime
         Assert.True(runs[0].GetProperty("resumed").GetBoolean());
         Assert.Equal("host-stopped", runs[1].GetProperty("endReason").GetString());
         Assert.Equal(50, runs[1].GetProperty("runningDevicesAtEnd").GetInt32());
+    }
+
+    [Fact]
+    public async Task Settings_are_kept_across_a_restart_and_can_be_replaced_and_deleted()
+    {
+        var database = await DatabaseAsync();
+        await using (var before = Host(database))
+        {
+            var store = before.Services.GetRequiredService<ISettingsStore>();
+            Assert.True(await store.SetAsync("console.theme", "dark"));
+            Assert.True(await store.SetAsync("console.refreshMs", "500"));
+            Assert.True(await store.SetAsync("console.theme", "light"));
+            Assert.True(await store.DeleteAsync("console.refreshMs"));
+        }
+
+        await using var after = Host(database);
+        var restarted = after.Services.GetRequiredService<ISettingsStore>();
+
+        Assert.Equal("light", await restarted.GetAsync("console.theme"));
+        Assert.Null(await restarted.GetAsync("console.refreshMs"));
+        var all = await restarted.ListAsync();
+        Assert.NotNull(all);
+        Assert.Equal("light", Assert.Single(all).Value);
     }
 
     [Fact]
