@@ -5,12 +5,13 @@ using System.Text.Json;
 using IoTix.Core.Protocols;
 using IoTix.Tests.Shared;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
 
 namespace IoTix.Tests.Web.Api;
 
 /// <summary>
 /// The host for API tests: a model folder holding one file model (<see cref="FileModelId"/>), folder watching off,
-/// and an in-process MQTT adapter so devices of mqtt models connect. Shared by the tests of a class; each test uses
+/// and only an in-process MQTT adapter, so devices of mqtt models connect without a broker. Shared by the tests of a class; each test uses
 /// its own model, group and device ids.
 /// </summary>
 public sealed class ApiFixture : IAsyncLifetime
@@ -53,8 +54,12 @@ internal static class ApiTestHost
             all[key] = value;
         }
 
-        static void AddAdapter(IServiceCollection services) =>
+        // Only the in-process MQTT adapter: devices "connect" without a broker, and coap/http models have no adapter.
+        static void AddAdapter(IServiceCollection services)
+        {
+            services.RemoveAll<IProtocolAdapter>();
             services.AddSingleton<IProtocolAdapter>(new RecordingProtocolAdapter("mqtt") { RecordPayloads = false });
+        }
 
         return dataFolder is null
             ? new IoTixWebFactory { Settings = all, TestServices = AddAdapter }
