@@ -115,6 +115,13 @@ public sealed class ConnectionRateLimitOptions
 
     /// <summary>Connections of one IP held back waiting for their turn; more are closed. <c>Broker:ConnectionRateLimit:MaxQueuedPerIp</c>.</summary>
     public int MaxQueuedPerIp { get; set; } = 1000;
+
+    /// <summary>
+    /// Loopback addresses (127.0.0.0/8, ::1) are not limited, so a simulator on the same machine
+    /// can open thousands of device connections in a burst; remote clients still are.
+    /// <c>Broker:ConnectionRateLimit:ExemptLoopback</c>.
+    /// </summary>
+    public bool ExemptLoopback { get; set; } = true;
 }
 
 /// <summary>A user of <c>Broker:Users</c>: a name and a PBKDF2 hash (`iotix broker hash-password`).</summary>

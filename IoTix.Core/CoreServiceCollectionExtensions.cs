@@ -1,6 +1,9 @@
 using IoTix.Core.Generators;
 using IoTix.Core.Models;
 using IoTix.Core.Devices;
+using IoTix.Core.Protocols.Mqtt;
+using IoTix.Core.Protocols.Coap;
+using IoTix.Core.Protocols.Http;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 
@@ -18,6 +21,9 @@ public static class CoreServiceCollectionExtensions
         // Device models: validator, catalog of the model folder (hot reload), options.
         services.AddDeviceModels(configuration);
         services.AddSimulationEngine(configuration);
+        services.AddMqttAdapter(configuration);
+        services.AddCoapAdapter(configuration);
+        services.AddHttpAdapter(configuration);
         return services;
     }
 }

@@ -26,6 +26,7 @@ internal sealed class ConnectionRateLimiter
     private readonly long _intervalTicks;
     private readonly long _burstTicks;
     private readonly int _maxQueued;
+    private readonly bool _exemptLoopback;
 
     public ConnectionRateLimiter(IOptions<BrokerOptions> options, TimeProvider timeProvider)
     {
@@ -35,6 +36,7 @@ internal sealed class ConnectionRateLimiter
         _intervalTicks = IsEnabled ? TimeSpan.TicksPerSecond / limit.PerIpPerSecond : 0;
         _burstTicks = TimeSpan.TicksPerSecond;
         _maxQueued = limit.MaxQueuedPerIp;
+        _exemptLoopback = limit.ExemptLoopback;
     }
 
     public bool IsEnabled { get; }
@@ -42,7 +44,7 @@ internal sealed class ConnectionRateLimiter
     /// <summary>Reserves a slot for a connection from <paramref name="address"/>; call <see cref="Release"/> after a non-zero delay.</summary>
     public RateLimitDecision Acquire(IPAddress address)
     {
-        if (!IsEnabled)
+        if (!IsEnabled || (_exemptLoopback && IPAddress.IsLoopback(address)))
         {
             return RateLimitDecision.Now;
         }

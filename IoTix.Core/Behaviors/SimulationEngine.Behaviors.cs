@@ -13,17 +13,13 @@ public sealed partial class SimulationEngine
     /// <summary>Actions that change values or state may fire further behaviours; this bounds the chain.</summary>
     private const int MaxBehaviorDepth = 8;
 
-    private void PrepareBehaviorClock(SimulatedDevice d, long now)
-    {
-        d.NowMs = now;
-        d.NowUtcValue = _scheduler.ToUtc(now);
-    }
+    private static void PrepareBehaviorClock(SimulatedDevice d, long now) => d.X.NowMs = now;
 
     /// <summary>Edge-triggered conditions: a behaviour fires when its condition becomes true (and its cooldown has passed).</summary>
     private void EvaluateConditions(SimulatedDevice d, long now, int depth)
     {
         var set = d.Runtime.Behaviors;
-        var states = d.ConditionState;
+        var states = d.Extras?.ConditionState;
         if (states is null || set.ConditionBehaviors.Length == 0 || depth > MaxBehaviorDepth)
         {
             return;
@@ -49,7 +45,7 @@ public sealed partial class SimulationEngine
 
     private bool TryFire(SimulatedDevice d, CompiledBehavior behavior, long now, int depth)
     {
-        var last = d.LastFiredMs!;
+        var last = d.X.LastFiredMs!;
         if (behavior.CooldownMs > 0 && last[behavior.Index] != long.MinValue && now - last[behavior.Index] < behavior.CooldownMs)
         {
             return false;
@@ -76,7 +72,7 @@ public sealed partial class SimulationEngine
             {
                 due = NextCron(b, now);
             }
-            else if (b.AfterMs >= 0 && !(reconnect && d.LastFiredMs![index] != long.MinValue))
+            else if (b.AfterMs >= 0 && !(reconnect && d.X.LastFiredMs![index] != long.MinValue))
             {
                 due = Math.Max(now, d.StartedAtMs + b.AfterMs);
             }
@@ -149,7 +145,7 @@ public sealed partial class SimulationEngine
                 }
             }
 
-            d.Parameters = document?.RootElement;
+            d.X.Parameters = document?.RootElement;
             PrepareBehaviorClock(d, now);
             foreach (int index in indexes)
             {
@@ -158,7 +154,7 @@ public sealed partial class SimulationEngine
         }
         finally
         {
-            d.Parameters = null;
+            d.X.Parameters = null;
             document?.Dispose();
         }
     }
@@ -212,7 +208,7 @@ public sealed partial class SimulationEngine
         switch (a.Kind)
         {
             case ActionKind.Publish:
-                PublishAlert(d, behavior, a);
+                PublishAlert(d, behavior, a, now);
                 break;
             case ActionKind.Set:
                 d.Values[a.TargetSlot] = ResolveValue(d, a.Value!, d.Values[a.TargetSlot].Type);
@@ -262,35 +258,40 @@ public sealed partial class SimulationEngine
                 drain.DrainPerMinute = a.Magnitude;
                 break;
             case ActionKind.Silence:
-                d.SilenceUntilMs = until;
+                d.X.SilenceUntilMs = until;
                 break;
             case ActionKind.Flap:
-                d.FlapUntilMs = until;
-                d.FlapProbability = a.Probability;
-                d.FlapOutageMs = (long)a.Magnitude;
-                d.EffectEpoch++;
-                _scheduler.Schedule(now + FlapCheckMs, d.Slot, d.EffectEpoch, WorkKind.Effect);
+                var flap = d.X;
+                flap.FlapUntilMs = until;
+                flap.FlapProbability = a.Probability;
+                flap.FlapOutageMs = (long)a.Magnitude;
+                flap.EffectEpoch++;
+                _scheduler.Schedule(now + FlapCheckMs, d.Slot, flap.EffectEpoch, WorkKind.Effect);
                 break;
         }
     }
 
     private static ref ItemEffect Effect(SimulatedDevice d, int item)
     {
-        d.Effects ??= new ItemEffect[d.Values.Length];
-        return ref d.Effects[item];
+        var x = d.X;
+        x.Effects ??= new ItemEffect[d.Values.Length];
+        return ref x.Effects[item];
     }
 
     /// <summary>Clears every failure effect; a failed or dropped device reconnects.</summary>
     private void Recover(SimulatedDevice d, long now)
     {
-        if (d.Effects is not null)
+        if (d.Extras is { } x)
         {
-            Array.Clear(d.Effects);
-        }
+            if (x.Effects is not null)
+            {
+                Array.Clear(x.Effects);
+            }
 
-        d.SilenceUntilMs = 0;
-        d.FlapUntilMs = 0;
-        d.EffectEpoch++;
+            x.SilenceUntilMs = 0;
+            x.FlapUntilMs = 0;
+            x.EffectEpoch++;
+        }
         if (d.State is DeviceState.Failed or DeviceState.Dropped)
         {
             BeginConnect(d, DeviceState.Reconnecting, now, "recover");
@@ -298,10 +299,11 @@ public sealed partial class SimulationEngine
     }
 
     /// <summary>Generates one value under the item's failure effects; returns true when a draining battery reached 0.</summary>
-    private static bool GenerateWithEffects(SimulatedDevice d, int i, TelemetryGenerator generator, long now, long sinceStart)
+    private bool GenerateWithEffects(SimulatedDevice d, int i, long now, long sinceStart)
     {
+        var x = d.Extras!;
         ref var v = ref d.Values[i];
-        ref var e = ref d.Effects![i];
+        ref var e = ref x.Effects![i];
         bool empty = false;
         if (e.StuckUntil > now)
         {
@@ -316,10 +318,10 @@ public sealed partial class SimulationEngine
         }
         else
         {
-            generator.Next(ref v, sinceStart);
+            Generate(d, i, sinceStart);
         }
 
-        if (e.SpikeUntil > now && d.Random.NextDouble() < e.SpikeProbability)
+        if (e.SpikeUntil > now && x.Random.NextDouble() < e.SpikeProbability)
         {
             v.Number += e.SpikeMagnitude;
         }
@@ -334,17 +336,18 @@ public sealed partial class SimulationEngine
 
     private void FlapCheck(SimulatedDevice d, long due)
     {
-        if (d.FlapUntilMs <= due || d.Deleted)
+        var x = d.X;
+        if (x.FlapUntilMs <= due || d.Deleted)
         {
             return;
         }
 
-        if (d.State == DeviceState.Running && d.Random.NextDouble() < d.FlapProbability)
+        if (d.State == DeviceState.Running && x.Random.NextDouble() < x.FlapProbability)
         {
-            Drop(d, due, d.FlapOutageMs, "flap");
+            Drop(d, due, x.FlapOutageMs, "flap");
         }
 
-        _scheduler.Schedule(due + FlapCheckMs, d.Slot, d.EffectEpoch, WorkKind.Effect);
+        _scheduler.Schedule(due + FlapCheckMs, d.Slot, x.EffectEpoch, WorkKind.Effect);
     }
 
     private TelemetryValue ResolveValue(SimulatedDevice d, ValueTemplate template, Models.TelemetryDataType targetType)
@@ -372,13 +375,14 @@ public sealed partial class SimulationEngine
         return value;
     }
 
-    private void PublishAlert(SimulatedDevice d, CompiledBehavior behavior, CompiledAction a)
+    private void PublishAlert(SimulatedDevice d, CompiledBehavior behavior, CompiledAction a, long now)
     {
         string topic;
         if (a.TopicIsDeviceConstant)
         {
-            d.BehaviorTopics ??= new string?[d.Runtime.Behaviors.Behaviors.Length];
-            topic = d.BehaviorTopics[behavior.Index] ??= TemplateText.Render(a.Topic!, a.TopicPlaceholders!, d);
+            var x = d.X;
+            x.BehaviorTopics ??= new string?[d.Runtime.Behaviors.Behaviors.Length];
+            topic = x.BehaviorTopics[behavior.Index] ??= TemplateText.Render(a.Topic!, a.TopicPlaceholders!, d);
         }
         else
         {
@@ -393,6 +397,6 @@ public sealed partial class SimulationEngine
             _alertWriter.Flush();
         }
 
-        Send(d, topic, _payload.WrittenSpan, a.Qos, a.Retain);
+        Send(d, topic, _payload.WrittenSpan, a.Qos, a.Retain, now);
     }
 }

@@ -47,3 +47,21 @@ public sealed class DeviceGroup
         Volatile.Write(ref _devices, next);
     }
 }
+
+/// <summary>The ids of a fixed array of devices, read through (no copy of the ids).</summary>
+internal sealed class DeviceIdList(SimulatedDevice[] devices) : IReadOnlyList<string>
+{
+    public int Count => devices.Length;
+
+    public string this[int index] => devices[index].Id;
+
+    public IEnumerator<string> GetEnumerator()
+    {
+        foreach (var d in devices)
+        {
+            yield return d.Id;
+        }
+    }
+
+    System.Collections.IEnumerator System.Collections.IEnumerable.GetEnumerator() => GetEnumerator();
+}

@@ -22,4 +22,7 @@ public sealed class DeviceGroupSpec
 
     /// <summary>Device id pattern; default <c>${groupId}-${index}</c>.</summary>
     public string? IdPattern { get; init; }
+
+    /// <summary>Where the group's devices connect instead of the model's address: <c>host</c> or <c>host:port</c> (optional).</summary>
+    public string? EndpointOverride { get; init; }
 }

@@ -35,15 +35,12 @@ public sealed partial class SimulationEngine : IScheduledWorkHandler, IAsyncDisp
     private readonly IDeviceModelCatalog? _catalog;
     private readonly Dictionary<string, IProtocolAdapter> _adapters = new(StringComparer.OrdinalIgnoreCase);
     private readonly Dictionary<DeviceModel, ModelRuntime> _runtimes = new(ReferenceEqualityComparer.Instance);
-    private readonly ConcurrentDictionary<string, SimulatedDevice> _devices = new(StringComparer.Ordinal);
+    private readonly DeviceTable _devices = new();
     private readonly ConcurrentDictionary<string, DeviceGroup> _groups = new(StringComparer.Ordinal);
     private readonly ConcurrentQueue<InboxItem> _inbox = new();
     private readonly ArrayBufferWriter<byte> _payload = new(4096);
     private readonly System.Text.Json.Utf8JsonWriter _alertWriter;
     private readonly int[] _stateCounts = new int[DeviceLifecycle.StateCount];
-    private readonly Stack<int> _freeSlots = new();
-    private SimulatedDevice?[] _slots = new SimulatedDevice?[1024];
-    private int _slotCount;
     private int _groupSequence;
     private int _pendingCommands;
     private long _messagesSent;
@@ -53,6 +50,9 @@ public sealed partial class SimulationEngine : IScheduledWorkHandler, IAsyncDisp
     private long _commandsDropped;
     private long _tickNowMs;
     private int[] _dueScratch = new int[64];
+
+    /// <summary>Passed to shared generators that draw nothing (constants) when the device holds no random sources.</summary>
+    private DeviceRandom _unusedRandom;
 
     public SimulationEngine(
         TimeProvider time,
@@ -156,7 +156,7 @@ public sealed partial class SimulationEngine : IScheduledWorkHandler, IAsyncDisp
         for (int i = 0; i < devices.Length; i++)
         {
             string id = idTemplate.RenderForDevice(string.Empty, i, groupId);
-            var built = BuildDevice(runtime.Value!, id, i, groupId);
+            var built = BuildDevice(runtime.Value!, id, i, groupId, spec.EndpointOverride);
             if (!built.Succeeded)
             {
                 return built.Error!;
@@ -176,7 +176,7 @@ public sealed partial class SimulationEngine : IScheduledWorkHandler, IAsyncDisp
             var seen = new HashSet<string>(StringComparer.Ordinal);
             foreach (var d in devices)
             {
-                if (!seen.Add(d.Id) || _devices.ContainsKey(d.Id))
+                if (!seen.Add(d.Id) || _devices.Contains(d.Id))
                 {
                     return EngineResult<DeviceGroupInfo>.Fail(EngineErrorCode.AlreadyExists, $"device id '{d.Id}' already exists (idPattern '{idPattern}')");
                 }
@@ -196,13 +196,8 @@ public sealed partial class SimulationEngine : IScheduledWorkHandler, IAsyncDisp
         }
 
         LogGroupCreated(_logger, groupId, model.Id, devices.Length);
-        var ids = new string[devices.Length];
-        for (int i = 0; i < ids.Length; i++)
-        {
-            ids[i] = devices[i].Id;
-        }
-
-        return EngineResult<DeviceGroupInfo>.Ok(new DeviceGroupInfo(groupId, model.Id, devices.Length, idPattern, ids));
+        // A view over the (never modified) creation array: no second array of a million ids.
+        return EngineResult<DeviceGroupInfo>.Ok(new DeviceGroupInfo(groupId, model.Id, devices.Length, idPattern, new DeviceIdList(devices)));
     }
 
     /// <summary>Creates one device outside any group (id default: <c>{modelId}-{n}</c>).</summary>
@@ -221,7 +216,7 @@ public sealed partial class SimulationEngine : IScheduledWorkHandler, IAsyncDisp
         }
 
         string id = deviceId ?? $"{model.Id}-{Interlocked.Increment(ref _groupSequence)}";
-        var built = BuildDevice(runtime.Value!, id, 0, null);
+        var built = BuildDevice(runtime.Value!, id, 0, null, null);
         if (!built.Succeeded)
         {
             return built.Error!;
@@ -230,7 +225,7 @@ public sealed partial class SimulationEngine : IScheduledWorkHandler, IAsyncDisp
         var device = built.Value!;
         lock (_scheduler.Gate)
         {
-            if (_devices.ContainsKey(id))
+            if (_devices.Contains(id))
             {
                 return EngineResult<DeviceMetrics>.Fail(EngineErrorCode.AlreadyExists, $"device '{id}' already exists");
             }
@@ -266,7 +261,7 @@ public sealed partial class SimulationEngine : IScheduledWorkHandler, IAsyncDisp
     {
         lock (_scheduler.Gate)
         {
-            if (!_devices.TryGetValue(deviceId, out var d))
+            if (!_devices.TryGet(deviceId, out var d))
             {
                 return EngineResult<string>.Fail(EngineErrorCode.NotFound, $"device '{deviceId}' not found");
             }
@@ -326,7 +321,7 @@ public sealed partial class SimulationEngine : IScheduledWorkHandler, IAsyncDisp
     {
         lock (_scheduler.Gate)
         {
-            if (!_devices.TryGetValue(deviceId, out var d))
+            if (!_devices.TryGet(deviceId, out var d))
             {
                 return EngineResult<DeviceState>.Fail(EngineErrorCode.NotFound, $"device '{deviceId}' not found");
             }
@@ -368,7 +363,7 @@ public sealed partial class SimulationEngine : IScheduledWorkHandler, IAsyncDisp
     {
         lock (_scheduler.Gate)
         {
-            if (!_devices.TryGetValue(deviceId, out var d))
+            if (!_devices.TryGet(deviceId, out var d))
             {
                 return EngineResult<DeviceState>.Fail(EngineErrorCode.NotFound, $"device '{deviceId}' not found");
             }
@@ -429,7 +424,7 @@ public sealed partial class SimulationEngine : IScheduledWorkHandler, IAsyncDisp
     /// <summary>Delivers a command to a device as if it came over its connection (runs its command behaviours).</summary>
     public EngineResult<string> SendCommand(string deviceId, string command, ReadOnlySpan<byte> payload = default)
     {
-        if (!_devices.TryGetValue(deviceId, out var d))
+        if (!_devices.TryGet(deviceId, out var d))
         {
             return EngineResult<string>.Fail(EngineErrorCode.NotFound, $"device '{deviceId}' not found");
         }
@@ -445,7 +440,7 @@ public sealed partial class SimulationEngine : IScheduledWorkHandler, IAsyncDisp
         ArgumentNullException.ThrowIfNull(action);
         lock (_scheduler.Gate)
         {
-            if (!_devices.TryGetValue(deviceId, out var d))
+            if (!_devices.TryGet(deviceId, out var d))
             {
                 return EngineResult<string>.Fail(EngineErrorCode.NotFound, $"device '{deviceId}' not found");
             }
@@ -481,7 +476,7 @@ public sealed partial class SimulationEngine : IScheduledWorkHandler, IAsyncDisp
 
     public bool TryGetGroup(string groupId, out DeviceGroup group) => _groups.TryGetValue(groupId, out group!);
 
-    public bool TryGetDevice(string deviceId, out SimulatedDevice device) => _devices.TryGetValue(deviceId, out device!);
+    public bool TryGetDevice(string deviceId, out SimulatedDevice device) => _devices.TryGet(deviceId, out device!);
 
     /// <summary>Devices of a group (or all devices), ordered by group then index.</summary>
     public IReadOnlyList<DeviceMetrics> ListDevices(string? groupId = null)
@@ -500,7 +495,7 @@ public sealed partial class SimulationEngine : IScheduledWorkHandler, IAsyncDisp
             return result;
         }
 
-        foreach (var d in _devices.Values)
+        foreach (var d in _devices.ToList())
         {
             result.Add(Snapshot(d));
         }
@@ -511,7 +506,7 @@ public sealed partial class SimulationEngine : IScheduledWorkHandler, IAsyncDisp
 
     public bool TryGetDeviceMetrics(string deviceId, out DeviceMetrics metrics)
     {
-        if (_devices.TryGetValue(deviceId, out var d))
+        if (_devices.TryGet(deviceId, out var d))
         {
             metrics = Snapshot(d);
             return true;
@@ -573,11 +568,12 @@ public sealed partial class SimulationEngine : IScheduledWorkHandler, IAsyncDisp
     private DeviceMetrics Snapshot(SimulatedDevice d)
     {
         long last = Volatile.Read(ref d.LastMessageMs);
+        var x = Volatile.Read(ref d.Extras);
         return new DeviceMetrics(
             d.Id, d.GroupId, d.Index, d.Model.Id, d.State,
-            Volatile.Read(ref d.MessagesSent), Volatile.Read(ref d.MessagesFailed), Volatile.Read(ref d.BytesSent),
-            Volatile.Read(ref d.CommandsReceived), d.Drops, d.Reconnects,
-            last < 0 ? null : _scheduler.ToUtc(last), _scheduler.ToUtc(d.StateSinceMs), d.LastError);
+            Volatile.Read(ref d.MessagesSent), x is null ? 0 : Volatile.Read(ref x.MessagesFailed), Volatile.Read(ref d.BytesSent),
+            x is null ? 0 : Volatile.Read(ref x.CommandsReceived), x?.Drops ?? 0, x?.Reconnects ?? 0,
+            last < 0 ? null : _scheduler.ToUtc(last), _scheduler.ToUtc(d.StateSinceMs), x?.LastError);
     }
 
     // ------------------------------------------------------------------ building
@@ -618,64 +614,69 @@ public sealed partial class SimulationEngine : IScheduledWorkHandler, IAsyncDisp
                 return EngineResult<ModelRuntime>.Fail(EngineErrorCode.InvalidModel, $"model '{model.Id}' has invalid generators: {string.Join("; ", prepared.Errors)}");
             }
 
-            var runtime = new ModelRuntime(model, behaviors, adapter, prepared);
+            var runtime = new ModelRuntime(this, model, behaviors, adapter, prepared);
             _runtimes[model] = runtime;
             return EngineResult<ModelRuntime>.Ok(runtime);
         }
     }
 
-    private EngineResult<SimulatedDevice> BuildDevice(ModelRuntime runtime, string id, int index, string? groupId)
+    private EngineResult<SimulatedDevice> BuildDevice(ModelRuntime runtime, string id, int index, string? groupId, string? endpointOverride)
     {
         var model = runtime.Model;
-        var generators = new TelemetryGenerator[model.Telemetry.Count];
-        for (int i = 0; i < generators.Length; i++)
+        if (id.AsSpan().ContainsAnyInRange('\uD800', '\uDFFF'))
         {
-            generators[i] = runtime.Generators.Create(i, new GeneratorContext(id, index, RunSeed, i, model.SourceDirectory));
+            // Payloads write the id as JSON text; refuse ids it cannot encode here, as before, not on the loop.
+            _ = System.Text.Json.JsonEncodedText.Encode(id);
         }
 
-        var device = new SimulatedDevice(id, index, groupId, runtime, generators, RunSeed);
-        var topics = new string[runtime.TopicTemplates.Length];
-        for (int t = 0; t < topics.Length; t++)
+        // Items with a shared generator (random, constant) keep their state inline in the device.
+        TelemetryGenerator?[]? generators = null;
+        if (!runtime.AllShared)
         {
-            topics[t] = runtime.TopicTemplates[t].RenderForDevice(id, index, groupId);
+            generators = new TelemetryGenerator?[model.Telemetry.Count];
+            for (int i = 0; i < generators.Length; i++)
+            {
+                if (runtime.SharedGenerators[i] is null)
+                {
+                    generators[i] = runtime.Generators.Create(i, new GeneratorContext(id, index, RunSeed, i, model.SourceDirectory));
+                }
+            }
         }
 
-        device.Topics = topics;
+        var device = new SimulatedDevice(id, index, runtime, generators);
+        var templates = runtime.TopicTemplates;
+        device.Topic = templates[0].RenderForDevice(id, index, groupId);
+        if (templates.Length > 1)
+        {
+            var topics = new string[templates.Length];
+            topics[0] = device.Topic;
+            for (int t = 1; t < topics.Length; t++)
+            {
+                topics[t] = templates[t].RenderForDevice(id, index, groupId);
+            }
+
+            device.X.Topics = topics;
+        }
+
         device.Connection = runtime.Adapter.CreateConnection(new DeviceConnectionContext
         {
             DeviceId = id,
             Index = index,
             GroupId = groupId,
             Model = model,
-            ClientId = runtime.ClientIdTemplate.RenderForDevice(id, index, groupId),
-            Events = new ConnectionEvents(this, device),
+            ClientId = runtime.ClientIdIsDeviceId ? id : runtime.ClientIdTemplate.RenderForDevice(id, index, groupId),
+            Events = device,
             OutboundQueueLimit = _options.OutboundQueueLimit,
             OutboundOverflow = _options.OutboundOverflow,
+            EndpointOverride = endpointOverride,
         });
         return EngineResult<SimulatedDevice>.Ok(device);
     }
 
     private void Register(SimulatedDevice d)
     {
-        int slot;
-        if (_freeSlots.Count > 0)
-        {
-            slot = _freeSlots.Pop();
-        }
-        else
-        {
-            if (_slotCount == _slots.Length)
-            {
-                Array.Resize(ref _slots, _slots.Length * 2);
-            }
-
-            slot = _slotCount++;
-        }
-
-        d.Slot = slot;
         d.StateSinceMs = _scheduler.NowMs;
-        _slots[slot] = d;
-        _devices[d.Id] = d;
+        _devices.Add(d);
         _stateCounts[(int)DeviceState.Created]++;
         if (d.Group is { } g)
         {
@@ -687,17 +688,19 @@ public sealed partial class SimulationEngine : IScheduledWorkHandler, IAsyncDisp
     {
         StopCore(d, _scheduler.NowMs, "deleted");
         d.Epoch++;
-        d.EffectEpoch++;
-        d.Deleted = true;
+        if (d.Extras is { } x)
+        {
+            x.EffectEpoch++;
+        }
+
+        d.MarkDeleted();
         _stateCounts[(int)d.State]--;
         if (d.Group is { } g)
         {
             g.StateCounts[(int)d.State]--;
         }
 
-        _slots[d.Slot] = null;
-        _freeSlots.Push(d.Slot);
-        _devices.TryRemove(d.Id, out _);
+        _devices.Remove(d);
         _ = DisposeConnectionAsync(d.Connection);
     }
 
@@ -827,7 +830,7 @@ public sealed partial class SimulationEngine : IScheduledWorkHandler, IAsyncDisp
         bool reconnect = d.State == DeviceState.Reconnecting;
         if (!result.Succeeded)
         {
-            d.LastError = result.Error;
+            d.X.LastError = result.Error;
             LogConnectFailed(_logger, d.Id, result.Error);
             Transition(d, DeviceState.Failed, now, $"connect failed: {result.Error}");
             return;
@@ -840,25 +843,28 @@ public sealed partial class SimulationEngine : IScheduledWorkHandler, IAsyncDisp
 
         if (reconnect)
         {
-            d.Reconnects++;
+            d.X.Reconnects++;
         }
         else
         {
             d.StartedAtMs = now;
-            if (d.LastFiredMs is not null)
+            if (d.Extras?.LastFiredMs is { } lastFired)
             {
-                Array.Fill(d.LastFiredMs, long.MinValue);
+                Array.Fill(lastFired, long.MinValue);
             }
         }
 
-        d.LastError = null;
-        var items = d.ItemDueMs;
-        for (int i = 0; i < items.Length; i++)
+        if (d.Extras is { } x)
         {
-            items[i] = now;
+            x.LastError = null;
         }
 
-        if (items.Length > 0)
+        if (d.ItemDueMs is { } items)
+        {
+            Array.Fill(items, now);
+        }
+
+        if (d.Values.Length > 0)
         {
             _scheduler.Schedule(now, d.Slot, d.Epoch, WorkKind.Telemetry);
         }
@@ -874,7 +880,7 @@ public sealed partial class SimulationEngine : IScheduledWorkHandler, IAsyncDisp
         }
 
         Transition(d, DeviceState.Dropped, now, reason);
-        d.Drops++;
+        d.X.Drops++;
         Disconnect(d, DisconnectMode.Abrupt);
         if (reconnectDelayMs >= 0)
         {
@@ -890,7 +896,7 @@ public sealed partial class SimulationEngine : IScheduledWorkHandler, IAsyncDisp
         }
 
         Transition(d, DeviceState.Failed, now, reason);
-        d.LastError = reason;
+        d.X.LastError = reason;
         Disconnect(d, DisconnectMode.Abrupt);
         if (recoverAfterMs >= 0)
         {
@@ -972,8 +978,9 @@ public sealed partial class SimulationEngine : IScheduledWorkHandler, IAsyncDisp
                 case InboxKind.ConnectionLost:
                     if (d.State == DeviceState.Running)
                     {
-                        d.LastError = item.Name;
-                        Drop(d, nowMs, -1, $"connection lost: {item.Name}");
+                        // With a reconnect request the adapter's ConnectAsync waits out its backoff: reconnect at once.
+                        d.X.LastError = item.Name;
+                        Drop(d, nowMs, item.Epoch == ReconnectRequested ? 0 : -1, $"connection lost: {item.Name}");
                     }
 
                     break;
@@ -983,7 +990,7 @@ public sealed partial class SimulationEngine : IScheduledWorkHandler, IAsyncDisp
 
     void IScheduledWorkHandler.OnDue(in ScheduledWork work)
     {
-        var d = _slots[work.Slot];
+        var d = _devices.At(work.Slot);
         if (d is null)
         {
             return;
@@ -991,7 +998,7 @@ public sealed partial class SimulationEngine : IScheduledWorkHandler, IAsyncDisp
 
         if (work.Kind == WorkKind.Effect)
         {
-            if (work.Epoch == d.EffectEpoch)
+            if (d.Extras is { } x && work.Epoch == x.EffectEpoch)
             {
                 FlapCheck(d, work.DueMs);
             }
@@ -1040,59 +1047,87 @@ public sealed partial class SimulationEngine : IScheduledWorkHandler, IAsyncDisp
         }
 
         var runtime = d.Runtime;
-        var items = d.ItemDueMs;
         var values = d.Values;
-        var generators = d.Generators;
-        if (_dueScratch.Length < items.Length)
+        int n = values.Length;
+        if (_dueScratch.Length < n)
         {
-            _dueScratch = new int[items.Length * 2];
+            _dueScratch = new int[n * 2];
         }
 
-        var dueItems = _dueScratch.AsSpan(0, items.Length);
+        var dueItems = _dueScratch.AsSpan(0, n);
         int count = 0;
         long next = long.MaxValue;
         long sinceStart = due - d.StartedAtMs;
-        PrepareBehaviorClock(d, due);
-        bool batteryEmpty = false;
-        for (int i = 0; i < items.Length; i++)
+        var extras = d.Extras;
+        if (extras is not null)
         {
-            if (items[i] <= due)
+            PrepareBehaviorClock(d, due);
+        }
+
+        bool withEffects = extras?.Effects is not null;
+        bool batteryEmpty = false;
+        var items = d.ItemDueMs;
+        if (items is null)
+        {
+            // All items share one interval: all are due at every fire.
+            for (int i = 0; i < n; i++)
             {
-                var generator = generators[i];
-                if (d.Effects is null)
+                if (withEffects)
                 {
-                    generator.Next(ref values[i], sinceStart);
+                    batteryEmpty |= GenerateWithEffects(d, i, due, sinceStart);
                 }
                 else
                 {
-                    batteryEmpty |= GenerateWithEffects(d, i, generator, due, sinceStart);
+                    Generate(d, i, sinceStart);
                 }
 
                 dueItems[count++] = i;
-                long interval = generator.NextIntervalMs ?? runtime.Intervals[i];
-                if (interval < 1)
-                {
-                    interval = 1;
-                }
-
-                // From the due time, not from now: a late tick replays the missed values in order.
-                long itemNext = items[i] + interval;
-                items[i] = itemNext;
             }
 
-            if (items[i] < next)
+            next = due + runtime.UniformIntervalMs;
+        }
+        else
+        {
+            var generators = d.Generators;
+            for (int i = 0; i < n; i++)
             {
-                next = items[i];
+                if (items[i] <= due)
+                {
+                    if (withEffects)
+                    {
+                        batteryEmpty |= GenerateWithEffects(d, i, due, sinceStart);
+                    }
+                    else
+                    {
+                        Generate(d, i, sinceStart);
+                    }
+
+                    dueItems[count++] = i;
+                    long interval = (generators?[i] is { } generator ? generator.NextIntervalMs : null) ?? runtime.Intervals[i];
+                    if (interval < 1)
+                    {
+                        interval = 1;
+                    }
+
+                    // From the due time, not from now: a late tick replays the missed values in order.
+                    long itemNext = items[i] + interval;
+                    items[i] = itemNext;
+                }
+
+                if (items[i] < next)
+                {
+                    next = items[i];
+                }
             }
         }
 
-        if (count > 0 && d.SilenceUntilMs <= due)
+        if (count > 0 && (extras is null || extras.SilenceUntilMs <= due))
         {
             Publish(d, dueItems[..count], due);
         }
 
         int epoch = d.Epoch;
-        if (d.ConditionState is not null)
+        if (extras?.ConditionState is not null)
         {
             EvaluateConditions(d, due, depth: 0);
         }
@@ -1108,6 +1143,24 @@ public sealed partial class SimulationEngine : IScheduledWorkHandler, IAsyncDisp
         }
     }
 
+    /// <summary>Advances item <paramref name="i"/>: its shared generator with the device's random source for it, or its own generator.</summary>
+    private void Generate(SimulatedDevice d, int i, long sinceStart)
+    {
+        var shared = d.Runtime.SharedGenerators[i];
+        if (shared is null)
+        {
+            d.Generators![i]!.Next(ref d.Values[i], sinceStart);
+        }
+        else if (d.ItemRandoms is { } randoms)
+        {
+            shared.Next(ref d.Values[i], ref randoms[i]);
+        }
+        else
+        {
+            shared.Next(ref d.Values[i], ref _unusedRandom);
+        }
+    }
+
     private void Publish(SimulatedDevice d, Span<int> dueItems, long due)
     {
         var runtime = d.Runtime;
@@ -1115,7 +1168,7 @@ public sealed partial class SimulationEngine : IScheduledWorkHandler, IAsyncDisp
         int topics = runtime.TopicTemplates.Length;
         if (topics == 1)
         {
-            PublishTelemetry(d, 0, dueItems, timestamp);
+            PublishTelemetry(d, 0, dueItems, timestamp, due);
             return;
         }
 
@@ -1134,19 +1187,19 @@ public sealed partial class SimulationEngine : IScheduledWorkHandler, IAsyncDisp
 
             if (n > 0)
             {
-                PublishTelemetry(d, t, group[..n], timestamp);
+                PublishTelemetry(d, t, group[..n], timestamp, due);
             }
         }
     }
 
-    private void PublishTelemetry(SimulatedDevice d, int topic, ReadOnlySpan<int> items, DateTimeOffset timestamp)
+    private void PublishTelemetry(SimulatedDevice d, int topic, ReadOnlySpan<int> items, DateTimeOffset timestamp, long due)
     {
-        var payload = _writer.Write(d.Runtime.Layout, d.EncodedId, d.Values, items, timestamp);
-        Send(d, d.Topics[topic], payload.Span, d.Model.Connection.Qos, retain: false);
+        var payload = _writer.Write(d.Runtime.Layout, d.Id, d.Values, items, timestamp.ToUnixTimeMilliseconds());
+        Send(d, d.TopicAt(topic), payload.Span, d.Model.Connection.Qos, retain: false, due);
     }
 
     /// <summary>Hands one message to the device's connection and counts the outcome.</summary>
-    private void Send(SimulatedDevice d, string topic, ReadOnlySpan<byte> payload, int qos, bool retain)
+    private void Send(SimulatedDevice d, string topic, ReadOnlySpan<byte> payload, int qos, bool retain, long now)
     {
         PublishStatus status;
         try
@@ -1164,7 +1217,7 @@ public sealed partial class SimulationEngine : IScheduledWorkHandler, IAsyncDisp
         {
             d.MessagesSent++;
             d.BytesSent += payload.Length;
-            d.LastMessageMs = d.NowMs;
+            d.LastMessageMs = now;
             _messagesSent++;
             _bytesSent += payload.Length;
             if (g is not null)
@@ -1175,7 +1228,7 @@ public sealed partial class SimulationEngine : IScheduledWorkHandler, IAsyncDisp
         }
         else
         {
-            d.MessagesFailed++;
+            d.X.MessagesFailed++;
             _messagesFailed++;
             if (g is not null)
             {
@@ -1197,26 +1250,27 @@ public sealed partial class SimulationEngine : IScheduledWorkHandler, IAsyncDisp
         }
 
         Interlocked.Increment(ref _commandsReceived);
-        Interlocked.Increment(ref d.CommandsReceived);
+        Interlocked.Increment(ref d.X.CommandsReceived);
         _inbox.Enqueue(new InboxItem(InboxKind.Command, d, 0, default, name, payload.ToArray()));
         _scheduler.RequestTick();
         return true;
     }
 
+    private const int ReconnectRequested = 1;
+
     private enum InboxKind : byte { ConnectCompleted, Command, ConnectionLost }
 
     private readonly record struct InboxItem(InboxKind Kind, SimulatedDevice Device, int Epoch, ConnectResult Result, string? Name, byte[]? Payload);
 
-    /// <summary>A device's callbacks from its connection, from any thread: into the engine's inbox.</summary>
-    private sealed class ConnectionEvents(SimulationEngine engine, SimulatedDevice device) : IDeviceConnectionEvents
-    {
-        public void CommandReceived(string commandName, ReadOnlySpan<byte> payload) => engine.EnqueueCommand(device, commandName, payload);
+    /// <summary>A device's connection received a command (any thread): into the inbox.</summary>
+    internal void OnCommandReceived(SimulatedDevice device, string commandName, ReadOnlySpan<byte> payload) =>
+        EnqueueCommand(device, commandName, payload);
 
-        public void ConnectionLost(string reason)
-        {
-            engine._inbox.Enqueue(new InboxItem(InboxKind.ConnectionLost, device, 0, default, reason, null));
-            engine._scheduler.RequestTick();
-        }
+    /// <summary>A device's connection was lost (any thread): into the inbox; <paramref name="reconnect"/> asks for an immediate reconnect (the adapter paces it).</summary>
+    internal void OnConnectionLost(SimulatedDevice device, string reason, bool reconnect)
+    {
+        _inbox.Enqueue(new InboxItem(InboxKind.ConnectionLost, device, reconnect ? ReconnectRequested : 0, default, reason, null));
+        _scheduler.RequestTick();
     }
 
     // ------------------------------------------------------------------ shutdown
@@ -1227,7 +1281,7 @@ public sealed partial class SimulationEngine : IScheduledWorkHandler, IAsyncDisp
         lock (_scheduler.Gate)
         {
             long now = _scheduler.NowMs;
-            foreach (var d in _devices.Values)
+            foreach (var d in _devices.ToList())
             {
                 StopCore(d, now, "engine stopping");
             }

@@ -15,7 +15,11 @@ internal sealed class ConstantGenerator(TelemetryValue constant) : TelemetryGene
 
 internal sealed class ConstantPreparation(ConstantGenerator shared) : ItemPreparation
 {
+    private readonly SharedConstant _shared = new(shared);
+
     public override TelemetryGenerator Create(in GeneratorContext context) => shared;
+
+    internal override SharedItemGenerator Shared => _shared;
 
     public static ConstantPreparation? TryCreate(TelemetryDefinition telemetry, List<GeneratorIssue> issues)
     {
@@ -33,4 +37,12 @@ internal sealed class ConstantPreparation(ConstantGenerator shared) : ItemPrepar
 
         return new ConstantPreparation(new ConstantGenerator(value));
     }
+}
+
+/// <summary>The constant as a <see cref="SharedItemGenerator"/> (draws nothing from the random source).</summary>
+internal sealed class SharedConstant(ConstantGenerator constant) : SharedItemGenerator
+{
+    public override bool UsesRandom => false;
+
+    public override void Next(ref TelemetryValue value, ref DeviceRandom random) => constant.Next(ref value, 0);
 }

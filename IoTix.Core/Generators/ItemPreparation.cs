@@ -6,6 +6,26 @@ namespace IoTix.Core.Generators;
 internal abstract class ItemPreparation
 {
     public abstract TelemetryGenerator Create(in GeneratorContext context);
+
+    /// <summary>
+    /// Non-null when the item needs no generator object per device: one shared instance serves
+    /// every device, given the device's own random source for the item (seeded like
+    /// <see cref="Create"/> seeds it, so the values are the same). Such items never set
+    /// <see cref="TelemetryGenerator.NextIntervalMs"/>.
+    /// </summary>
+    internal virtual SharedItemGenerator? Shared => null;
+}
+
+/// <summary>
+/// A generator whose only per-device state is a <see cref="DeviceRandom"/> (or none): one instance
+/// per model item, the state kept by the caller (the engine stores it inline in the device).
+/// </summary>
+internal abstract class SharedItemGenerator
+{
+    /// <summary>False when <see cref="Next"/> never draws from the random source (constants).</summary>
+    public virtual bool UsesRandom => true;
+
+    public abstract void Next(ref TelemetryValue value, ref DeviceRandom random);
 }
 
 /// <summary>A problem with a generator definition. <paramref name="Field"/> is relative to the telemetry item (e.g. <c>generator.min</c>).</summary>

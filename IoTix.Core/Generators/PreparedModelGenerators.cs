@@ -35,6 +35,9 @@ public sealed class PreparedModelGenerators
     /// </summary>
     public TelemetryGenerator Create(int itemIndex, in GeneratorContext context) => _items[itemIndex].Create(context);
 
+    /// <summary>The item's shared generator when it needs no object per device (random, constant); otherwise null.</summary>
+    internal SharedItemGenerator? SharedAt(int itemIndex) => _items[itemIndex].Shared;
+
     /// <summary>
     /// Creates all generators of one device into <paramref name="destination"/> (length
     /// <see cref="Count"/>), with item i on random stream i.

@@ -49,19 +49,20 @@ internal sealed class RandomPreparation(RandomSettings settings, RandomPreparati
         Choice,
     }
 
-    public override TelemetryGenerator Create(in GeneratorContext context)
+    private readonly RandomAlgorithm _algorithm = kind switch
     {
-        var random = DeviceRandom.For(context.RunSeed, context.DeviceId, context.Stream);
-        return kind switch
-        {
-            Kind.Uniform => new UniformGenerator(settings, random),
-            Kind.UniformInteger => new UniformIntegerGenerator(settings, random),
-            Kind.Normal => new NormalGenerator(settings, random),
-            Kind.Exponential => new ExponentialGenerator(settings, random),
-            Kind.Boolean => new RandomBooleanGenerator(settings, random),
-            _ => new RandomChoiceGenerator(settings, random),
-        };
-    }
+        Kind.Uniform => new UniformAlgorithm(settings),
+        Kind.UniformInteger => new UniformIntegerAlgorithm(settings),
+        Kind.Normal => new NormalAlgorithm(settings),
+        Kind.Exponential => new ExponentialAlgorithm(settings),
+        Kind.Boolean => new RandomBooleanAlgorithm(settings),
+        _ => new RandomChoiceAlgorithm(settings),
+    };
+
+    internal override SharedItemGenerator Shared => _algorithm;
+
+    public override TelemetryGenerator Create(in GeneratorContext context) =>
+        new RandomItemGenerator(_algorithm, DeviceRandom.For(context.RunSeed, context.DeviceId, context.Stream));
 
     /// <summary>Parses a <c>random</c> definition; null with issues when unusable.</summary>
     public static RandomPreparation? TryCreate(TelemetryDefinition telemetry, List<GeneratorIssue> issues)
@@ -198,42 +199,57 @@ internal sealed class RandomPreparation(RandomSettings settings, RandomPreparati
     }
 }
 
-/// <summary>Uniform in [min, max).</summary>
-internal sealed class UniformGenerator(RandomSettings settings, DeviceRandom random) : TelemetryGenerator
+/// <summary>
+/// The algorithm of one <c>random</c> item, shared by every device of the model: the only
+/// per-device state is the <see cref="DeviceRandom"/> passed in, so the engine can keep it inline
+/// in the device instead of in a generator object per device and item.
+/// </summary>
+internal abstract class RandomAlgorithm(RandomSettings settings) : SharedItemGenerator
+{
+    protected RandomSettings Settings { get; } = settings;
+}
+
+/// <summary>A device's generator for a <c>random</c> item: the shared algorithm and the device's own random source.</summary>
+internal sealed class RandomItemGenerator(RandomAlgorithm algorithm, DeviceRandom random) : TelemetryGenerator
 {
     private DeviceRandom _random = random;
 
-    public override void Next(ref TelemetryValue value, long nowMs)
+    public override void Next(ref TelemetryValue value, long nowMs) => algorithm.Next(ref value, ref _random);
+}
+
+/// <summary>Uniform in [min, max).</summary>
+internal sealed class UniformAlgorithm(RandomSettings settings) : RandomAlgorithm(settings)
+{
+    public override void Next(ref TelemetryValue value, ref DeviceRandom random)
     {
-        value.Number = settings.Min + (_random.NextDouble() * (settings.Max - settings.Min));
+        var settings = Settings;
+        value.Number = settings.Min + (random.NextDouble() * (settings.Max - settings.Min));
         value.HasValue = true;
     }
 }
 
 /// <summary>Uniform over the whole numbers ceil(min)..floor(max), each equally likely.</summary>
-internal sealed class UniformIntegerGenerator(RandomSettings settings, DeviceRandom random) : TelemetryGenerator
+internal sealed class UniformIntegerAlgorithm(RandomSettings settings) : RandomAlgorithm(settings)
 {
-    private DeviceRandom _random = random;
-
-    public override void Next(ref TelemetryValue value, long nowMs)
+    public override void Next(ref TelemetryValue value, ref DeviceRandom random)
     {
+        var settings = Settings;
         ulong count = (ulong)(settings.IntMax - settings.IntMin) + 1;
-        value.Number = settings.IntMin + (long)(_random.NextUInt64() % count);
+        value.Number = settings.IntMin + (long)(random.NextUInt64() % count);
         value.HasValue = true;
     }
 }
 
 /// <summary>Normal(mean, stddev) kept inside [min, max]: redrawn up to 4 times when outside, then clamped.</summary>
-internal sealed class NormalGenerator(RandomSettings settings, DeviceRandom random) : TelemetryGenerator
+internal sealed class NormalAlgorithm(RandomSettings settings) : RandomAlgorithm(settings)
 {
-    private DeviceRandom _random = random;
-
-    public override void Next(ref TelemetryValue value, long nowMs)
+    public override void Next(ref TelemetryValue value, ref DeviceRandom random)
     {
+        var settings = Settings;
         double x = 0;
         for (int attempt = 0; attempt < 4; attempt++)
         {
-            x = settings.Mean + (settings.Stddev * GeneratorMath.StandardNormal(ref _random));
+            x = settings.Mean + (settings.Stddev * GeneratorMath.StandardNormal(ref random));
             if (x >= settings.Min && x <= settings.Max)
             {
                 break;
@@ -247,13 +263,12 @@ internal sealed class NormalGenerator(RandomSettings settings, DeviceRandom rand
 }
 
 /// <summary>min + Exp(mean), truncated at max by inverting the truncated CDF (no pile-up at max, no loop).</summary>
-internal sealed class ExponentialGenerator(RandomSettings settings, DeviceRandom random) : TelemetryGenerator
+internal sealed class ExponentialAlgorithm(RandomSettings settings) : RandomAlgorithm(settings)
 {
-    private DeviceRandom _random = random;
-
-    public override void Next(ref TelemetryValue value, long nowMs)
+    public override void Next(ref TelemetryValue value, ref DeviceRandom random)
     {
-        double u = _random.NextDouble() * settings.ExponentialMass; // [0, mass)
+        var settings = Settings;
+        double u = random.NextDouble() * settings.ExponentialMass; // [0, mass)
         double x = settings.Min - (settings.Mean * Math.Log(1.0 - u));
         x = Math.Min(x, settings.Max);
         value.Number = settings.Integer ? settings.FitInteger(x) : x;
@@ -262,25 +277,21 @@ internal sealed class ExponentialGenerator(RandomSettings settings, DeviceRandom
 }
 
 /// <summary>True with probability <c>mean</c> (default 0.5).</summary>
-internal sealed class RandomBooleanGenerator(RandomSettings settings, DeviceRandom random) : TelemetryGenerator
+internal sealed class RandomBooleanAlgorithm(RandomSettings settings) : RandomAlgorithm(settings)
 {
-    private DeviceRandom _random = random;
-
-    public override void Next(ref TelemetryValue value, long nowMs)
+    public override void Next(ref TelemetryValue value, ref DeviceRandom random)
     {
-        value.Boolean = _random.NextDouble() < settings.Probability;
+        value.Boolean = random.NextDouble() < Settings.Probability;
         value.HasValue = true;
     }
 }
 
 /// <summary>One of <c>values</c>, each equally likely.</summary>
-internal sealed class RandomChoiceGenerator(RandomSettings settings, DeviceRandom random) : TelemetryGenerator
+internal sealed class RandomChoiceAlgorithm(RandomSettings settings) : RandomAlgorithm(settings)
 {
-    private DeviceRandom _random = random;
-
-    public override void Next(ref TelemetryValue value, long nowMs)
+    public override void Next(ref TelemetryValue value, ref DeviceRandom random)
     {
-        var choices = settings.Choices;
-        JsonValues.Assign(ref value, in choices[_random.NextInt(choices.Length)]);
+        var choices = Settings.Choices;
+        JsonValues.Assign(ref value, in choices[random.NextInt(choices.Length)]);
     }
 }

@@ -65,8 +65,9 @@ public enum DeviceProtocol
     [JsonStringEnumMemberName("http")] Http,
 }
 
+/// <remarks>Backed by a byte so <see cref="IoTix.Core.Generators.TelemetryValue"/> packs into 32 bytes (a million devices hold millions of values); JSON uses the names.</remarks>
 [JsonConverter(typeof(JsonStringEnumConverter<TelemetryDataType>))]
-public enum TelemetryDataType
+public enum TelemetryDataType : byte
 {
     [JsonStringEnumMemberName("number")] Number,
     [JsonStringEnumMemberName("integer")] Integer,

@@ -83,6 +83,33 @@ public sealed class TelemetryPayloadWriter
         return End();
     }
 
+    /// <summary>
+    /// Writes a message with the selected items, the device id given as its string (escaped as
+    /// <see cref="TelemetryPayloadLayout.EncodeDeviceId"/> would): the engine's path, so a device
+    /// needs no encoded copy of its id.
+    /// </summary>
+    internal ReadOnlyMemory<byte> Write(TelemetryPayloadLayout layout, string deviceId, ReadOnlySpan<TelemetryValue> values, ReadOnlySpan<int> items, long unixTimeMs)
+    {
+        if (layout.Format == PayloadFormat.Binary)
+        {
+            foreach (int i in items)
+            {
+                if (IsBinaryValue(layout, values, i))
+                {
+                    return values[i].Binary.AsMemory(0, values[i].BinaryLength);
+                }
+            }
+        }
+
+        Begin(layout, default, deviceId, unixTimeMs);
+        foreach (int i in items)
+        {
+            WriteItem(layout, i, in values[i]);
+        }
+
+        return End();
+    }
+
     /// <summary>Writes a message with the selected items at <paramref name="timestamp"/>.</summary>
     public ReadOnlyMemory<byte> Write(TelemetryPayloadLayout layout, JsonEncodedText deviceId, ReadOnlySpan<TelemetryValue> values, ReadOnlySpan<int> items, DateTimeOffset timestamp) =>
         Write(layout, deviceId, values, items, timestamp.ToUnixTimeMilliseconds());
@@ -90,14 +117,24 @@ public sealed class TelemetryPayloadWriter
     private static bool IsBinaryValue(TelemetryPayloadLayout layout, ReadOnlySpan<TelemetryValue> values, int i) =>
         layout.Types[i] == TelemetryDataType.Binary && values[i].HasValue && values[i].Binary is not null;
 
-    private void Begin(TelemetryPayloadLayout layout, JsonEncodedText deviceId, long unixTimeMs)
+    private void Begin(TelemetryPayloadLayout layout, JsonEncodedText deviceId, long unixTimeMs) =>
+        Begin(layout, deviceId, null, unixTimeMs);
+
+    private void Begin(TelemetryPayloadLayout layout, JsonEncodedText encodedId, string? deviceId, long unixTimeMs)
     {
         _buffer.ResetWrittenCount();
         _json.Reset(_buffer);
         _json.WriteStartObject();
         if (layout.IncludeDeviceId)
         {
-            _json.WriteString(TelemetryPayloadLayout.DeviceIdName, deviceId);
+            if (deviceId is null)
+            {
+                _json.WriteString(TelemetryPayloadLayout.DeviceIdName, encodedId);
+            }
+            else
+            {
+                _json.WriteString(TelemetryPayloadLayout.DeviceIdName, deviceId);
+            }
         }
 
         if (layout.IncludeTimestamp)

@@ -48,6 +48,12 @@ public sealed class DeviceConnectionContext
     /// <summary>What <see cref="IDeviceConnection.TryPublish"/> does when the outbound queue is full.</summary>
     public OutboundOverflow OutboundOverflow { get; init; } = OutboundOverflow.DropNewest;
 
+    /// <summary>
+    /// Where this device connects instead of its model's address (a run's or group's override,
+    /// <c>host</c> or <c>host:port</c>); null uses the normal resolution (see <see cref="EndpointResolver"/>).
+    /// </summary>
+    public string? EndpointOverride { get; init; }
+
     /// <summary>Renders a model pattern (<c>${deviceId}</c>, <c>${index}</c>, <c>${groupId}</c>) for this device.</summary>
     public string Render(string pattern) =>
         ModelTemplate.Parse(pattern).RenderForDevice(DeviceId, Index, GroupId);
@@ -75,6 +81,14 @@ public interface IDeviceConnectionEvents
 
     /// <summary>The connection was lost without the engine asking (broker closed it, network error).</summary>
     void ConnectionLost(string reason);
+
+    /// <summary>
+    /// The connection was lost without the engine asking; with <paramref name="reconnect"/> the
+    /// adapter asks to be reconnected: the engine moves the device running -> dropped ->
+    /// reconnecting and calls <see cref="IDeviceConnection.ConnectAsync"/> again at once, and the
+    /// adapter's connect waits out its own backoff. Without it (and by default) the device stays dropped.
+    /// </summary>
+    void ConnectionLost(string reason, bool reconnect) => ConnectionLost(reason);
 }
 
 /// <summary>Counters of one adapter.</summary>

@@ -12,8 +12,25 @@ namespace IoTix.Tests.Broker;
 
 public sealed class LimitsTests
 {
-    private static ConnectionRateLimiter Limiter(FakeTimeProvider time, int perSecond = 100, int maxQueued = 3) =>
-        new(Options.Create(new BrokerOptions { ConnectionRateLimit = new ConnectionRateLimitOptions { PerIpPerSecond = perSecond, MaxQueuedPerIp = maxQueued } }), time);
+    // The mechanics are tested on loopback addresses, so these limiters do not exempt loopback.
+    private static ConnectionRateLimiter Limiter(FakeTimeProvider time, int perSecond = 100, int maxQueued = 3, bool exemptLoopback = false) =>
+        new(Options.Create(new BrokerOptions { ConnectionRateLimit = new ConnectionRateLimitOptions { PerIpPerSecond = perSecond, MaxQueuedPerIp = maxQueued, ExemptLoopback = exemptLoopback } }), time);
+
+    [Fact]
+    public void By_default_loopback_bursts_are_not_limited_but_other_addresses_are()
+    {
+        var limiter = new ConnectionRateLimiter(Options.Create(new BrokerOptions()), new FakeTimeProvider());
+        var remote = IPAddress.Parse("192.0.2.10");
+
+        var loopback = Enumerable.Range(0, 1000).Select(i => limiter.Acquire(IPAddress.Parse($"127.0.{i % 3}.1"))).ToList();
+        var v6Loopback = limiter.Acquire(IPAddress.IPv6Loopback);
+        var remoteDecisions = Enumerable.Range(0, 101).Select(_ => limiter.Acquire(remote)).ToList();
+
+        Assert.All(loopback, d => Assert.Equal(RateLimitDecision.Now, d));
+        Assert.Equal(RateLimitDecision.Now, v6Loopback);
+        Assert.Equal(RateLimitDecision.Now, remoteDecisions[99]);
+        Assert.True(remoteDecisions[100].Delay > TimeSpan.Zero, "the 101st connection in one second from a remote address waits");
+    }
 
     [Fact]
     public void Connections_within_the_per_ip_rate_are_admitted_at_once()

@@ -54,6 +54,24 @@ public sealed class TelemetryPayloadWriterTests
         ];
     }
 
+    [Theory]
+    [InlineData("dev-123456")]
+    [InlineData("caf\u00e9 \"<7>\" \\ \u2603")]
+    public void Writing_the_device_id_from_its_string_gives_the_same_bytes_as_the_encoded_id(string deviceId)
+    {
+        var layout = new TelemetryPayloadLayout(Model());
+        var values = Values();
+        int[] items = [0, 1, 2, 3, 4, 5, 6];
+        var encodedWriter = new TelemetryPayloadWriter();
+        var stringWriter = new TelemetryPayloadWriter();
+
+        byte[] fromEncoded = encodedWriter.Write(layout, TelemetryPayloadLayout.EncodeDeviceId(deviceId), values, items, Time).ToArray();
+        byte[] fromString = stringWriter.Write(layout, deviceId, values, items, Time).ToArray();
+
+        Assert.Equal(Encoding.UTF8.GetString(fromEncoded), Encoding.UTF8.GetString(fromString));
+        Assert.Equal(deviceId, JsonDocument.Parse(fromString).RootElement.GetProperty("deviceId").GetString());
+    }
+
     [Fact]
     public void Json_message_has_device_id_timestamp_and_typed_values()
     {
