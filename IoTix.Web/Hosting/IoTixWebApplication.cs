@@ -1,6 +1,7 @@
 using IoTix.Broker;
 using IoTix.Web.Data;
 using IoTix.Core;
+using IoTix.Web.Api;
 using IoTix.Web.Broker;
 using IoTix.Web.Components;
 using MudBlazor.Services;
@@ -23,6 +24,7 @@ public static class IoTixWebApplication
         builder.Services.AddIoTixBroker(builder.Configuration);
         builder.AddIoTixBrokerWeb(); // broker: WebSocket transport, probes, /metrics (IoTix.Web/Broker)
         builder.Services.AddIoTixWeb(builder.Configuration);
+        builder.Services.AddIoTixApi(builder.Configuration); // REST API /api/v1 and the simulations it persists (IoTix.Web/Api, IoTix.Web/Simulations)
         configure?.Invoke(builder);
 
         var app = builder.Build();
@@ -51,6 +53,7 @@ public static class IoTixWebApplication
         app.MapStaticAssets();
         app.MapHealthChecks("/health", HealthResponse.Options);
         app.UseIoTixBrokerWeb(); // broker: /mqtt WebSocket, /health/live, /health/ready, /metrics
+        app.MapIoTixApi(); // /api/v1, /openapi/v1.json, /docs
         app.MapRazorComponents<App>().AddInteractiveServerRenderMode();
         return app;
     }

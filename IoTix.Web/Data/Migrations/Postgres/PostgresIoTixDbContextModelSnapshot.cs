@@ -154,6 +154,177 @@ namespace IoTix.Web.Data.Migrations.Postgres
                     b.ToTable("broker_retained_messages", (string)null);
                 });
 
+            modelBuilder.Entity("IoTix.Web.Simulations.ApiModelRecord", b =>
+                {
+                    b.Property<string>("Id")
+                        .HasMaxLength(200)
+                        .HasColumnType("character varying(200)");
+
+                    b.Property<DateTime>("CreatedAt")
+                        .HasColumnType("timestamp with time zone");
+
+                    b.Property<string>("Json")
+                        .IsRequired()
+                        .HasColumnType("text");
+
+                    b.Property<DateTime>("UpdatedAt")
+                        .HasColumnType("timestamp with time zone");
+
+                    b.HasKey("Id");
+
+                    b.ToTable("sim_models", (string)null);
+                });
+
+            modelBuilder.Entity("IoTix.Web.Simulations.DeviceRecord", b =>
+                {
+                    b.Property<string>("DeviceId")
+                        .HasMaxLength(200)
+                        .HasColumnType("character varying(200)");
+
+                    b.Property<DateTime>("CreatedAt")
+                        .HasColumnType("timestamp with time zone");
+
+                    b.Property<bool>("DesiredRunning")
+                        .HasColumnType("boolean");
+
+                    b.Property<string>("ModelId")
+                        .IsRequired()
+                        .HasMaxLength(200)
+                        .HasColumnType("character varying(200)");
+
+                    b.Property<DateTime>("UpdatedAt")
+                        .HasColumnType("timestamp with time zone");
+
+                    b.HasKey("DeviceId");
+
+                    b.HasIndex("ModelId");
+
+                    b.ToTable("sim_devices", (string)null);
+                });
+
+            modelBuilder.Entity("IoTix.Web.Simulations.GroupRecord", b =>
+                {
+                    b.Property<string>("GroupId")
+                        .HasMaxLength(200)
+                        .HasColumnType("character varying(200)");
+
+                    b.Property<int>("Count")
+                        .HasColumnType("integer");
+
+                    b.Property<DateTime>("CreatedAt")
+                        .HasColumnType("timestamp with time zone");
+
+                    b.Property<string>("IdPattern")
+                        .IsRequired()
+                        .HasColumnType("text");
+
+                    b.Property<string>("LaunchConfig")
+                        .HasColumnType("text");
+
+                    b.Property<string>("ModelId")
+                        .IsRequired()
+                        .HasMaxLength(200)
+                        .HasColumnType("character varying(200)");
+
+                    b.Property<bool>("Running")
+                        .HasColumnType("boolean");
+
+                    b.Property<DateTime>("UpdatedAt")
+                        .HasColumnType("timestamp with time zone");
+
+                    b.HasKey("GroupId");
+
+                    b.HasIndex("ModelId");
+
+                    b.ToTable("sim_groups", (string)null);
+                });
+
+            modelBuilder.Entity("IoTix.Web.Simulations.RunRecord", b =>
+                {
+                    b.Property<long>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("bigint");
+
+                    NpgsqlPropertyBuilderExtensions.UseIdentityByDefaultColumn(b.Property<long>("Id"));
+
+                    b.Property<long?>("BytesSentAtEnd")
+                        .HasColumnType("bigint");
+
+                    b.Property<int>("DeviceCount")
+                        .HasColumnType("integer");
+
+                    b.Property<string>("EndReason")
+                        .HasMaxLength(32)
+                        .HasColumnType("character varying(32)");
+
+                    b.Property<DateTime?>("EndedAt")
+                        .HasColumnType("timestamp with time zone");
+
+                    b.Property<long>("ExpectedDurationMs")
+                        .HasColumnType("bigint");
+
+                    b.Property<string>("GroupId")
+                        .IsRequired()
+                        .HasMaxLength(200)
+                        .HasColumnType("character varying(200)");
+
+                    b.Property<string>("LaunchConfig")
+                        .IsRequired()
+                        .HasColumnType("text");
+
+                    b.Property<long?>("MessagesFailedAtEnd")
+                        .HasColumnType("bigint");
+
+                    b.Property<long?>("MessagesSentAtEnd")
+                        .HasColumnType("bigint");
+
+                    b.Property<int>("PlannedDevices")
+                        .HasColumnType("integer");
+
+                    b.Property<bool>("Resumed")
+                        .HasColumnType("boolean");
+
+                    b.Property<int?>("RunningDevicesAtEnd")
+                        .HasColumnType("integer");
+
+                    b.Property<long>("Seed")
+                        .HasColumnType("bigint");
+
+                    b.Property<DateTime>("StartedAt")
+                        .HasColumnType("timestamp with time zone");
+
+                    b.Property<string>("Strategy")
+                        .IsRequired()
+                        .HasMaxLength(32)
+                        .HasColumnType("character varying(32)");
+
+                    b.HasKey("Id");
+
+                    b.HasIndex("EndedAt");
+
+                    b.HasIndex("GroupId", "StartedAt");
+
+                    b.ToTable("sim_runs", (string)null);
+                });
+
+            modelBuilder.Entity("IoTix.Web.Simulations.SettingRecord", b =>
+                {
+                    b.Property<string>("Key")
+                        .HasMaxLength(200)
+                        .HasColumnType("character varying(200)");
+
+                    b.Property<DateTime>("UpdatedAt")
+                        .HasColumnType("timestamp with time zone");
+
+                    b.Property<string>("Value")
+                        .IsRequired()
+                        .HasColumnType("text");
+
+                    b.HasKey("Key");
+
+                    b.ToTable("settings", (string)null);
+                });
+
             modelBuilder.Entity("IoTix.Web.Broker.BrokerQueuedMessageRecord", b =>
                 {
                     b.HasOne("IoTix.Web.Broker.BrokerSessionRecord", null)

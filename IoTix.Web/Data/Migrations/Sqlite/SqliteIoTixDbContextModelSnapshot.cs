@@ -149,6 +149,175 @@ namespace IoTix.Web.Data.Migrations.Sqlite
                     b.ToTable("broker_retained_messages", (string)null);
                 });
 
+            modelBuilder.Entity("IoTix.Web.Simulations.ApiModelRecord", b =>
+                {
+                    b.Property<string>("Id")
+                        .HasMaxLength(200)
+                        .HasColumnType("TEXT");
+
+                    b.Property<DateTime>("CreatedAt")
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("Json")
+                        .IsRequired()
+                        .HasColumnType("TEXT");
+
+                    b.Property<DateTime>("UpdatedAt")
+                        .HasColumnType("TEXT");
+
+                    b.HasKey("Id");
+
+                    b.ToTable("sim_models", (string)null);
+                });
+
+            modelBuilder.Entity("IoTix.Web.Simulations.DeviceRecord", b =>
+                {
+                    b.Property<string>("DeviceId")
+                        .HasMaxLength(200)
+                        .HasColumnType("TEXT");
+
+                    b.Property<DateTime>("CreatedAt")
+                        .HasColumnType("TEXT");
+
+                    b.Property<bool>("DesiredRunning")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<string>("ModelId")
+                        .IsRequired()
+                        .HasMaxLength(200)
+                        .HasColumnType("TEXT");
+
+                    b.Property<DateTime>("UpdatedAt")
+                        .HasColumnType("TEXT");
+
+                    b.HasKey("DeviceId");
+
+                    b.HasIndex("ModelId");
+
+                    b.ToTable("sim_devices", (string)null);
+                });
+
+            modelBuilder.Entity("IoTix.Web.Simulations.GroupRecord", b =>
+                {
+                    b.Property<string>("GroupId")
+                        .HasMaxLength(200)
+                        .HasColumnType("TEXT");
+
+                    b.Property<int>("Count")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<DateTime>("CreatedAt")
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("IdPattern")
+                        .IsRequired()
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("LaunchConfig")
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("ModelId")
+                        .IsRequired()
+                        .HasMaxLength(200)
+                        .HasColumnType("TEXT");
+
+                    b.Property<bool>("Running")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<DateTime>("UpdatedAt")
+                        .HasColumnType("TEXT");
+
+                    b.HasKey("GroupId");
+
+                    b.HasIndex("ModelId");
+
+                    b.ToTable("sim_groups", (string)null);
+                });
+
+            modelBuilder.Entity("IoTix.Web.Simulations.RunRecord", b =>
+                {
+                    b.Property<long>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("INTEGER");
+
+                    b.Property<long?>("BytesSentAtEnd")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<int>("DeviceCount")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<string>("EndReason")
+                        .HasMaxLength(32)
+                        .HasColumnType("TEXT");
+
+                    b.Property<DateTime?>("EndedAt")
+                        .HasColumnType("TEXT");
+
+                    b.Property<long>("ExpectedDurationMs")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<string>("GroupId")
+                        .IsRequired()
+                        .HasMaxLength(200)
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("LaunchConfig")
+                        .IsRequired()
+                        .HasColumnType("TEXT");
+
+                    b.Property<long?>("MessagesFailedAtEnd")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<long?>("MessagesSentAtEnd")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<int>("PlannedDevices")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<bool>("Resumed")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<int?>("RunningDevicesAtEnd")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<long>("Seed")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<DateTime>("StartedAt")
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("Strategy")
+                        .IsRequired()
+                        .HasMaxLength(32)
+                        .HasColumnType("TEXT");
+
+                    b.HasKey("Id");
+
+                    b.HasIndex("EndedAt");
+
+                    b.HasIndex("GroupId", "StartedAt");
+
+                    b.ToTable("sim_runs", (string)null);
+                });
+
+            modelBuilder.Entity("IoTix.Web.Simulations.SettingRecord", b =>
+                {
+                    b.Property<string>("Key")
+                        .HasMaxLength(200)
+                        .HasColumnType("TEXT");
+
+                    b.Property<DateTime>("UpdatedAt")
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("Value")
+                        .IsRequired()
+                        .HasColumnType("TEXT");
+
+                    b.HasKey("Key");
+
+                    b.ToTable("settings", (string)null);
+                });
+
             modelBuilder.Entity("IoTix.Web.Broker.BrokerQueuedMessageRecord", b =>
                 {
                     b.HasOne("IoTix.Web.Broker.BrokerSessionRecord", null)

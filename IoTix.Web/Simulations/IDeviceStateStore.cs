@@ -1,0 +1,16 @@
+namespace IoTix.Web.Simulations;
+
+/// <summary>Devices created on their own (not in a group) and their desired state, kept across restarts.</summary>
+public interface IDeviceStateStore
+{
+    /// <summary>Every stored device; null when the database is unavailable.</summary>
+    Task<IReadOnlyList<StoredDevice>?> ListAsync(CancellationToken cancellationToken = default);
+
+    /// <summary>Adds or replaces a device; false when it could not be stored.</summary>
+    Task<bool> SaveAsync(StoredDevice device, CancellationToken cancellationToken = default);
+
+    Task<bool> DeleteAsync(string deviceId, CancellationToken cancellationToken = default);
+}
+
+/// <summary>A device as stored: its model and whether it should run.</summary>
+public sealed record StoredDevice(string DeviceId, string ModelId, bool DesiredRunning, DateTimeOffset CreatedAt);

@@ -1,0 +1,855 @@
+using IoTix.Core.Devices;
+using IoTix.Core.Models;
+using IoTix.Core.Strategies;
+using Microsoft.Extensions.Options;
+
+namespace IoTix.Web.Simulations;
+
+/// <summary>
+/// The web side of simulations: drives the <see cref="SimulationEngine"/> for the API and the console and keeps
+/// what must survive a restart in the stores (API models, groups, single devices' desired state, runs). The
+/// engine is the truth while the host runs; the stores are written through after each successful change (when the
+/// database is unavailable the change still applies and a warning is logged). Changes are serialised; reads are
+/// lock-free snapshots of the engine plus a small in-memory index of groups and devices.
+/// </summary>
+public sealed partial class SimulationOrchestrator
+{
+    private readonly SimulationEngine _engine;
+    private readonly IDeviceModelRegistry _models;
+    private readonly DeviceModelValidator _validator;
+    private readonly IApiModelStore _modelStore;
+    private readonly IGroupStore _groupStore;
+    private readonly IDeviceStateStore _deviceStore;
+    private readonly IRunStore _runStore;
+    private readonly TimeProvider _time;
+    private readonly SimulationHostOptions _options;
+    private readonly ILogger<SimulationOrchestrator> _logger;
+    private readonly SemaphoreSlim _changes = new(1, 1); // no wait handle is ever created: nothing to dispose
+    private readonly Lock _indexLock = new();
+    private readonly Dictionary<string, GroupEntry> _groups = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, DeviceEntry> _devices = new(StringComparer.Ordinal);
+
+    public SimulationOrchestrator(
+        SimulationEngine engine,
+        IDeviceModelRegistry models,
+        DeviceModelValidator validator,
+        IApiModelStore modelStore,
+        IGroupStore groupStore,
+        IDeviceStateStore deviceStore,
+        IRunStore runStore,
+        TimeProvider time,
+        IOptions<SimulationHostOptions> options,
+        ILogger<SimulationOrchestrator> logger)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        _engine = engine;
+        _models = models;
+        _validator = validator;
+        _modelStore = modelStore;
+        _groupStore = groupStore;
+        _deviceStore = deviceStore;
+        _runStore = runStore;
+        _time = time;
+        _options = options.Value;
+        _logger = logger;
+        StartedAt = time.GetUtcNow();
+    }
+
+    /// <summary>When the host started simulating.</summary>
+    public DateTimeOffset StartedAt { get; private set; }
+
+    /// <summary>The engine's run seed as <c>IoTix:Simulation:Seed</c> takes it.</summary>
+    public long RunSeed => unchecked((long)_engine.RunSeed);
+
+    public SimulationEngine Engine => _engine;
+
+    /// <summary>The model catalog (files and API models).</summary>
+    public IDeviceModelRegistry Models => _models;
+
+    // ------------------------------------------------------------------ models
+
+    /// <summary>Validates and adds a model; it must not exist yet.</summary>
+    public async Task<SimulationResult<DeviceModel>> CreateModelAsync(string json, CancellationToken cancellationToken = default)
+    {
+        var validation = _validator.Validate(json);
+        if (!validation.IsValid)
+        {
+            return Invalid(validation);
+        }
+
+        var id = validation.Model.Id;
+        await _changes.WaitAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            if (_models.TryGetSourceFile(id, out var file))
+            {
+                return file is null
+                    ? SimulationError.ForField(EngineErrorCode.AlreadyExists, "$.id", $"model '{id}' already exists; PUT /api/v1/models/{id} replaces it")
+                    : ReadOnlyModel(id, file);
+            }
+
+            return await StoreModelAsync(validation.Model, cancellationToken).ConfigureAwait(false);
+        }
+        finally
+        {
+            _changes.Release();
+        }
+    }
+
+    /// <summary>Validates and adds or replaces the API model <paramref name="id"/>; the value says whether it was created.</summary>
+    public async Task<SimulationResult<(DeviceModel Model, bool Created)>> PutModelAsync(string id, string json, CancellationToken cancellationToken = default)
+    {
+        var validation = _validator.Validate(json);
+        if (!validation.IsValid)
+        {
+            return Invalid(validation);
+        }
+
+        if (!string.Equals(validation.Model.Id, id, StringComparison.Ordinal))
+        {
+            return SimulationError.ForField(EngineErrorCode.InvalidArgument, "$.id", $"must be the id in the URL ('{id}'), was '{validation.Model.Id}'");
+        }
+
+        await _changes.WaitAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            var exists = _models.TryGetSourceFile(id, out var file);
+            if (file is not null)
+            {
+                return ReadOnlyModel(id, file);
+            }
+
+            var stored = await StoreModelAsync(validation.Model, cancellationToken).ConfigureAwait(false);
+            return stored.Succeeded ? SimulationResult<(DeviceModel, bool)>.Ok((stored.Value!, !exists)) : stored.Error!;
+        }
+        finally
+        {
+            _changes.Release();
+        }
+    }
+
+    /// <summary>Removes an API model that no group or device uses.</summary>
+    public async Task<SimulationResult<string>> DeleteModelAsync(string id, CancellationToken cancellationToken = default)
+    {
+        await _changes.WaitAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            if (!_models.TryGetSourceFile(id, out var file))
+            {
+                return new SimulationError(EngineErrorCode.NotFound, $"model '{id}' not found");
+            }
+
+            if (file is not null)
+            {
+                return new SimulationError(EngineErrorCode.InvalidState, ReadOnlyMessage(id, file));
+            }
+
+            var users = ModelUsers(id);
+            if (users.Count > 0)
+            {
+                return new SimulationError(EngineErrorCode.InvalidState, $"model '{id}' is used by {string.Join(", ", users)}; delete those first");
+            }
+
+            var removal = _models.Remove(id);
+            if (removal != ModelRemoval.Removed)
+            {
+                return new SimulationError(EngineErrorCode.NotFound, $"model '{id}' not found");
+            }
+
+            if (!await _modelStore.DeleteAsync(id, cancellationToken).ConfigureAwait(false))
+            {
+                LogNotPersisted(_logger, $"deletion of model '{id}'");
+            }
+
+            return SimulationResult<string>.Ok(id);
+        }
+        finally
+        {
+            _changes.Release();
+        }
+    }
+
+    private async Task<SimulationResult<DeviceModel>> StoreModelAsync(DeviceModel model, CancellationToken cancellationToken)
+    {
+        var json = DeviceModelSerializer.Serialize(model, indented: false);
+        var stored = _models.Upsert(json);
+        if (!stored.IsValid)
+        {
+            // A model file with this id appeared meanwhile.
+            return new SimulationError(EngineErrorCode.InvalidState, stored.Errors[0].Message, ToFieldErrors(stored.Errors));
+        }
+
+        if (!await _modelStore.SaveAsync(model.Id, json, cancellationToken).ConfigureAwait(false))
+        {
+            LogNotPersisted(_logger, $"model '{model.Id}'");
+        }
+
+        return SimulationResult<DeviceModel>.Ok(stored.Model);
+    }
+
+    private List<string> ModelUsers(string modelId)
+    {
+        var users = new List<string>();
+        lock (_indexLock)
+        {
+            foreach (var group in _groups.Values)
+            {
+                if (string.Equals(group.ModelId, modelId, StringComparison.Ordinal))
+                {
+                    users.Add($"group '{group.GroupId}'");
+                }
+            }
+
+            foreach (var device in _devices.Values)
+            {
+                if (string.Equals(device.ModelId, modelId, StringComparison.Ordinal))
+                {
+                    users.Add($"device '{device.DeviceId}'");
+                }
+            }
+        }
+
+        return users;
+    }
+
+    private static SimulationError ReadOnlyModel(string id, string file) =>
+        SimulationError.ForField(EngineErrorCode.InvalidState, "$.id", ReadOnlyMessage(id, file));
+
+    private static string ReadOnlyMessage(string id, string file) =>
+        $"model '{id}' is defined by the file {file} and is read-only through the API; edit or delete that file instead";
+
+    private static SimulationError Invalid(ModelValidationResult validation) =>
+        new(EngineErrorCode.InvalidArgument, $"the device model has {validation.Errors.Count} error(s)", ToFieldErrors(validation.Errors));
+
+    private static Dictionary<string, string[]> ToFieldErrors(IReadOnlyList<ModelError> errors)
+    {
+        var byPath = new Dictionary<string, List<string>>(StringComparer.Ordinal);
+        foreach (var error in errors)
+        {
+            if (!byPath.TryGetValue(error.Path, out var messages))
+            {
+                byPath[error.Path] = messages = [];
+            }
+
+            messages.Add(error.Message);
+        }
+
+        var result = new Dictionary<string, string[]>(byPath.Count, StringComparer.Ordinal);
+        foreach (var (path, messages) in byPath)
+        {
+            result[path] = [.. messages];
+        }
+
+        return result;
+    }
+
+    // ------------------------------------------------------------------ groups
+
+    /// <summary>Creates a group of devices (state created) and stores its specification.</summary>
+    public async Task<SimulationResult<GroupView>> CreateGroupAsync(DeviceGroupSpec spec, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(spec);
+        if (!_models.TryGet(spec.ModelId, out var model))
+        {
+            return SimulationError.ForField(EngineErrorCode.NotFound, "modelId", $"model '{spec.ModelId}' not found");
+        }
+
+        await _changes.WaitAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            var created = _engine.CreateGroup(model, spec);
+            if (!created.Succeeded)
+            {
+                var fallback = created.Error!.Code switch
+                {
+                    EngineErrorCode.AlreadyExists => "groupId",
+                    EngineErrorCode.LimitExceeded => "count",
+                    EngineErrorCode.NoAdapter or EngineErrorCode.InvalidModel => "modelId",
+                    _ => null,
+                };
+                return SimulationError.FromEngine(created.Error, fallback);
+            }
+
+            var info = created.Value!;
+            var entry = new GroupEntry(info.GroupId, info.ModelId, info.Count, info.IdPattern, _time.GetUtcNow());
+            lock (_indexLock)
+            {
+                _groups[entry.GroupId] = entry;
+            }
+
+            await SaveGroupAsync(entry, cancellationToken).ConfigureAwait(false);
+            LogGroupCreated(_logger, entry.GroupId, entry.ModelId, entry.Count);
+            return SimulationResult<GroupView>.Ok(View(entry)!);
+        }
+        finally
+        {
+            _changes.Release();
+        }
+    }
+
+    /// <summary>Starts a group's devices on <paramref name="launch"/>'s timeline; returns at once with the plan.</summary>
+    public async Task<SimulationResult<LaunchReceipt>> StartGroupAsync(string groupId, LaunchStrategy launch, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(launch);
+        await _changes.WaitAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            return await StartGroupCoreAsync(groupId, launch, resumed: false, cancellationToken).ConfigureAwait(false);
+        }
+        finally
+        {
+            _changes.Release();
+        }
+    }
+
+    private async Task<SimulationResult<LaunchReceipt>> StartGroupCoreAsync(string groupId, LaunchStrategy launch, bool resumed, CancellationToken cancellationToken)
+    {
+        var entry = FindGroup(groupId);
+        if (entry is null)
+        {
+            return new SimulationError(EngineErrorCode.NotFound, $"group '{groupId}' not found");
+        }
+
+        var started = _engine.StartGroup(groupId, launch);
+        if (!started.Succeeded)
+        {
+            return SimulationError.FromEngine(started.Error!);
+        }
+
+        var plan = started.Value!;
+        var now = _time.GetUtcNow();
+        if (entry.RunId is { } previous)
+        {
+            await EndRunAsync(entry, previous, RunEndReasons.Restarted, cancellationToken).ConfigureAwait(false);
+        }
+
+        var runId = await _runStore.StartAsync(
+            new SimulationRun(0, groupId, now, launch, RunSeed, entry.Count, plan.DeviceCount, plan.Duration, resumed),
+            cancellationToken).ConfigureAwait(false);
+        lock (_indexLock)
+        {
+            entry.Launch = launch;
+            entry.Running = true;
+            entry.RunId = runId;
+            entry.LaunchStartedAt = now;
+            entry.PlannedDevices = plan.DeviceCount;
+            entry.ExpectedDuration = plan.Duration;
+        }
+
+        await SaveGroupAsync(entry, cancellationToken).ConfigureAwait(false);
+        LogGroupStarted(_logger, groupId, plan.DeviceCount, LaunchConfigJson.StrategyName(launch.Strategy), (long)plan.Duration.TotalMilliseconds, resumed);
+        return SimulationResult<LaunchReceipt>.Ok(new LaunchReceipt(groupId, runId, launch, plan, now));
+    }
+
+    /// <summary>Stops a group (pending launches cancelled, graceful disconnects) and ends its run.</summary>
+    public async Task<SimulationResult<int>> StopGroupAsync(string groupId, CancellationToken cancellationToken = default)
+    {
+        await _changes.WaitAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            var entry = FindGroup(groupId);
+            if (entry is null)
+            {
+                return new SimulationError(EngineErrorCode.NotFound, $"group '{groupId}' not found");
+            }
+
+            var counters = Counters(groupId);
+            var stopped = _engine.StopGroup(groupId);
+            if (!stopped.Succeeded)
+            {
+                return SimulationError.FromEngine(stopped.Error!);
+            }
+
+            if (entry.RunId is { } runId)
+            {
+                await EndRunAsync(runId, RunEndReasons.Stopped, counters, cancellationToken).ConfigureAwait(false);
+            }
+
+            lock (_indexLock)
+            {
+                entry.Running = false;
+                entry.RunId = null;
+            }
+
+            await SaveGroupAsync(entry, cancellationToken).ConfigureAwait(false);
+            return SimulationResult<int>.Ok(stopped.Value);
+        }
+        finally
+        {
+            _changes.Release();
+        }
+    }
+
+    /// <summary>Drops running devices of a group on <paramref name="plan"/>'s timeline (transient: not stored).</summary>
+    public SimulationResult<DropoutSchedule> Dropout(string groupId, DropoutPlan plan)
+    {
+        ArgumentNullException.ThrowIfNull(plan);
+        var result = _engine.Dropout(groupId, plan);
+        return result.Succeeded ? SimulationResult<DropoutSchedule>.Ok(result.Value!) : SimulationError.FromEngine(result.Error!);
+    }
+
+    /// <summary>Deletes a group and its devices, ends its run and forgets it.</summary>
+    public async Task<SimulationResult<int>> DeleteGroupAsync(string groupId, CancellationToken cancellationToken = default)
+    {
+        await _changes.WaitAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            var entry = FindGroup(groupId);
+            var counters = Counters(groupId);
+            var deleted = _engine.DeleteGroup(groupId);
+            if (!deleted.Succeeded)
+            {
+                return SimulationError.FromEngine(deleted.Error!);
+            }
+
+            if (entry?.RunId is { } runId)
+            {
+                await EndRunAsync(runId, RunEndReasons.Deleted, counters, cancellationToken).ConfigureAwait(false);
+            }
+
+            lock (_indexLock)
+            {
+                _groups.Remove(groupId);
+            }
+
+            if (!await _groupStore.DeleteAsync(groupId, cancellationToken).ConfigureAwait(false))
+            {
+                LogNotPersisted(_logger, $"deletion of group '{groupId}'");
+            }
+
+            return SimulationResult<int>.Ok(deleted.Value);
+        }
+        finally
+        {
+            _changes.Release();
+        }
+    }
+
+    /// <summary>The groups, in creation order.</summary>
+    public IReadOnlyList<GroupView> ListGroups()
+    {
+        GroupEntry[] entries;
+        lock (_indexLock)
+        {
+            entries = [.. _groups.Values];
+        }
+
+        Array.Sort(entries, static (a, b) => a.CreatedAt != b.CreatedAt ? a.CreatedAt.CompareTo(b.CreatedAt) : string.CompareOrdinal(a.GroupId, b.GroupId));
+        var views = new List<GroupView>(entries.Length);
+        foreach (var entry in entries)
+        {
+            if (View(entry) is { } view)
+            {
+                views.Add(view);
+            }
+        }
+
+        return views;
+    }
+
+    public GroupView? GetGroup(string groupId) => FindGroup(groupId) is { } entry ? View(entry) : null;
+
+    /// <summary>The latest runs (of one group, or all), newest first; null when the database is unavailable.</summary>
+    public Task<IReadOnlyList<SimulationRun>?> ListRunsAsync(string? groupId, int limit, CancellationToken cancellationToken = default) =>
+        _runStore.ListAsync(groupId, limit, cancellationToken);
+
+    private GroupEntry? FindGroup(string groupId)
+    {
+        lock (_indexLock)
+        {
+            return _groups.GetValueOrDefault(groupId);
+        }
+    }
+
+    private GroupView? View(GroupEntry entry)
+    {
+        var stats = _engine.GetGroupStats(entry.GroupId);
+        if (!stats.Succeeded)
+        {
+            return null;
+        }
+
+        GroupStats s = stats.Value!;
+        LaunchProgress? progress = null;
+        lock (_indexLock)
+        {
+            if (entry.LaunchStartedAt is { } startedAt)
+            {
+                int pending = entry.Running ? Count(s, DeviceState.Created) + Count(s, DeviceState.Stopped) : 0;
+                int starting = Count(s, DeviceState.Starting);
+                progress = new LaunchProgress(
+                    entry.RunId,
+                    startedAt,
+                    entry.ExpectedDuration,
+                    entry.PlannedDevices,
+                    Math.Max(0, entry.PlannedDevices - pending),
+                    pending,
+                    starting,
+                    s.RunningDeviceCount,
+                    Count(s, DeviceState.Failed),
+                    Count(s, DeviceState.Dropped),
+                    Count(s, DeviceState.Reconnecting),
+                    pending == 0 && starting == 0);
+            }
+
+            return new GroupView(entry.GroupId, entry.ModelId, s.DeviceCount, entry.IdPattern, entry.CreatedAt, entry.Running, entry.Launch, s, progress);
+        }
+    }
+
+    private static int Count(GroupStats stats, DeviceState state) =>
+        stats.DevicesByState.TryGetValue(DeviceLifecycle.Name(state), out var n) ? n : 0;
+
+    private RunCounters Counters(string groupId)
+    {
+        var stats = _engine.GetGroupStats(groupId);
+        return stats.Succeeded
+            ? new RunCounters(stats.Value!.RunningDeviceCount, stats.Value.MessagesSent, stats.Value.MessagesFailed, stats.Value.BytesSent)
+            : new RunCounters(0, 0, 0, 0);
+    }
+
+    private Task EndRunAsync(GroupEntry entry, long runId, string reason, CancellationToken cancellationToken) =>
+        EndRunAsync(runId, reason, Counters(entry.GroupId), cancellationToken);
+
+    private async Task EndRunAsync(long runId, string reason, RunCounters counters, CancellationToken cancellationToken)
+    {
+        if (!await _runStore.EndAsync(runId, _time.GetUtcNow(), reason, counters, cancellationToken).ConfigureAwait(false))
+        {
+            LogNotPersisted(_logger, $"end of run {runId}");
+        }
+    }
+
+    private async Task SaveGroupAsync(GroupEntry entry, CancellationToken cancellationToken)
+    {
+        StoredGroup stored;
+        lock (_indexLock)
+        {
+            stored = new StoredGroup(entry.GroupId, entry.ModelId, entry.Count, entry.IdPattern, entry.Launch, entry.Running, entry.CreatedAt);
+        }
+
+        if (!await _groupStore.SaveAsync(stored, cancellationToken).ConfigureAwait(false))
+        {
+            LogNotPersisted(_logger, $"group '{entry.GroupId}'");
+        }
+    }
+
+    // ------------------------------------------------------------------ single devices
+
+    /// <summary>Creates one device outside any group (state created) and stores it.</summary>
+    public async Task<SimulationResult<DeviceView>> CreateDeviceAsync(string modelId, string? deviceId, CancellationToken cancellationToken = default)
+    {
+        if (!_models.TryGet(modelId, out var model))
+        {
+            return SimulationError.ForField(EngineErrorCode.NotFound, "modelId", $"model '{modelId}' not found");
+        }
+
+        await _changes.WaitAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            var created = _engine.CreateDevice(model, deviceId);
+            if (!created.Succeeded)
+            {
+                var fallback = created.Error!.Code is EngineErrorCode.AlreadyExists ? "deviceId" : created.Error.Code is EngineErrorCode.NoAdapter or EngineErrorCode.InvalidModel ? "modelId" : null;
+                return SimulationError.FromEngine(created.Error, fallback);
+            }
+
+            var metrics = created.Value!;
+            var entry = new DeviceEntry(metrics.DeviceId, metrics.ModelId, _time.GetUtcNow());
+            lock (_indexLock)
+            {
+                _devices[entry.DeviceId] = entry;
+            }
+
+            await SaveDeviceAsync(entry, cancellationToken).ConfigureAwait(false);
+            return SimulationResult<DeviceView>.Ok(new DeviceView(metrics, false));
+        }
+        finally
+        {
+            _changes.Release();
+        }
+    }
+
+    /// <summary>Starts one device now; a single device's desired state becomes running.</summary>
+    public Task<SimulationResult<DeviceView>> StartDeviceAsync(string deviceId, CancellationToken cancellationToken = default) =>
+        ChangeDeviceAsync(deviceId, running: true, cancellationToken);
+
+    /// <summary>Stops one device; a single device's desired state becomes stopped.</summary>
+    public Task<SimulationResult<DeviceView>> StopDeviceAsync(string deviceId, CancellationToken cancellationToken = default) =>
+        ChangeDeviceAsync(deviceId, running: false, cancellationToken);
+
+    private async Task<SimulationResult<DeviceView>> ChangeDeviceAsync(string deviceId, bool running, CancellationToken cancellationToken)
+    {
+        await _changes.WaitAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            var result = running ? _engine.StartDevice(deviceId) : _engine.StopDevice(deviceId);
+            if (!result.Succeeded)
+            {
+                return SimulationError.FromEngine(result.Error!);
+            }
+
+            DeviceEntry? entry;
+            lock (_indexLock)
+            {
+                entry = _devices.GetValueOrDefault(deviceId);
+                if (entry is not null)
+                {
+                    entry.DesiredRunning = running;
+                }
+            }
+
+            if (entry is not null)
+            {
+                await SaveDeviceAsync(entry, cancellationToken).ConfigureAwait(false);
+            }
+
+            return GetDevice(deviceId) is { } view ? SimulationResult<DeviceView>.Ok(view) : new SimulationError(EngineErrorCode.NotFound, $"device '{deviceId}' not found");
+        }
+        finally
+        {
+            _changes.Release();
+        }
+    }
+
+    /// <summary>Deletes a single device; devices of a group go with their group.</summary>
+    public async Task<SimulationResult<string>> DeleteDeviceAsync(string deviceId, CancellationToken cancellationToken = default)
+    {
+        await _changes.WaitAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            if (_engine.TryGetDeviceMetrics(deviceId, out var metrics) && metrics.GroupId is { } groupId)
+            {
+                return new SimulationError(EngineErrorCode.InvalidState, $"device '{deviceId}' belongs to group '{groupId}'; devices of a group are deleted with it (DELETE /api/v1/groups/{groupId})");
+            }
+
+            var deleted = _engine.DeleteDevice(deviceId);
+            if (!deleted.Succeeded)
+            {
+                return SimulationError.FromEngine(deleted.Error!);
+            }
+
+            lock (_indexLock)
+            {
+                _devices.Remove(deviceId);
+            }
+
+            if (!await _deviceStore.DeleteAsync(deviceId, cancellationToken).ConfigureAwait(false))
+            {
+                LogNotPersisted(_logger, $"deletion of device '{deviceId}'");
+            }
+
+            return SimulationResult<string>.Ok(deviceId);
+        }
+        finally
+        {
+            _changes.Release();
+        }
+    }
+
+    public DeviceView? GetDevice(string deviceId)
+    {
+        if (!_engine.TryGetDeviceMetrics(deviceId, out var metrics))
+        {
+            return null;
+        }
+
+        return new DeviceView(metrics, DesiredRunning(deviceId));
+    }
+
+    /// <summary>A single device's desired state; null for devices of a group.</summary>
+    public bool? DesiredRunning(string deviceId)
+    {
+        lock (_indexLock)
+        {
+            return _devices.TryGetValue(deviceId, out var entry) ? entry.DesiredRunning : null;
+        }
+    }
+
+    private async Task SaveDeviceAsync(DeviceEntry entry, CancellationToken cancellationToken)
+    {
+        StoredDevice stored;
+        lock (_indexLock)
+        {
+            stored = new StoredDevice(entry.DeviceId, entry.ModelId, entry.DesiredRunning, entry.CreatedAt);
+        }
+
+        if (!await _deviceStore.SaveAsync(stored, cancellationToken).ConfigureAwait(false))
+        {
+            LogNotPersisted(_logger, $"device '{entry.DeviceId}'");
+        }
+    }
+
+    // ------------------------------------------------------------------ start-up and shutdown
+
+    /// <summary>
+    /// Brings back what was stored: API models into the catalog, groups and single devices into the engine, and
+    /// (with <c>IoTix:Simulation:ResumeOnStart</c>) starts again those that were running. Runs left open by a
+    /// process that did not stop cleanly are closed as interrupted. Items that cannot be restored are logged and
+    /// kept in the stores.
+    /// </summary>
+    public async Task RestoreAsync(CancellationToken cancellationToken = default)
+    {
+        StartedAt = _time.GetUtcNow();
+        await _changes.WaitAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            int models = 0, groups = 0, devices = 0, resumed = 0;
+            foreach (var stored in await _modelStore.ListAsync(cancellationToken).ConfigureAwait(false) ?? [])
+            {
+                var result = _models.Upsert(stored.Json);
+                if (result.IsValid)
+                {
+                    models++;
+                }
+                else
+                {
+                    LogRestoreFailed(_logger, $"model '{stored.Id}'", string.Join("; ", result.Errors));
+                }
+            }
+
+            await _runStore.EndOpenRunsAsync(StartedAt, RunEndReasons.Interrupted, cancellationToken).ConfigureAwait(false);
+            foreach (var stored in await _groupStore.ListAsync(cancellationToken).ConfigureAwait(false) ?? [])
+            {
+                if (!_models.TryGet(stored.ModelId, out var model))
+                {
+                    LogRestoreFailed(_logger, $"group '{stored.GroupId}'", $"model '{stored.ModelId}' not found");
+                    continue;
+                }
+
+                var created = _engine.CreateGroup(model, new DeviceGroupSpec { ModelId = stored.ModelId, Count = stored.Count, GroupId = stored.GroupId, IdPattern = stored.IdPattern });
+                if (!created.Succeeded)
+                {
+                    LogRestoreFailed(_logger, $"group '{stored.GroupId}'", created.Error!.ToString());
+                    continue;
+                }
+
+                var entry = new GroupEntry(stored.GroupId, stored.ModelId, stored.Count, stored.IdPattern, stored.CreatedAt) { Launch = stored.Launch };
+                lock (_indexLock)
+                {
+                    _groups[entry.GroupId] = entry;
+                }
+
+                groups++;
+                if (stored.Running && _options.ResumeOnStart)
+                {
+                    var started = await StartGroupCoreAsync(stored.GroupId, stored.Launch ?? LaunchStrategy.Immediate, resumed: true, cancellationToken).ConfigureAwait(false);
+                    if (started.Succeeded)
+                    {
+                        resumed++;
+                    }
+                    else
+                    {
+                        LogRestoreFailed(_logger, $"start of group '{stored.GroupId}'", started.Error!.ToString());
+                    }
+                }
+            }
+
+            foreach (var stored in await _deviceStore.ListAsync(cancellationToken).ConfigureAwait(false) ?? [])
+            {
+                if (!_models.TryGet(stored.ModelId, out var model))
+                {
+                    LogRestoreFailed(_logger, $"device '{stored.DeviceId}'", $"model '{stored.ModelId}' not found");
+                    continue;
+                }
+
+                var created = _engine.CreateDevice(model, stored.DeviceId);
+                if (!created.Succeeded)
+                {
+                    LogRestoreFailed(_logger, $"device '{stored.DeviceId}'", created.Error!.ToString());
+                    continue;
+                }
+
+                var entry = new DeviceEntry(stored.DeviceId, stored.ModelId, stored.CreatedAt) { DesiredRunning = stored.DesiredRunning && _options.ResumeOnStart };
+                lock (_indexLock)
+                {
+                    _devices[entry.DeviceId] = entry;
+                }
+
+                devices++;
+                if (entry.DesiredRunning)
+                {
+                    var started = _engine.StartDevice(stored.DeviceId);
+                    if (started.Succeeded)
+                    {
+                        resumed++;
+                    }
+                    else
+                    {
+                        LogRestoreFailed(_logger, $"start of device '{stored.DeviceId}'", started.Error!.ToString());
+                    }
+                }
+            }
+
+            LogRestored(_logger, models, groups, devices, resumed, _options.ResumeOnStart);
+        }
+        finally
+        {
+            _changes.Release();
+        }
+    }
+
+    /// <summary>Ends the open runs with their counters as the host stops; groups stay marked running so they resume.</summary>
+    public async Task EndRunsAsync(CancellationToken cancellationToken = default)
+    {
+        await _changes.WaitAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            List<(string GroupId, long RunId)> open = [];
+            lock (_indexLock)
+            {
+                foreach (var entry in _groups.Values)
+                {
+                    if (entry.RunId is { } runId)
+                    {
+                        open.Add((entry.GroupId, runId));
+                        entry.RunId = null;
+                    }
+                }
+            }
+
+            foreach (var (groupId, runId) in open)
+            {
+                await EndRunAsync(runId, RunEndReasons.HostStopped, Counters(groupId), cancellationToken).ConfigureAwait(false);
+            }
+        }
+        finally
+        {
+            _changes.Release();
+        }
+    }
+
+    private sealed class GroupEntry(string groupId, string modelId, int count, string idPattern, DateTimeOffset createdAt)
+    {
+        public string GroupId { get; } = groupId;
+
+        public string ModelId { get; } = modelId;
+
+        public int Count { get; } = count;
+
+        public string IdPattern { get; } = idPattern;
+
+        public DateTimeOffset CreatedAt { get; } = createdAt;
+
+        public LaunchStrategy? Launch { get; set; }
+
+        public bool Running { get; set; }
+
+        public long? RunId { get; set; }
+
+        public DateTimeOffset? LaunchStartedAt { get; set; }
+
+        public int PlannedDevices { get; set; }
+
+        public TimeSpan ExpectedDuration { get; set; }
+    }
+
+    private sealed class DeviceEntry(string deviceId, string modelId, DateTimeOffset createdAt)
+    {
+        public string DeviceId { get; } = deviceId;
+
+        public string ModelId { get; } = modelId;
+
+        public DateTimeOffset CreatedAt { get; } = createdAt;
+
+        public bool DesiredRunning { get; set; }
+    }
+}
