@@ -13,11 +13,21 @@ public static class IoTixCommandLine
         InvokeAsync(args, Console.Out, Console.Error, cancellationToken);
 
     /// <summary>Runs the command line with its output captured by <paramref name="output"/> and <paramref name="error"/> (tests).</summary>
-    public static Task<int> InvokeAsync(string[] args, TextWriter output, TextWriter error, CancellationToken cancellationToken = default)
+    public static async Task<int> InvokeAsync(string[] args, TextWriter output, TextWriter error, CancellationToken cancellationToken = default)
     {
         var root = CreateRootCommand();
-        var configuration = new InvocationConfiguration { Output = output, Error = error };
-        return root.Parse(args).InvokeAsync(configuration, cancellationToken);
+        var configuration = new InvocationConfiguration
+        {
+            Output = output,
+            Error = error,
+            // Commands such as `run` stop devices and write their report after Ctrl-C; give them time.
+            ProcessTerminationTimeout = TimeSpan.FromSeconds(30),
+        };
+        var parsed = root.Parse(args);
+        int exitCode = await parsed.InvokeAsync(configuration, cancellationToken);
+
+        // A usage error (unknown option, missing value) exits 2 like every other usage error of the tools.
+        return parsed.Errors.Count > 0 ? 2 : exitCode;
     }
 
     internal static RootCommand CreateRootCommand()

@@ -97,6 +97,18 @@ public sealed class ValidateCommandTests : IDisposable
     }
 
     [Fact]
+    public async Task Unknown_option_is_a_usage_error_with_exit_code_2_and_names_the_option()
+    {
+        using var output = new StringWriter();
+        using var error = new StringWriter();
+
+        var exit = await IoTixCommandLine.InvokeAsync(["validate", "seed-models", "--no-such-option"], output, error);
+
+        Assert.Equal(2, exit);
+        Assert.Contains("--no-such-option", error.ToString(), StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void Validate_is_a_command_not_a_host_option() =>
         Assert.True(IoTixCommandLine.IsCommand(["validate", "seed-models"]));
 }
