@@ -141,6 +141,7 @@ internal sealed partial class BrokerHostedService : IHostedService, IBrokerStatu
 
         _messageExpiry.RetainedExpired = DeleteExpiredRetainedAsync;
         _shared.FirstShareCreated += () => server.InterceptingClientEnqueueAsync += FilterSharedDeliveryAsync;
+        _gate.SessionLookup = clientId => FindSession(server, clientId);
         _metrics.RetainedCountProvider = () => server.IsStarted ? server.GetRetainedMessagesAsync().GetAwaiter().GetResult().Count : 0;
         _server = server;
 
@@ -200,6 +201,21 @@ internal sealed partial class BrokerHostedService : IHostedService, IBrokerStatu
         _expiry.Dispose();
         _acl.Dispose();
         _server?.Dispose();
+    }
+
+    /// <summary>The session of a client MQTTnet has just accepted (null if it is already gone).</summary>
+    private static MqttSessionStatus? FindSession(MqttServer server, string clientId)
+    {
+        try
+        {
+            // Completes synchronously: a dictionary lookup under MQTTnet's sessions lock.
+            return server.GetSessionAsync(clientId).GetAwaiter().GetResult();
+        }
+        catch (InvalidOperationException)
+        {
+            // MQTTnet throws for an unknown id: the connection was taken over or closed meanwhile.
+            return null;
+        }
     }
 
     private static async Task<long> CountPendingAsync(MqttServer server)
