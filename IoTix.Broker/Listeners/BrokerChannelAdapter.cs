@@ -22,11 +22,15 @@ namespace IoTix.Broker.Listeners;
 /// Flush rule: MQTTnet's send loop hands over one packet at a time. A packet is left in the channel's buffer only
 /// while another send of this connection is certain to follow: the session queue still holds a message, or an
 /// incoming packet that MQTTnet answers (PUBLISH QoS 1/2, PUBREC, PUBREL, SUBSCRIBE, UNSUBSCRIBE, PINGREQ) has not
-/// been answered yet. Otherwise it is written at once, so a lone packet waits for nothing. CONNACK, DISCONNECT and
-/// AUTH are always written at once; the channel writes when 64 KiB are buffered.
+/// been answered yet, and at most <see cref="MaxDeferredPackets"/> in a row. Otherwise it is written at once, so a
+/// lone packet waits for nothing. CONNACK, DISCONNECT and AUTH are always written at once; the channel writes when
+/// 64 KiB are buffered.
 /// </remarks>
 internal sealed class BrokerChannelAdapter : IMqttChannelAdapter, IConnectionCounters
 {
+    /// <summary>Packets left in the buffer before a write even though more follow: bounds the wait of the first one under backlog.</summary>
+    internal const int MaxDeferredPackets = 64;
+
     private readonly IMqttChannelAdapter _inner;
     private readonly BrokerTcpChannel? _channel;
     private readonly ListenerCounters _counters;
@@ -41,6 +45,7 @@ internal sealed class BrokerChannelAdapter : IMqttChannelAdapter, IConnectionCou
     private readonly BrokerTrace _trace;
     private MqttSessionStatus? _session;
     private int _responsesOwed;
+    private int _deferredPackets;
     private long _messagesReceived;
     private long _messagesSent;
     private string? _clientId;
@@ -286,13 +291,14 @@ internal sealed class BrokerChannelAdapter : IMqttChannelAdapter, IConnectionCou
                 return true;
         }
 
-        if (owed > 0)
+        // A queued message is dequeued by MQTTnet's send loop right after this packet.
+        if ((owed > 0 || _session is { PendingApplicationMessagesCount: > 0 }) && ++_deferredPackets < MaxDeferredPackets)
         {
             return false;
         }
 
-        // A queued message is dequeued by MQTTnet's send loop right after this packet.
-        return _session is not { PendingApplicationMessagesCount: > 0 };
+        _deferredPackets = 0;
+        return true;
     }
 
     private async Task SendThenFlushAsync(Task send, bool flush, CancellationToken cancellationToken)
