@@ -179,7 +179,7 @@ internal sealed class BrokerChannelAdapter : IMqttChannelAdapter, IConnectionCou
                 _expiry.Stamp(publish);
                 if (publish.QualityOfServiceLevel != MqttQualityOfServiceLevel.AtMostOnce)
                 {
-                    Interlocked.Increment(ref _responsesOwed);
+                    OweResponse();
                 }
 
                 break;
@@ -189,7 +189,7 @@ internal sealed class BrokerChannelAdapter : IMqttChannelAdapter, IConnectionCou
                     _shared.OnSubscribe(_clientId, subscribe);
                 }
 
-                Interlocked.Increment(ref _responsesOwed);
+                OweResponse();
                 break;
             case MqttUnsubscribePacket unsubscribe:
                 if (_clientId is not null)
@@ -197,10 +197,10 @@ internal sealed class BrokerChannelAdapter : IMqttChannelAdapter, IConnectionCou
                     _shared.OnUnsubscribe(_clientId, unsubscribe);
                 }
 
-                Interlocked.Increment(ref _responsesOwed);
+                OweResponse();
                 break;
             case MqttPubRelPacket or MqttPubRecPacket or MqttPingReqPacket:
-                Interlocked.Increment(ref _responsesOwed);
+                OweResponse();
                 break;
             case MqttConnectPacket connect:
                 OnConnect(connect);
@@ -273,6 +273,15 @@ internal sealed class BrokerChannelAdapter : IMqttChannelAdapter, IConnectionCou
         }
 
         return SendThenFlushAsync(send, flush, cancellationToken);
+    }
+
+    /// <summary>An incoming packet MQTTnet will answer (only tracked where sends are coalesced).</summary>
+    private void OweResponse()
+    {
+        if (_channel is not null)
+        {
+            Interlocked.Increment(ref _responsesOwed);
+        }
     }
 
     /// <summary>True when no further send of this connection is certain to follow <paramref name="packet"/> (see remarks).</summary>
