@@ -29,6 +29,17 @@ public sealed class BrokerOptions
     /// <summary>Largest accepted PUBLISH payload in bytes (FR-014a). <c>Broker:MaxPayloadBytes</c>.</summary>
     public int MaxPayloadBytes { get; set; } = 256 * 1024;
 
+    /// <summary>
+    /// Largest accepted MQTT packet in bytes, announced to MQTT 5 clients in CONNACK (Maximum Packet Size) and enforced
+    /// from each packet's fixed header before its body is read: <see cref="MaxPayloadBytes"/> plus 64 KiB for the fixed
+    /// and variable header (topic, packet id, properties), at most the MQTT maximum of 268,435,460.
+    /// </summary>
+    public uint MaxPacketBytes => (uint)Math.Min((long)MaxPayloadBytes + PacketOverheadBytes, MqttMaxPacketBytes);
+
+    internal const int PacketOverheadBytes = 64 * 1024;
+
+    private const long MqttMaxPacketBytes = 268_435_455 + 5;
+
     /// <summary>Bound of each session's outgoing queue; when full the oldest queued message is dropped. <c>Broker:MaxPendingMessagesPerClient</c>.</summary>
     public int MaxPendingMessagesPerClient { get; set; } = 10_000;
 

@@ -8,49 +8,93 @@ using MQTTnet.Adapter;
 using MQTTnet.Formatter;
 using MQTTnet.Packets;
 using MQTTnet.Protocol;
+using MQTTnet.Server;
 
 namespace IoTix.Broker.Listeners;
 
 /// <summary>
 /// Wraps the channel adapter of every accepted connection (TCP, TLS, WebSocket) before MQTTnet sees it, to fix
-/// what the server lacks at packet level: client ids for empty MQTT 3.1.1 ids [MQTT-3.1.3-6], the payload size
-/// limit (FR-014a), shared subscriptions, and per-listener counters.
+/// what the server lacks at packet level: client ids for empty MQTT 3.1.1 ids [MQTT-3.1.3-6], the payload and
+/// packet size limits (FR-014a), shared subscriptions, message expiry, per-connection counters, and (over the
+/// broker's own <see cref="BrokerTcpChannel"/>) when coalesced outgoing packets are flushed.
 /// </summary>
-internal sealed class BrokerChannelAdapter : IMqttChannelAdapter
+/// <remarks>
+/// Flush rule: MQTTnet's send loop hands over one packet at a time. A packet is left in the channel's buffer only
+/// while another send of this connection is certain to follow: the session queue still holds a message, or an
+/// incoming packet that MQTTnet answers (PUBLISH QoS 1/2, PUBREC, PUBREL, SUBSCRIBE, UNSUBSCRIBE, PINGREQ) has not
+/// been answered yet, and at most <see cref="MaxDeferredPackets"/> in a row. Otherwise it is written at once, so a
+/// lone packet waits for nothing. CONNACK, DISCONNECT and AUTH are always written at once; the channel writes when
+/// 64 KiB are buffered.
+/// </remarks>
+internal sealed class BrokerChannelAdapter : IMqttChannelAdapter, IConnectionCounters
 {
+    /// <summary>Packets left in the buffer before a write even though more follow: bounds the wait of the first one under backlog.</summary>
+    internal const int MaxDeferredPackets = 64;
+
     private readonly IMqttChannelAdapter _inner;
+    private readonly BrokerTcpChannel? _channel;
     private readonly ListenerCounters _counters;
     private readonly BrokerConnectionContext _context;
     private readonly int _maxPayloadBytes;
+    private readonly uint _maxPacketBytes;
     private readonly SharedSubscriptionRegistry _shared;
     private readonly MessageExpiry _expiry;
     private ConcurrentQueue<MqttPacket>? _syntheticAcknowledgements;
     private readonly Func<string, MqttConnAckPacket, Task>? _connAckHook;
+    private readonly Func<string, MqttSessionStatus?>? _sessionLookup;
     private readonly BrokerTrace _trace;
-    private long _bytesReceivedSeen;
-    private long _bytesSentSeen;
+    private MqttSessionStatus? _session;
+    private int _responsesOwed;
+    private int _deferredPackets;
+    private long _messagesReceived;
+    private long _messagesSent;
     private string? _clientId;
     private readonly bool _ownsInner;
     private bool _connected;
+    private int _disposed;
 
-    public BrokerChannelAdapter(IMqttChannelAdapter inner, ListenerCounters counters, BrokerConnectionContext context, int maxPayloadBytes, SharedSubscriptionRegistry shared, MessageExpiry expiry, BrokerTrace trace, Func<string, MqttConnAckPacket, Task>? connAckHook, bool ownsInner)
+    public BrokerChannelAdapter(
+        IMqttChannelAdapter inner,
+        BrokerTcpChannel? channel,
+        ListenerCounters counters,
+        BrokerConnectionContext context,
+        int maxPayloadBytes,
+        uint maxPacketBytes,
+        SharedSubscriptionRegistry shared,
+        MessageExpiry expiry,
+        BrokerTrace trace,
+        Func<string, MqttConnAckPacket, Task>? connAckHook,
+        Func<string, MqttSessionStatus?>? sessionLookup,
+        bool ownsInner)
     {
         _ownsInner = ownsInner;
         _inner = inner;
+        _channel = channel;
         _counters = counters;
         _context = context;
         _maxPayloadBytes = maxPayloadBytes;
+        _maxPacketBytes = maxPacketBytes;
         _shared = shared;
         _expiry = expiry;
         _connAckHook = connAckHook;
+        _sessionLookup = sessionLookup;
         _trace = trace;
+        counters.Attach(this);
     }
 
     public BrokerConnectionContext Context => _context;
 
-    public long BytesReceived => _inner.BytesReceived;
+    public long BytesReceived => _channel?.BytesRead ?? _inner.BytesReceived;
 
-    public long BytesSent => _inner.BytesSent;
+    public long BytesSent => _channel?.BytesWritten ?? _inner.BytesSent;
+
+    long IConnectionCounters.MessagesReceived => Volatile.Read(ref _messagesReceived);
+
+    long IConnectionCounters.MessagesSent => Volatile.Read(ref _messagesSent);
+
+    long IConnectionCounters.BytesReceived => BytesReceived;
+
+    long IConnectionCounters.BytesSent => BytesSent;
 
     public X509Certificate2 ClientCertificate => _inner.ClientCertificate;
 
@@ -70,13 +114,18 @@ internal sealed class BrokerChannelAdapter : IMqttChannelAdapter
 
     public void Dispose()
     {
-        FlushByteCounters();
+        if (Interlocked.Exchange(ref _disposed, 1) != 0)
+        {
+            return;
+        }
+
         if (_connected)
         {
             _connected = false;
             _counters.Disconnected();
         }
 
+        _counters.Detach(this);
         if (_ownsInner)
         {
             _inner.Dispose();
@@ -100,43 +149,70 @@ internal sealed class BrokerChannelAdapter : IMqttChannelAdapter
         {
             // MQTTnet's decoder throws on an empty client id with CleanSession=0 before any hook runs; the spec
             // wants CONNACK 0x02 Identifier rejected, then close [MQTT-3.1.3-8].
-            await _inner.SendPacketAsync(new MqttConnAckPacket { ReturnCode = MqttConnectReturnCode.ConnectionRefusedIdentifierRejected, ReasonCode = MqttConnectReasonCode.ClientIdentifierNotValid }, cancellationToken).ConfigureAwait(false);
+            await SendNowAsync(new MqttConnAckPacket { ReturnCode = MqttConnectReturnCode.ConnectionRefusedIdentifierRejected, ReasonCode = MqttConnectReasonCode.ClientIdentifierNotValid }, cancellationToken).ConfigureAwait(false);
             _counters.Rejected();
             _context.ProtocolViolation = exception.Message;
             return null!;
         }
 
-        FlushByteCounters();
+        if (packet is null)
+        {
+            if (_channel is { RefusedPacketBytes: > 0 } channel)
+            {
+                // Refused from its fixed header, before MQTTnet read (or allocated) the body.
+                await RejectOversizedAsync(channel.RefusedPacketBytes, "Packet exceeds the Maximum Packet Size", cancellationToken).ConfigureAwait(false);
+            }
+
+            return null!;
+        }
+
         switch (packet)
         {
             case MqttPublishPacket publish:
-                _counters.MessageReceived();
+                Volatile.Write(ref _messagesReceived, _messagesReceived + 1);
                 if (publish.Payload.Length > _maxPayloadBytes)
                 {
-                    await RejectOversizedPublishAsync(publish, cancellationToken).ConfigureAwait(false);
+                    await RejectOversizedAsync(publish.Payload.Length, $"Payload exceeds {_maxPayloadBytes} bytes", cancellationToken).ConfigureAwait(false);
                     return null!;
                 }
 
                 _expiry.Stamp(publish);
+                if (publish.QualityOfServiceLevel != MqttQualityOfServiceLevel.AtMostOnce)
+                {
+                    OweResponse();
+                }
 
                 break;
-            case MqttSubscribePacket subscribe when _clientId is not null:
-                _shared.OnSubscribe(_clientId, subscribe);
+            case MqttSubscribePacket subscribe:
+                if (_clientId is not null)
+                {
+                    _shared.OnSubscribe(_clientId, subscribe);
+                }
+
+                OweResponse();
                 break;
-            case MqttUnsubscribePacket unsubscribe when _clientId is not null:
-                _shared.OnUnsubscribe(_clientId, unsubscribe);
+            case MqttUnsubscribePacket unsubscribe:
+                if (_clientId is not null)
+                {
+                    _shared.OnUnsubscribe(_clientId, unsubscribe);
+                }
+
+                OweResponse();
+                break;
+            case MqttPubRelPacket or MqttPubRecPacket or MqttPingReqPacket:
+                OweResponse();
                 break;
             case MqttConnectPacket connect:
                 OnConnect(connect);
                 break;
         }
 
-        if (_trace.IsActive && packet is not null)
+        if (_trace.IsActive)
         {
             _trace.OnPacket(_clientId, inbound: true, packet);
         }
 
-        return packet!;
+        return packet;
     }
 
     public Task SendPacketAsync(MqttPacket packet, CancellationToken cancellationToken)
@@ -153,51 +229,121 @@ internal sealed class BrokerChannelAdapter : IMqttChannelAdapter
                     (_syntheticAcknowledgements ??= new ConcurrentQueue<MqttPacket>()).Enqueue(acknowledgement);
                 }
 
-                return Task.CompletedTask;
+                // It may have been the last of a burst: what earlier packets left in the buffer must still go out.
+                return _channel is not null && IsLastOfBurst(packet) ? _channel.FlushAsync(cancellationToken) : Task.CompletedTask;
             }
 
             packet = wire;
-            _counters.MessageSent();
+            Volatile.Write(ref _messagesSent, _messagesSent + 1);
         }
 
         if (_trace.IsActive)
         {
             _trace.OnPacket(_clientId, inbound: false, packet);
         }
-        else if (packet is MqttConnAckPacket connAck && IsSuccess(connAck))
+
+        if (packet is MqttConnAckPacket connAck && IsSuccess(connAck))
         {
             _connected = true;
             _counters.Connected();
             connAck.SharedSubscriptionAvailable = true;
-            if (_connAckHook is not null && _clientId is not null)
+            if (PacketFormatterAdapter.ProtocolVersion == MqttProtocolVersion.V500)
             {
-                return SendConnAckAfterHookAsync(connAck, _clientId, cancellationToken);
+                // Announced so that MQTT 5 clients do not send what would be refused [MQTT-3.2.2-15].
+                connAck.MaximumPacketSize = _maxPacketBytes;
+            }
+
+            var clientId = _clientId ?? connAck.AssignedClientIdentifier;
+            if (clientId is not null && (_connAckHook is not null || _sessionLookup is not null))
+            {
+                return SendConnAckAsync(connAck, clientId, cancellationToken);
             }
         }
 
-        var task = _inner.SendPacketAsync(packet, cancellationToken);
-        if (task.IsCompletedSuccessfully)
+        var send = _inner.SendPacketAsync(packet, cancellationToken);
+        if (_channel is null)
         {
-            FlushByteCounters();
-            return task;
+            return send;
         }
 
-        return AwaitAndCount(task);
+        var flush = IsLastOfBurst(packet);
+        if (send.IsCompletedSuccessfully)
+        {
+            return flush ? _channel.FlushAsync(cancellationToken) : send;
+        }
+
+        return SendThenFlushAsync(send, flush, cancellationToken);
     }
 
-    private async Task SendConnAckAfterHookAsync(MqttConnAckPacket connAck, string clientId, CancellationToken cancellationToken)
+    /// <summary>An incoming packet MQTTnet will answer (only tracked where sends are coalesced).</summary>
+    private void OweResponse()
+    {
+        if (_channel is not null)
+        {
+            Interlocked.Increment(ref _responsesOwed);
+        }
+    }
+
+    /// <summary>True when no further send of this connection is certain to follow <paramref name="packet"/> (see remarks).</summary>
+    private bool IsLastOfBurst(MqttPacket packet)
+    {
+        int owed;
+        switch (packet)
+        {
+            case MqttPublishPacket:
+                owed = Volatile.Read(ref _responsesOwed);
+                break;
+            case MqttPubAckPacket or MqttPubRecPacket or MqttPubRelPacket or MqttPubCompPacket or MqttSubAckPacket or MqttUnsubAckPacket or MqttPingRespPacket:
+                owed = Interlocked.Decrement(ref _responsesOwed);
+                break;
+            default:
+                return true;
+        }
+
+        // A queued message is dequeued by MQTTnet's send loop right after this packet.
+        if ((owed > 0 || _session is { PendingApplicationMessagesCount: > 0 }) && ++_deferredPackets < MaxDeferredPackets)
+        {
+            return false;
+        }
+
+        _deferredPackets = 0;
+        return true;
+    }
+
+    private async Task SendThenFlushAsync(Task send, bool flush, CancellationToken cancellationToken)
+    {
+        await send.ConfigureAwait(false);
+        if (flush)
+        {
+            await _channel!.FlushAsync(cancellationToken).ConfigureAwait(false);
+        }
+    }
+
+    /// <summary>Sends a packet outside MQTTnet's send loop and writes it at once.</summary>
+    private async Task SendNowAsync(MqttPacket packet, CancellationToken cancellationToken)
+    {
+        await _inner.SendPacketAsync(packet, cancellationToken).ConfigureAwait(false);
+        if (_channel is not null)
+        {
+            await _channel.FlushAsync(cancellationToken).ConfigureAwait(false);
+        }
+    }
+
+    private async Task SendConnAckAsync(MqttConnAckPacket connAck, string clientId, CancellationToken cancellationToken)
     {
         // The session exists in MQTTnet now and the client has not been told about it yet: the place to restore a
         // persistent session after a restart and to set Session Present [MQTT-3.2.2-2].
-        await _connAckHook!(clientId, connAck).ConfigureAwait(false);
-        await _inner.SendPacketAsync(connAck, cancellationToken).ConfigureAwait(false);
-        FlushByteCounters();
-    }
+        if (_connAckHook is not null)
+        {
+            await _connAckHook(clientId, connAck).ConfigureAwait(false);
+        }
 
-    private async Task AwaitAndCount(Task send)
-    {
-        await send.ConfigureAwait(false);
-        FlushByteCounters();
+        if (_channel is not null)
+        {
+            _session = _sessionLookup?.Invoke(clientId);
+        }
+
+        await SendNowAsync(connAck, cancellationToken).ConfigureAwait(false);
     }
 
     private bool IsSuccess(MqttConnAckPacket connAck) =>
@@ -248,33 +394,22 @@ internal sealed class BrokerChannelAdapter : IMqttChannelAdapter
         }
     }
 
-    private async Task RejectOversizedPublishAsync(MqttPublishPacket publish, CancellationToken cancellationToken)
+    private async Task RejectOversizedAsync(long bytes, string reason, CancellationToken cancellationToken)
     {
-        _context.RejectedOversizedPayload = publish.Payload.Length;
+        _context.RejectedOversizedPayload = bytes;
         if (PacketFormatterAdapter.ProtocolVersion == MqttProtocolVersion.V500)
         {
             // A packet over the server's limit ends the connection with 0x95 Packet too large [MQTT-3.2.2-15];
             // MQTT 3.1.1 has no reason codes, the server just closes the network connection.
-            var disconnect = new MqttDisconnectPacket { ReasonCode = MqttDisconnectReasonCode.PacketTooLarge, ReasonString = $"Payload exceeds {_maxPayloadBytes} bytes" };
+            var disconnect = new MqttDisconnectPacket { ReasonCode = MqttDisconnectReasonCode.PacketTooLarge, ReasonString = reason };
             try
             {
-                await _inner.SendPacketAsync(disconnect, cancellationToken).ConfigureAwait(false);
+                await SendNowAsync(disconnect, cancellationToken).ConfigureAwait(false);
             }
-            catch (Exception exception) when (exception is IOException or ObjectDisposedException or OperationCanceledException or MQTTnet.Exceptions.MqttCommunicationException)
+            catch (Exception exception) when (exception is IOException or ObjectDisposedException or OperationCanceledException or MQTTnet.Exceptions.MqttCommunicationException or System.Net.Sockets.SocketException)
             {
                 // The client may already be gone; the connection ends either way.
             }
-        }
-    }
-
-    private void FlushByteCounters()
-    {
-        // Receive and send loops both flush; exchanging the last seen totals keeps the sum of deltas exact.
-        var receivedDelta = _inner.BytesReceived - Interlocked.Exchange(ref _bytesReceivedSeen, _inner.BytesReceived);
-        var sentDelta = _inner.BytesSent - Interlocked.Exchange(ref _bytesSentSeen, _inner.BytesSent);
-        if (receivedDelta != 0 || sentDelta != 0)
-        {
-            _counters.AddBytes(receivedDelta, sentDelta);
         }
     }
 }

@@ -6,6 +6,7 @@ using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using MQTTnet.Adapter;
 using MQTTnet.Packets;
+using MQTTnet.Server;
 
 namespace IoTix.Broker.Listeners;
 
@@ -20,6 +21,7 @@ internal sealed partial class ConnectionGate
     private readonly TimeProvider _timeProvider;
     private readonly ILogger<ConnectionGate> _logger;
     private readonly int _maxPayloadBytes;
+    private readonly uint _maxPacketBytes;
 
     public ConnectionGate(ConnectionRateLimiter rateLimiter, BrokerMetrics metrics, SharedSubscriptionRegistry shared, MessageExpiry expiry, BrokerTrace trace, TimeProvider timeProvider, IOptions<BrokerOptions> options, ILogger<ConnectionGate> logger)
     {
@@ -31,6 +33,7 @@ internal sealed partial class ConnectionGate
         _timeProvider = timeProvider;
         _logger = logger;
         _maxPayloadBytes = options.Value.MaxPayloadBytes;
+        _maxPacketBytes = options.Value.MaxPacketBytes;
     }
 
     /// <summary>False when the connection must be closed (too many waiting from that IP).</summary>
@@ -62,8 +65,15 @@ internal sealed partial class ConnectionGate
     /// <summary>Runs before a successful CONNACK of a client with an id is sent (set by the server: session restore).</summary>
     public Func<string, MqttConnAckPacket, Task>? ConnAckHook { get; set; }
 
-    public BrokerChannelAdapter Wrap(string listener, IMqttChannelAdapter inner, bool ownsInner = true) =>
-        new(inner, _metrics.ForListener(listener), new BrokerConnectionContext(listener), _maxPayloadBytes, _shared, _expiry, _trace, ConnAckHook, ownsInner);
+    /// <summary>Finds the MQTTnet session of a connected client (set by the server when it starts).</summary>
+    public Func<string, MqttSessionStatus?>? SessionLookup { get; set; }
+
+    /// <summary>The Maximum Packet Size announced in CONNACK and enforced from each fixed header.</summary>
+    public uint MaxPacketBytes => _maxPacketBytes;
+
+    /// <summary>Wraps a connection; <paramref name="channel"/> is the broker's own TCP/TLS channel under <paramref name="inner"/>, if any.</summary>
+    public BrokerChannelAdapter Wrap(string listener, IMqttChannelAdapter inner, BrokerTcpChannel? channel = null, bool ownsInner = true) =>
+        new(inner, channel, _metrics.ForListener(listener), new BrokerConnectionContext(listener), _maxPayloadBytes, _maxPacketBytes, _shared, _expiry, _trace, ConnAckHook, SessionLookup, ownsInner);
 
     [LoggerMessage(EventId = 1105, Level = LogLevel.Warning, Message = "Connection on {Listener} from {Address} closed: connection rate limit exceeded and backoff queue full")]
     private static partial void LogRateLimited(ILogger logger, string listener, string address);

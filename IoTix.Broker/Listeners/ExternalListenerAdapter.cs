@@ -33,7 +33,7 @@ internal sealed class ExternalListenerAdapter(BrokerTransport transport, Connect
             return;
         }
 
-        using var adapter = gate.Wrap(transport.Name, inner, ownsInner: false);
+        using var adapter = gate.Wrap(transport.Name, inner, channel: null, ownsInner: false);
         await handler(adapter).ConfigureAwait(false);
     }
 }

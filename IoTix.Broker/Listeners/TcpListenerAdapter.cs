@@ -6,7 +6,6 @@ using System.Security.Cryptography.X509Certificates;
 using MQTTnet.Adapter;
 using MQTTnet.Diagnostics.Logger;
 using MQTTnet.Formatter;
-using MQTTnet.Implementations;
 using MQTTnet.Server;
 using Microsoft.Extensions.Logging;
 
@@ -153,9 +152,9 @@ internal sealed partial class TcpListenerAdapter : IMqttServerAdapter
                 return;
             }
 
-            var channel = new MqttTcpChannel(stream, socket.LocalEndPoint, remote, clientCertificate);
+            var channel = new BrokerTcpChannel(stream, socket.LocalEndPoint, remote, clientCertificate, _gate.MaxPacketBytes);
             var formatter = new MqttPacketFormatterAdapter(new MqttBufferWriter(_serverOptions!.WriterBufferSize, _serverOptions.WriterBufferSizeMax));
-            using var adapter = _gate.Wrap(_name, new MqttChannelAdapter(channel, formatter, _mqttLogger));
+            using var adapter = _gate.Wrap(_name, new MqttChannelAdapter(channel, formatter, _mqttLogger), channel);
             await handler(adapter).ConfigureAwait(false);
         }
         catch (Exception exception) when (exception is AuthenticationException or IOException or OperationCanceledException or ObjectDisposedException or SocketException)

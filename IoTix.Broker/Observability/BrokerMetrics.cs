@@ -81,8 +81,27 @@ internal sealed class BrokerMetrics : IBrokerMetrics
     }
 }
 
+/// <summary>Counters one connection keeps for itself (single writer per direction, no shared cache line).</summary>
+internal interface IConnectionCounters
+{
+    long MessagesReceived { get; }
+
+    long MessagesSent { get; }
+
+    long BytesReceived { get; }
+
+    long BytesSent { get; }
+}
+
+/// <summary>
+/// Counters of one listener. Per-message counts live in each connection (<see cref="IConnectionCounters"/>) and are
+/// summed at snapshot time, so the hot path does no atomic operation on memory shared by all connections; a closed
+/// connection's counts are folded into the listener's totals.
+/// </summary>
 internal sealed class ListenerCounters(string listener)
 {
+    private readonly object _lock = new();
+    private readonly HashSet<IConnectionCounters> _live = new(ReferenceEqualityComparer.Instance);
     private long _connectionsCurrent;
     private long _connectionsTotal;
     private long _connectionsRejected;
@@ -103,23 +122,56 @@ internal sealed class ListenerCounters(string listener)
 
     public void Rejected() => Interlocked.Increment(ref _connectionsRejected);
 
-    public void MessageReceived() => Interlocked.Increment(ref _messagesReceived);
-
-    public void MessageSent() => Interlocked.Increment(ref _messagesSent);
-
-    public void AddBytes(long received, long sent)
+    /// <summary>Once per connection, when it is accepted.</summary>
+    public void Attach(IConnectionCounters connection)
     {
-        Interlocked.Add(ref _bytesReceived, received);
-        Interlocked.Add(ref _bytesSent, sent);
+        lock (_lock)
+        {
+            _live.Add(connection);
+        }
     }
 
-    public ListenerMetricsSnapshot Snapshot() => new(
-        Listener,
-        Interlocked.Read(ref _connectionsCurrent),
-        Interlocked.Read(ref _connectionsTotal),
-        Interlocked.Read(ref _connectionsRejected),
-        Interlocked.Read(ref _messagesReceived),
-        Interlocked.Read(ref _messagesSent),
-        Interlocked.Read(ref _bytesReceived),
-        Interlocked.Read(ref _bytesSent));
+    /// <summary>Once per connection, when it ends: its counts become part of the listener's totals.</summary>
+    public void Detach(IConnectionCounters connection)
+    {
+        lock (_lock)
+        {
+            if (_live.Remove(connection))
+            {
+                _messagesReceived += connection.MessagesReceived;
+                _messagesSent += connection.MessagesSent;
+                _bytesReceived += connection.BytesReceived;
+                _bytesSent += connection.BytesSent;
+            }
+        }
+    }
+
+    public ListenerMetricsSnapshot Snapshot()
+    {
+        long received, sent, bytesIn, bytesOut;
+        lock (_lock)
+        {
+            received = _messagesReceived;
+            sent = _messagesSent;
+            bytesIn = _bytesReceived;
+            bytesOut = _bytesSent;
+            foreach (var connection in _live)
+            {
+                received += connection.MessagesReceived;
+                sent += connection.MessagesSent;
+                bytesIn += connection.BytesReceived;
+                bytesOut += connection.BytesSent;
+            }
+        }
+
+        return new(
+            Listener,
+            Interlocked.Read(ref _connectionsCurrent),
+            Interlocked.Read(ref _connectionsTotal),
+            Interlocked.Read(ref _connectionsRejected),
+            received,
+            sent,
+            bytesIn,
+            bytesOut);
+    }
 }

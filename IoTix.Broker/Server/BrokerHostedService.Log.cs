@@ -31,7 +31,7 @@ internal sealed partial class BrokerHostedService
     [LoggerMessage(EventId = 1013, Level = LogLevel.Information, Message = "Client from {RemoteEndPoint} on {Listener} connected with an empty client id; assigned {ClientId}")]
     private static partial void LogClientIdAssigned(ILogger logger, string remoteEndPoint, string listener, string clientId);
 
-    [LoggerMessage(EventId = 1014, Level = LogLevel.Warning, Message = "Client {ClientId} disconnected: payload of {PayloadBytes} bytes exceeds Broker:MaxPayloadBytes")]
+    [LoggerMessage(EventId = 1014, Level = LogLevel.Warning, Message = "Client {ClientId} disconnected: packet or payload of {PayloadBytes} bytes exceeds the limit set by Broker:MaxPayloadBytes")]
     private static partial void LogPayloadTooLarge(ILogger logger, string clientId, long payloadBytes);
 
     [LoggerMessage(EventId = 1020, Level = LogLevel.Debug, Message = "Client {ClientId} (user {UserName}) denied publish to {Topic} by ACL")]

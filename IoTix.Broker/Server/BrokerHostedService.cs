@@ -141,6 +141,7 @@ internal sealed partial class BrokerHostedService : IHostedService, IBrokerStatu
 
         _messageExpiry.RetainedExpired = DeleteExpiredRetainedAsync;
         _shared.FirstShareCreated += () => server.InterceptingClientEnqueueAsync += FilterSharedDeliveryAsync;
+        _gate.SessionLookup = clientId => FindSession(server, clientId);
         _metrics.RetainedCountProvider = () => server.IsStarted ? server.GetRetainedMessagesAsync().GetAwaiter().GetResult().Count : 0;
         _server = server;
 
@@ -200,6 +201,21 @@ internal sealed partial class BrokerHostedService : IHostedService, IBrokerStatu
         _expiry.Dispose();
         _acl.Dispose();
         _server?.Dispose();
+    }
+
+    /// <summary>The session of a client MQTTnet has just accepted (null if it is already gone).</summary>
+    private static MqttSessionStatus? FindSession(MqttServer server, string clientId)
+    {
+        try
+        {
+            // Completes synchronously: a dictionary lookup under MQTTnet's sessions lock.
+            return server.GetSessionAsync(clientId).GetAwaiter().GetResult();
+        }
+        catch (InvalidOperationException)
+        {
+            // MQTTnet throws for an unknown id: the connection was taken over or closed meanwhile.
+            return null;
+        }
     }
 
     private static async Task<long> CountPendingAsync(MqttServer server)
@@ -318,6 +334,15 @@ internal sealed partial class BrokerHostedService : IHostedService, IBrokerStatu
         }
 
         var cleanStart = args.CleanSession ?? true;
+        if (cleanStart && _connected.IsConnected(clientId) && _clients.TryGetValue(clientId, out var previous) && previous.Context?.DelayedWill is { } takenOverWill)
+        {
+            // Takeover: a new connection within the Will Delay Interval suppresses the will [MQTT-3.1.3-9] (MQTTnet
+            // reports the old connection as taken over and nothing is scheduled), unless it starts clean: then the
+            // old session ends, and a will is due when its session ends (3.1.2.5).
+            previous.Context.DelayedWill = null;
+            _ = PublishWillNowAsync(clientId, takenOverWill);
+        }
+
         var expiry = args.ProtocolVersion == MqttProtocolVersion.V500
             ? Math.Min(args.SessionExpiryInterval, _options.MaxSessionExpirySeconds)
             : cleanStart ? 0 : _options.PersistentSessionExpirySeconds;
@@ -424,6 +449,25 @@ internal sealed partial class BrokerHostedService : IHostedService, IBrokerStatu
         catch (Exception exception)
         {
             LogWillFailed(_logger, exception, pending.ClientId);
+        }
+    }
+
+    private async Task PublishWillNowAsync(string clientId, MQTTnet.MqttApplicationMessage will)
+    {
+        var server = _server;
+        if (server is null || !server.IsStarted)
+        {
+            return;
+        }
+
+        try
+        {
+            _messageExpiry.Stamp(will);
+            await server.InjectApplicationMessage(new InjectedMqttApplicationMessage(will) { SenderClientId = clientId }, CancellationToken.None).ConfigureAwait(false);
+        }
+        catch (Exception exception)
+        {
+            LogWillFailed(_logger, exception, clientId);
         }
     }
 
