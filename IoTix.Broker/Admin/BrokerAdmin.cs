@@ -51,7 +51,7 @@ internal sealed partial class BrokerAdmin(
             return [];
         }
 
-        var clients = await server.GetClientsAsync().WaitAsync(cancellationToken).ConfigureAwait(false);
+        var clients = await ListClientsAsync(server, cancellationToken).ConfigureAwait(false);
         var result = new List<BrokerClientInfo>(clients.Count);
         foreach (var client in clients)
         {
@@ -83,7 +83,7 @@ internal sealed partial class BrokerAdmin(
         }
 
         var connected = new HashSet<string>(StringComparer.Ordinal);
-        foreach (var client in await server.GetClientsAsync().WaitAsync(cancellationToken).ConfigureAwait(false))
+        foreach (var client in await ListClientsAsync(server, cancellationToken).ConfigureAwait(false))
         {
             connected.Add(client.Id);
         }
@@ -111,7 +111,16 @@ internal sealed partial class BrokerAdmin(
             return [];
         }
 
-        var messages = await server.GetRetainedMessagesAsync().WaitAsync(cancellationToken).ConfigureAwait(false);
+        IList<MqttApplicationMessage> messages;
+        try
+        {
+            messages = await server.GetRetainedMessagesAsync().WaitAsync(cancellationToken).ConfigureAwait(false);
+        }
+        catch (InvalidOperationException) when (!server.IsStarted)
+        {
+            return [];
+        }
+
         var result = new List<RetainedMessageInfo>(messages.Count);
         foreach (var message in messages)
         {
@@ -254,6 +263,19 @@ internal sealed partial class BrokerAdmin(
         }
 
         return text;
+    }
+
+    /// <summary>The server may stop between the caller's check and the call: then there are no clients.</summary>
+    private static async Task<IList<MqttClientStatus>> ListClientsAsync(MqttServer server, CancellationToken cancellationToken)
+    {
+        try
+        {
+            return await server.GetClientsAsync().WaitAsync(cancellationToken).ConfigureAwait(false);
+        }
+        catch (InvalidOperationException) when (!server.IsStarted)
+        {
+            return [];
+        }
     }
 
     private static BrokerAdminResult NotRunning() =>
