@@ -1,3 +1,4 @@
+using IoTix.Broker.Admin;
 using IoTix.Broker.Limits;
 using IoTix.Broker.Listeners;
 using IoTix.Broker.Observability;
@@ -17,7 +18,8 @@ public static class BrokerServiceCollectionExtensions
 {
     /// <summary>
     /// Registers the hosted MQTT broker (section <c>Broker</c>, validated at start-up) and its services:
-    /// <see cref="IBrokerMetrics"/>, <see cref="IBrokerStatus"/>. Hosts add transports (WebSocket) as
+    /// <see cref="IBrokerMetrics"/>, <see cref="IBrokerStatus"/>, <see cref="IBrokerTrace"/>, <see cref="IBrokerAdmin"/> (console) and
+    /// <see cref="IBrokerRuntimeSettings"/> (settings changed at run time). Hosts add transports (WebSocket) as
     /// <see cref="BrokerTransport"/> singletons and persistence as <see cref="Retained.IRetainedMessageStore"/> and <see cref="ISessionStore"/>.
     /// </summary>
     public static IServiceCollection AddIoTixBroker(this IServiceCollection services, IConfiguration configuration)
@@ -46,6 +48,9 @@ public static class BrokerServiceCollectionExtensions
         services.TryAddSingleton<BrokerHostedService>();
         services.TryAddSingleton<IBrokerStatus>(static sp => sp.GetRequiredService<BrokerHostedService>());
         services.AddHostedService(static sp => sp.GetRequiredService<BrokerHostedService>());
+        services.TryAddSingleton<BrokerRuntimeSettings>();
+        services.TryAddSingleton<IBrokerRuntimeSettings>(static sp => sp.GetRequiredService<BrokerRuntimeSettings>());
+        services.TryAddSingleton<IBrokerAdmin, BrokerAdmin>();
 
         return services;
     }

@@ -23,8 +23,8 @@ internal sealed class ConnectionRateLimiter
 
     private readonly ConcurrentDictionary<IPAddress, Bucket> _buckets = new();
     private readonly TimeProvider _timeProvider;
-    private readonly long _intervalTicks;
     private readonly long _burstTicks;
+    private long _intervalTicks;
     private readonly int _maxQueued;
     private readonly bool _exemptLoopback;
 
@@ -32,19 +32,29 @@ internal sealed class ConnectionRateLimiter
     {
         var limit = options.Value.ConnectionRateLimit;
         _timeProvider = timeProvider;
-        IsEnabled = limit.PerIpPerSecond > 0;
-        _intervalTicks = IsEnabled ? TimeSpan.TicksPerSecond / limit.PerIpPerSecond : 0;
+        _intervalTicks = IntervalTicks(limit.PerIpPerSecond);
         _burstTicks = TimeSpan.TicksPerSecond;
         _maxQueued = limit.MaxQueuedPerIp;
         _exemptLoopback = limit.ExemptLoopback;
     }
 
-    public bool IsEnabled { get; }
+    public bool IsEnabled => Volatile.Read(ref _intervalTicks) > 0;
+
+    /// <summary>
+    /// Changes the per-IP rate at run time (console settings); 0 turns the limit off. Connections already waiting keep
+    /// their slot; the next ones are spaced by the new interval.
+    /// </summary>
+    public void SetRate(int perIpPerSecond)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegative(perIpPerSecond);
+        Volatile.Write(ref _intervalTicks, IntervalTicks(perIpPerSecond));
+    }
 
     /// <summary>Reserves a slot for a connection from <paramref name="address"/>; call <see cref="Release"/> after a non-zero delay.</summary>
     public RateLimitDecision Acquire(IPAddress address)
     {
-        if (!IsEnabled || (_exemptLoopback && IPAddress.IsLoopback(address)))
+        var interval = Volatile.Read(ref _intervalTicks);
+        if (interval == 0 || (_exemptLoopback && IPAddress.IsLoopback(address)))
         {
             return RateLimitDecision.Now;
         }
@@ -60,10 +70,10 @@ internal sealed class ConnectionRateLimiter
         {
             // The "virtual clock" of the bucket: the time at which the next slot is free. It may lag up to one
             // second behind now (the burst allowance).
-            var next = Math.Max(bucket.NextSlotTicks, now - _burstTicks + _intervalTicks);
+            var next = Math.Max(bucket.NextSlotTicks, now - _burstTicks + interval);
             if (next <= now)
             {
-                bucket.NextSlotTicks = next + _intervalTicks;
+                bucket.NextSlotTicks = next + interval;
                 bucket.LastUsedTicks = now;
                 return RateLimitDecision.Now;
             }
@@ -74,7 +84,7 @@ internal sealed class ConnectionRateLimiter
             }
 
             bucket.Waiting++;
-            bucket.NextSlotTicks = next + _intervalTicks;
+            bucket.NextSlotTicks = next + interval;
             bucket.LastUsedTicks = now;
             return new RateLimitDecision(true, TimeSpan.FromTicks(next - now));
         }
@@ -106,6 +116,8 @@ internal sealed class ConnectionRateLimiter
             }
         }
     }
+
+    private static long IntervalTicks(int perIpPerSecond) => perIpPerSecond > 0 ? TimeSpan.TicksPerSecond / perIpPerSecond : 0;
 
     private long NowTicks() => _timeProvider.GetElapsedTime(0, _timeProvider.GetTimestamp()).Ticks;
 

@@ -39,8 +39,19 @@ public sealed class AclPolicy
 
     public IReadOnlyList<AclRule> Rules => _rules;
 
-    public bool IsAllowed(AclAccess access, string topic, string? username, string clientId)
+    public bool IsAllowed(AclAccess access, string topic, string? username, string clientId) =>
+        Decide(access, topic, username, clientId, out _);
+
+    /// <summary>
+    /// Like <see cref="IsAllowed"/>, and names the rule that decided: the first matching deny, else the last matching
+    /// allow; null when the default decided (console "test access").
+    /// </summary>
+    public bool IsAllowed(AclAccess access, string topic, string? username, string clientId, out AclRule? decidingRule) =>
+        Decide(access, topic, username, clientId, out decidingRule);
+
+    private bool Decide(AclAccess access, string topic, string? username, string clientId, out AclRule? decidingRule)
     {
+        decidingRule = null;
         var allowed = false;
         foreach (var rule in _rules)
         {
@@ -65,6 +76,7 @@ public sealed class AclPolicy
                 continue;
             }
 
+            decidingRule = rule;
             if (!rule.Allow)
             {
                 return false;

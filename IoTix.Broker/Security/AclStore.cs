@@ -20,6 +20,7 @@ internal sealed partial class AclStore : IDisposable
     private ITimer? _debounceTimer;
     private volatile AclPolicy _policy = AclPolicy.AllowAll;
     private long _version;
+    private DateTimeOffset? _loadedAt;
 
     public AclStore(IOptions<BrokerOptions> options, ILogger<AclStore> logger, TimeProvider timeProvider)
     {
@@ -32,6 +33,21 @@ internal sealed partial class AclStore : IDisposable
 
     /// <summary>Incremented on each successful load; lets tests and the console see a reload happened.</summary>
     public long Version => Interlocked.Read(ref _version);
+
+    /// <summary>Full path of <c>Broker:AclFile</c>; null when no ACL file is configured (everything allowed).</summary>
+    public string? SourcePath => _path;
+
+    /// <summary>When the current rules were loaded (start or last successful reload); null before the first load.</summary>
+    public DateTimeOffset? LoadedAt
+    {
+        get
+        {
+            lock (_reloadLock)
+            {
+                return _loadedAt;
+            }
+        }
+    }
 
     /// <summary>Raised after a successful reload.</summary>
     public event Action<AclPolicy>? Reloaded;
@@ -111,6 +127,7 @@ internal sealed partial class AclStore : IDisposable
             }
 
             _policy = policy;
+            _loadedAt = _timeProvider.GetUtcNow();
             Interlocked.Increment(ref _version);
             return true;
         }

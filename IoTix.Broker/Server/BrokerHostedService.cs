@@ -1,6 +1,7 @@
 using System.Collections.Concurrent;
 using System.Net;
 using System.Security.Cryptography.X509Certificates;
+using IoTix.Broker.Admin;
 using IoTix.Broker.Listeners;
 using IoTix.Broker.Observability;
 using IoTix.Broker.Persistence;
@@ -42,7 +43,8 @@ internal sealed partial class BrokerHostedService : IHostedService, IBrokerStatu
     private readonly ILoggerFactory _loggerFactory;
     private readonly ILogger<BrokerHostedService> _logger;
     private readonly ConcurrentDictionary<string, ClientInfo> _clients = new(StringComparer.Ordinal);
-    private readonly ConcurrentDictionary<string, HashSet<string>> _subscriptions = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<string, Dictionary<string, MqttQualityOfServiceLevel>> _subscriptions = new(StringComparer.Ordinal);
+    private readonly BrokerRuntimeSettings _runtime;
     private readonly List<TcpListenerAdapter> _tcpListeners = [];
     private readonly Dictionary<string, int> _boundPorts = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<string, ITimer> _pendingWills = new(StringComparer.Ordinal);
@@ -61,6 +63,7 @@ internal sealed partial class BrokerHostedService : IHostedService, IBrokerStatu
         MessageExpiry messageExpiry,
         BrokerWriteBehind writeBehind,
         PersistentSessions persistent,
+        BrokerRuntimeSettings runtime,
         IEnumerable<BrokerTransport> transports,
         TimeProvider timeProvider,
         ILoggerFactory loggerFactory,
@@ -81,6 +84,7 @@ internal sealed partial class BrokerHostedService : IHostedService, IBrokerStatu
         _sessionStore = options.Value.Persistence.Enabled ? sessionStore : null;
         _writeBehind = writeBehind;
         _persistent = persistent;
+        _runtime = runtime;
         _timeProvider = timeProvider;
         _loggerFactory = loggerFactory;
         _logger = loggerFactory.CreateLogger<BrokerHostedService>();
@@ -181,14 +185,23 @@ internal sealed partial class BrokerHostedService : IHostedService, IBrokerStatu
         }
 
         _listening = false;
-        await server.StopAsync(new MqttServerStopOptions
+        try
         {
-            DefaultClientDisconnectOptions = new MqttServerClientDisconnectOptions
+            await server.StopAsync(new MqttServerStopOptions
             {
-                ReasonCode = MqttDisconnectReasonCode.ServerShuttingDown,
-                ReasonString = "Server shutting down",
-            },
-        }).ConfigureAwait(false);
+                DefaultClientDisconnectOptions = new MqttServerClientDisconnectOptions
+                {
+                    ReasonCode = MqttDisconnectReasonCode.ServerShuttingDown,
+                    ReasonString = "Server shutting down",
+                },
+            }).ConfigureAwait(false);
+        }
+        catch (ObjectDisposedException exception)
+        {
+            // Seen intermittently in WebApplicationFactory hosts: a listener was already disposed. The clients are
+            // disconnected and the store is flushed anyway.
+            LogStopAfterDispose(_logger, exception.ObjectName);
+        }
 
         // Session states of the clients just disconnected, and anything else still queued, reach the store.
         using var flush = new CancellationTokenSource(TimeSpan.FromSeconds(Math.Max(2, _options.ShutdownDrainSeconds)));
@@ -325,7 +338,7 @@ internal sealed partial class BrokerHostedService : IHostedService, IBrokerStatu
             return Task.CompletedTask;
         }
 
-        if (_options.DuplicateClientId == DuplicateClientIdPolicy.Reject && _connected.IsConnected(clientId))
+        if (_runtime.DuplicateClientId == DuplicateClientIdPolicy.Reject && _connected.IsConnected(clientId))
         {
             args.ReasonCode = MqttConnectReasonCode.ClientIdentifierNotValid;
             counters.Rejected();
@@ -489,12 +502,16 @@ internal sealed partial class BrokerHostedService : IHostedService, IBrokerStatu
             _persistent.OnSubscribed(args.ClientId, args.TopicFilter);
         }
 
-        var filters = _subscriptions.GetOrAdd(args.ClientId, static _ => new HashSet<string>(StringComparer.Ordinal));
+        var filters = _subscriptions.GetOrAdd(args.ClientId, static _ => new Dictionary<string, MqttQualityOfServiceLevel>(StringComparer.Ordinal));
         lock (filters)
         {
-            if (filters.Add(args.TopicFilter.Topic))
+            if (filters.TryAdd(args.TopicFilter.Topic, args.TopicFilter.QualityOfServiceLevel))
             {
                 _metrics.SubscriptionsChanged(1);
+            }
+            else
+            {
+                filters[args.TopicFilter.Topic] = args.TopicFilter.QualityOfServiceLevel;
             }
         }
 
@@ -763,7 +780,54 @@ internal sealed partial class BrokerHostedService : IHostedService, IBrokerStatu
         }
     }
 
-    private static string VersionName(MqttProtocolVersion version) => version switch
+    /// <summary>Listener and identity of a connected client (console).</summary>
+    internal bool TryGetClientDetails(string clientId, out string listener, out string? identity)
+    {
+        if (_clients.TryGetValue(clientId, out var info))
+        {
+            listener = info.Listener;
+            identity = info.Identity;
+            return true;
+        }
+
+        listener = "?";
+        identity = null;
+        return false;
+    }
+
+    /// <summary>Number of subscriptions of a session (console).</summary>
+    internal int SubscriptionCount(string clientId)
+    {
+        if (!_subscriptions.TryGetValue(clientId, out var filters))
+        {
+            return 0;
+        }
+
+        lock (filters)
+        {
+            return filters.Count;
+        }
+    }
+
+    /// <summary>Copy of every session's subscriptions (console; not a hot path).</summary>
+    internal List<(string ClientId, string TopicFilter, MqttQualityOfServiceLevel QualityOfService)> SnapshotSubscriptions()
+    {
+        var result = new List<(string, string, MqttQualityOfServiceLevel)>();
+        foreach (var (clientId, filters) in _subscriptions)
+        {
+            lock (filters)
+            {
+                foreach (var (filter, qos) in filters)
+                {
+                    result.Add((clientId, filter, qos));
+                }
+            }
+        }
+
+        return result;
+    }
+
+    internal static string VersionName(MqttProtocolVersion version) => version switch
     {
         MqttProtocolVersion.V500 => "5.0",
         MqttProtocolVersion.V311 => "3.1.1",

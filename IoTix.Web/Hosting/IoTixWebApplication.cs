@@ -4,6 +4,8 @@ using IoTix.Core;
 using IoTix.Web.Api;
 using IoTix.Web.Broker;
 using IoTix.Web.Components;
+using IoTix.Web.Components.Pages.Broker;
+using IoTix.Web.Components.Pages.Settings;
 using MudBlazor.Services;
 
 namespace IoTix.Web.Hosting;
@@ -39,6 +41,8 @@ public static class IoTixWebApplication
         services.AddRazorComponents().AddInteractiveServerComponents();
         services.AddMudServices();
         services.AddHealthChecks();
+        services.AddIoTixBrokerConsole(); // Broker pages (IoTix.Web/Components/Pages/Broker)
+        services.AddIoTixSettingsConsole(); // Settings page, stored broker settings applied at start (IoTix.Web/Components/Pages/Settings)
         return services;
     }
 
