@@ -231,12 +231,21 @@ internal sealed partial class BrokerHostedService : IHostedService, IBrokerStatu
         }
     }
 
+    /// <summary>Messages still queued for connected clients; 0 once the server has stopped (nothing left to drain).</summary>
     private static async Task<long> CountPendingAsync(MqttServer server)
     {
         long pending = 0;
-        foreach (var client in await server.GetClientsAsync().ConfigureAwait(false))
+        try
         {
-            pending += client.Session.PendingApplicationMessagesCount;
+            foreach (var client in await server.GetClientsAsync().ConfigureAwait(false))
+            {
+                pending += client.Session.PendingApplicationMessagesCount;
+            }
+        }
+        catch (InvalidOperationException) when (!server.IsStarted)
+        {
+            // The server stopped while draining (a concurrent stop of the host): nothing is pending any more.
+            return 0;
         }
 
         return pending;

@@ -67,10 +67,12 @@ public sealed class DeviceTableTests
         f.CreateGroup(model, 100, "early", "early-{index}");
         using var stop = new CancellationTokenSource();
         long lookups = 0, misses = 0;
+        var readerRunning = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         var reader = Task.Run(() =>
         {
             while (!stop.IsCancellationRequested)
             {
+                readerRunning.TrySetResult();
                 for (int i = 0; i < 100; i++)
                 {
                     if (!f.Engine.TryGetDevice($"early-{i}", out var d) || d.Id != $"early-{i}")
@@ -83,6 +85,8 @@ public sealed class DeviceTableTests
             }
         });
 
+        // On a loaded machine the reader may not be scheduled at once: the index must grow while it reads.
+        await readerRunning.Task.WaitAsync(TimeSpan.FromSeconds(30));
         for (int g = 0; g < 40; g++)
         {
             f.CreateGroup(model, 2_500, $"g{g}", $"g{g}-{{index}}"); // the index grows from 1,024 buckets to 256 Ki
