@@ -58,7 +58,7 @@ print("```\n")
 iotix, peer = load("p1-iotix.json"), load("p1-peer.json")
 if iotix:
     print("## 1. 19,000 devices in one process, QoS 1, every 10 s\n")
-    print("| implementation | devices connected | connect time (s) | connects/s | unexpected disconnects | RSS/device (KB) | managed heap/device (KB) | CPU steady (% of one core) | CPU µs/message | messages/s | threads | window (s) | published / acked (at end) | subscriber received |")
+    print("| implementation | devices connected | connect time to last (s) | connects/s (to last) | unexpected disconnects | RSS/device (KB) | managed heap/device (KB) | CPU steady (% of one core) | CPU µs/message | messages/s | threads | window (s) | published / acked (at end) | subscriber received |")
     print("|---|---|---|---|---|---|---|---|---|---|---|---|---|---|")
     for r, sub in ((iotix, "p1-iotix-sub.log"), (peer, "p1-peer-sub.log")):
         if not r:
@@ -71,6 +71,10 @@ if iotix:
         print(f"Ratios IoTix / MQTTnet client per device: RSS per device {iotix['rssPerDeviceKB'] / peer['rssPerDeviceKB']:.2f}, "
               f"CPU {iotix['cpuPercentOfCore'] / peer['cpuPercentOfCore']:.2f}, CPU per message {iotix['cpuMicrosecondsPerMessage'] / peer['cpuMicrosecondsPerMessage']:.2f}, "
               f"connect rate {iotix['connectsPerSecond'] / max(1, peer['connectsPerSecond']):.2f}")
+    if iotix.get('seconds99'):
+        print(f"\nIoTix connect: half by {iotix['secondsHalf']} s, 99 % by {iotix['seconds99']} s ({iotix['connectsPerSecond99']:,.0f}/s to 99 %), last at {iotix['connectSeconds']} s; failed at start {iotix['failedAtStart']} {iotix.get('failureReasons') or ''}")
+    if os.path.exists(os.path.join(out, "p1-listen.txt")):
+        print("\n```\n" + open(os.path.join(out, "p1-listen.txt")).read().strip() + "\n```")
     print(f"\nIoTix engine: sent {f(iotix['engineSentFinal'])}, failed {iotix['engineFailedFinal']}, adapter published {f(iotix['publishedFinal'])}, dropped {iotix['droppedFinal']}, connect failures {iotix['connectFailures']}, scheduler overruns {iotix['schedulerOverruns']}, launch CPU {iotix['launchCorePercent']} % of a core, RSS {iotix['rssBaselineMB']} -> {iotix['rssEndMB']} MB (peak {iotix['rssPeakHwmMB']}), load at end {iotix['loadAverageEnd']}\n")
 
 # ---- 2

@@ -67,6 +67,9 @@ child_of() { # the process started by `timeout`
 }
 now_ms() { date +%s%3N; }
 cpu_ticks() { awk '{print $14+$15}' "/proc/$1/stat" 2>/dev/null || echo 0; }
+listen_drops() { # TcpExt ListenOverflows ListenDrops (SYNs dropped because a listen queue was full)
+  awk '/^TcpExt:/ { if (!h) { for (i=1;i<=NF;i++) n[$i]=i; h=1 } else { print $n["ListenOverflows"], $n["ListenDrops"] } }' /proc/net/netstat
+}
 rss_kb() { awk '/VmRSS/ {print $2}' "/proc/$1/status" 2>/dev/null || echo 0; }
 
 # start_mosquitto NAME BOUND_SECONDS -> sets MQ_PORT, MQ_PID
@@ -134,8 +137,10 @@ if has 1; then
   sleep 2
   sampler "$out/p1-iotix-procs.log" "$mq1"; s1=$SAMPLER_PID
   m0=$(cpu_ticks "$mq1")
+  echo "listen overflows/drops before: $(listen_drops)" >"$out/p1-listen.txt"
+  ( sleep 40; echo "listen overflows/drops 40 s after launch: $(listen_drops)" >>"$out/p1-listen.txt" ) &
   timeout -s KILL $((HOLD1 + 200)) $bench sim --devices "$DEVICES1" --port "$port1" --qos 1 --interval-ms 10000 \
-    --local-addresses "$local_addrs" --launch immediate --hold-seconds "$HOLD1" --warm-seconds 20 --sample-seconds 30 \
+    --local-addresses "$local_addrs" --launch immediate --connect-timeout-ms 30000 --hold-seconds "$HOLD1" --warm-seconds 20 --sample-seconds 30 \
     --result "$out/p1-iotix.json" >"$out/p1-iotix.log" 2>&1 &
   simpid=$!; pids+=($simpid)
   wait $simpid || echo "sim exited with $?"
@@ -153,6 +158,8 @@ if has 1; then
   pids+=($!); sub2=$!
   sleep 2
   sampler "$out/p1-peer-procs.log" "$mq2"; s2=$SAMPLER_PID
+  echo "peer: listen overflows/drops before: $(listen_drops)" >>"$out/p1-listen.txt"
+  ( sleep 60; echo "peer: listen overflows/drops 60 s after start: $(listen_drops)" >>"$out/p1-listen.txt" ) &
   timeout -s KILL $((PEER_HOLD + 200)) $bench mqttnet-devices --devices "$DEVICES1" --port "$port2" --qos 1 --interval-ms 10000 \
     --local-addresses "$local_addrs" --connect-concurrency 1000 --hold-seconds "$PEER_HOLD" --warm-seconds 20 --sample-seconds 30 \
     --result "$out/p1-peer.json" >"$out/p1-peer.log" 2>&1 &
@@ -183,7 +190,7 @@ if has 2; then
     # Shard k: its own source addresses 127.0.(10+k).2-4 (about 5,600 connections each), its own broker.
     addrs="127.0.$((10 + k)).2,127.0.$((10 + k)).3,127.0.$((10 + k)).4"
     timeout -s KILL $((HOLD2 + 300)) $bench sim --devices "$n" --shard "$k" --port "${ports[$k]}" --qos 1 --interval-ms 10000 \
-      --local-addresses "$addrs" --launch batch:1000:1000 --hold-seconds "$HOLD2" --warm-seconds 20 --sample-seconds 30 \
+      --local-addresses "$addrs" --launch batch:1000:1000 --connect-timeout-ms 30000 --hold-seconds "$HOLD2" --warm-seconds 20 --sample-seconds 30 \
       --result "$out/p2-shard$k.json" >"$out/p2-shard$k.log" 2>&1 &
     sims+=($!); pids+=($!)
   done

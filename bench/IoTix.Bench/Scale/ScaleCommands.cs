@@ -18,6 +18,7 @@ internal static class ScaleCommands
         var interval = new Option<int>("--interval-ms") { Description = "Telemetry interval", DefaultValueFactory = _ => 10_000 };
         var local = new Option<string>("--local-addresses") { Description = "Comma-separated source addresses", DefaultValueFactory = _ => "" };
         var launch = new Option<string>("--launch") { Description = "immediate | batch:SIZE:DELAYMS | linear:DELAYMS", DefaultValueFactory = _ => "immediate" };
+        var connectTimeout = new Option<int>("--connect-timeout-ms") { Description = "IoTix:Simulation:Mqtt:ConnectTimeoutMs", DefaultValueFactory = _ => 10_000 };
         var hold = new Option<int>("--hold-seconds") { Description = "Hold after all devices connected", DefaultValueFactory = _ => 300 };
         var warm = new Option<int>("--warm-seconds") { Description = "Start of the CPU window after all connected", DefaultValueFactory = _ => 20 };
         var sample = new Option<int>("--sample-seconds") { Description = "Progress line every N seconds", DefaultValueFactory = _ => 10 };
@@ -26,12 +27,12 @@ internal static class ScaleCommands
 
         var sim = new Command("sim", "IoTix engine + real adapter against a real server: connect rate, drops, RSS/device, CPU, counters.")
         {
-            protocol, devices, shard, host, port, url, method, qos, interval, local, launch, hold, warm, sample, result,
+            protocol, devices, shard, host, port, url, method, qos, interval, local, launch, connectTimeout, hold, warm, sample, result,
         };
         sim.SetAction((r, _) => SimulatorRun.RunAsync(
             new SimulatorSettings(
                 r.GetValue(protocol)!, r.GetValue(devices), r.GetValue(shard), r.GetValue(host)!, r.GetValue(port), r.GetValue(url),
-                r.GetValue(method)!, r.GetValue(qos), r.GetValue(interval), Split(r.GetValue(local)), r.GetValue(launch)!,
+                r.GetValue(method)!, r.GetValue(qos), r.GetValue(interval), Split(r.GetValue(local)), r.GetValue(launch)!, r.GetValue(connectTimeout),
                 r.GetValue(hold), r.GetValue(warm), r.GetValue(sample), r.GetValue(result)),
             Console.Out));
 

@@ -28,6 +28,7 @@ internal sealed record SimulatorSettings(
     int IntervalMs,
     IReadOnlyList<string> LocalAddresses,
     string Launch,
+    int ConnectTimeoutMs,
     int HoldSeconds,
     int WarmSeconds,
     int SampleSeconds,
@@ -68,6 +69,7 @@ internal static class SimulatorRun
             config[$"IoTix:Simulation:Mqtt:LocalAddresses:{i}"] = s.LocalAddresses[i];
         }
 
+        config["IoTix:Simulation:Mqtt:ConnectTimeoutMs"] = s.ConnectTimeoutMs.ToString(CultureInfo.InvariantCulture);
         if (s.Protocol == "http")
         {
             // One request in flight per device at most; allow enough pooled connections for a 10,000-device burst.
@@ -104,7 +106,7 @@ internal static class SimulatorRun
         var model = validation.Model ?? throw new InvalidOperationException(string.Join("; ", validation.Errors));
 
         // Counted from the engine's state events: how many reached running, and every unexpected transition.
-        var counts = new TransitionCounts();
+        var counts = new TransitionCounts { Devices = s.Devices };
         engine.DeviceStateChanged += counts.OnChanged;
         engine.Start();
 
@@ -136,9 +138,10 @@ internal static class SimulatorRun
 
         // Connect phase: until every device is running (or the bound passes).
         var sw = Stopwatch.StartNew();
+        counts.Start = Stopwatch.GetTimestamp();
         double firstHalf = -1;
         var connectBound = TimeSpan.FromSeconds(Math.Max(60, (launch.DelayMs * (double)s.Devices / Math.Max(1, launch.BatchSize) / 1000) + 60));
-        while (counts.ReachedRunning < s.Devices && sw.Elapsed < connectBound)
+        while (counts.ReachedRunning + counts.FailedAtStart < s.Devices && sw.Elapsed < connectBound)
         {
             if (firstHalf < 0 && counts.ReachedRunning >= s.Devices / 2)
             {
@@ -148,11 +151,30 @@ internal static class SimulatorRun
             await Task.Delay(20);
         }
 
-        double connectSeconds = sw.Elapsed.TotalSeconds;
         int connected = counts.ReachedRunning;
+        // Launch start -> the last device reaching running; and the time by which 99 % were running.
+        double connectSeconds = counts.SecondsToLastRunning;
+        double seconds99 = counts.SecondsTo99;
         double launchCorePercent = launchCpu.CorePercent;
         output.WriteLine(string.Create(CultureInfo.InvariantCulture,
-            $"connected {connected:N0}/{s.Devices:N0} in {connectSeconds:F2} s ({connected / connectSeconds:N0}/s; half by {firstHalf:F2} s), connect failures {adapter.GetMetrics().ConnectFailures}, launch CPU {launchCorePercent:F0} % of a core"));
+            $"connected {connected:N0}/{s.Devices:N0} in {connectSeconds:F2} s ({connected / connectSeconds:N0}/s; half by {firstHalf:F2} s, 99 % by {seconds99:F2} s), failed at start {counts.FailedAtStart}, connect failures {adapter.GetMetrics().ConnectFailures}, launch CPU {launchCorePercent:F0} % of a core"));
+
+        string? failureReasons = null;
+        if (counts.FailedAtStart > 0)
+        {
+            var reasons = new Dictionary<string, int>(StringComparer.Ordinal);
+            foreach (var d in engine.ListDevices(group))
+            {
+                if (d.State == DeviceState.Failed)
+                {
+                    string reason = d.LastError ?? "?";
+                    reasons[reason] = reasons.GetValueOrDefault(reason) + 1;
+                }
+            }
+
+            failureReasons = string.Join("; ", reasons.OrderByDescending(kv => kv.Value).Take(5).Select(kv => $"{kv.Value} x {kv.Key}"));
+            output.WriteLine("failed at start: " + failureReasons);
+        }
 
         // Hold: warm-up (first publishes of every device spread over one interval), then the measured window.
         var hold = Stopwatch.StartNew();
@@ -232,9 +254,15 @@ internal static class SimulatorRun
             ["connected"] = connected,
             ["connectSeconds"] = Math.Round(connectSeconds, 3),
             ["connectsPerSecond"] = Math.Round(connected / connectSeconds, 0),
+            ["seconds99"] = Math.Round(seconds99, 3),
+            ["connectsPerSecond99"] = Math.Round(0.99 * s.Devices / seconds99, 0),
+            ["secondsHalf"] = Math.Round(firstHalf, 3),
+            ["connectTimeoutMs"] = s.ConnectTimeoutMs,
+            ["failedAtStart"] = counts.FailedAtStart,
+            ["failureReasons"] = failureReasons,
             ["connectFailures"] = endMetrics.ConnectFailures,
             ["launchCorePercent"] = Math.Round(launchCorePercent, 1),
-            ["unexpectedTransitions"] = counts.Unexpected,
+            ["unexpectedTransitions"] = counts.Dropped,
             ["drops"] = counts.Dropped,
             ["failed"] = counts.Failed,
             ["reconnecting"] = counts.Reconnecting,
@@ -343,11 +371,24 @@ internal static class SimulatorRun
     private sealed class TransitionCounts
     {
         private int _reachedRunning;
+        private int _failedAtStart;
+        private long _lastRunning;
+        private long _at99;
         private int _dropped;
         private int _failed;
         private int _reconnecting;
 
         public int ReachedRunning => Volatile.Read(ref _reachedRunning);
+
+        public required int Devices { get; init; }
+
+        public long Start { get; set; }
+
+        public int FailedAtStart => Volatile.Read(ref _failedAtStart);
+
+        public double SecondsToLastRunning => (Volatile.Read(ref _lastRunning) - Start) / (double)Stopwatch.Frequency;
+
+        public double SecondsTo99 => Volatile.Read(ref _at99) == 0 ? double.NaN : (Volatile.Read(ref _at99) - Start) / (double)Stopwatch.Frequency;
 
         public int Dropped => Volatile.Read(ref _dropped);
 
@@ -362,7 +403,17 @@ internal static class SimulatorRun
             switch (e.To)
             {
                 case DeviceState.Running when e.From == DeviceState.Starting:
-                    Interlocked.Increment(ref _reachedRunning);
+                    long now = Stopwatch.GetTimestamp();
+                    Volatile.Write(ref _lastRunning, now);
+                    if (Interlocked.Increment(ref _reachedRunning) == (int)Math.Ceiling(0.99 * Devices))
+                    {
+                        Volatile.Write(ref _at99, now);
+                    }
+
+                    break;
+                case DeviceState.Failed when e.From == DeviceState.Starting:
+                    Interlocked.Increment(ref _failedAtStart);
+                    Interlocked.Increment(ref _failed);
                     break;
                 case DeviceState.Dropped:
                     Interlocked.Increment(ref _dropped);
