@@ -190,7 +190,7 @@ if has 2; then
     # Shard k: its own source addresses 127.0.(10+k).2-4 (about 5,600 connections each), its own broker.
     addrs="127.0.$((10 + k)).2,127.0.$((10 + k)).3,127.0.$((10 + k)).4"
     timeout -s KILL $((HOLD2 + 300)) $bench sim --devices "$n" --shard "$k" --port "${ports[$k]}" --qos 1 --interval-ms 10000 \
-      --local-addresses "$addrs" --launch batch:1000:1000 --connect-timeout-ms 30000 --hold-seconds "$HOLD2" --warm-seconds 20 --sample-seconds 30 \
+      --local-addresses "$addrs" --launch batch:300:1000 --connect-timeout-ms 30000 --hold-seconds "$HOLD2" --warm-seconds 20 --sample-seconds 30 \
       --result "$out/p2-shard$k.json" >"$out/p2-shard$k.log" 2>&1 &
     sims+=($!); pids+=($!)
   done
@@ -267,7 +267,7 @@ if has 4; then
     --result "$out/p4-http.json" >"$out/p4-http.log" 2>&1
   sleep 2
   echo "kestrel: $(cat "$work/http.status")" | tee -a "$out/p4-http.log"
-  kill "$sinkpid" 2>/dev/null || true
+  kill "$sinkpid" 2>/dev/null || true; wait "$sinkpid" 2>/dev/null || true
 fi
 
 echo "load average at end: $(cat /proc/loadavg)" >>"$out/machine.txt"

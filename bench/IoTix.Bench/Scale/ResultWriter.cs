@@ -9,6 +9,15 @@ internal static class ResultWriter
 
     public static void Write(Dictionary<string, object?> result, string? file, TextWriter output)
     {
+        // NaN/infinity (e.g. "99 % connected by" when fewer than 99 % connected) are not JSON numbers: write null.
+        foreach (var key in result.Keys.ToArray())
+        {
+            if (result[key] is double d && !double.IsFinite(d))
+            {
+                result[key] = null;
+            }
+        }
+
         var json = JsonSerializer.Serialize(result, Options);
         if (!string.IsNullOrEmpty(file))
         {
