@@ -49,9 +49,19 @@ internal static class HttpSink
         output.WriteLine($"# http-sink listening on 127.0.0.1:{port}");
         var sw = Stopwatch.StartNew();
         var cpu = new CpuWindow();
-        while (sw.Elapsed < TimeSpan.FromSeconds(seconds))
+        // SIGTERM (the script stops the sink by pid) triggers the host's ApplicationStopping: end the loop then.
+        var stopping = app.Lifetime.ApplicationStopping;
+        while (sw.Elapsed < TimeSpan.FromSeconds(seconds) && !stopping.IsCancellationRequested)
         {
-            await Task.Delay(1000);
+            try
+            {
+                await Task.Delay(1000, stopping);
+            }
+            catch (OperationCanceledException)
+            {
+                break;
+            }
+
             var line = string.Create(CultureInfo.InvariantCulture, $"{DateTimeOffset.UtcNow.ToUnixTimeMilliseconds()} {Interlocked.Read(ref s_requests)} cpu {cpu.CpuSeconds:F2}");
             output.WriteLine(line);
             output.Flush();
