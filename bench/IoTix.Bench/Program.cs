@@ -1,5 +1,6 @@
 using System.CommandLine;
 using IoTix.Bench.Core;
+using IoTix.Bench.Scale;
 
 var devices = new Option<int>("--devices") { Description = "Simulated devices", DefaultValueFactory = _ => 1_000_000 };
 var interval = new Option<int>("--interval-ms") { Description = "Telemetry interval of every item", DefaultValueFactory = _ => 10_000 };
@@ -11,4 +12,9 @@ core.SetAction((result, cancellationToken) => CoreBenchmark.RunAsync(
     result.GetValue(devices), result.GetValue(interval), result.GetValue(seconds), result.GetValue(peer), Console.Out));
 
 var root = new RootCommand("IoTix benchmarks; results go to docs/benchmarks.md.") { core };
+foreach (var command in ScaleCommands.Create())
+{
+    root.Add(command);
+}
+
 return await root.Parse(args).InvokeAsync();
