@@ -75,6 +75,9 @@ public sealed class MqttReconnectOptions
 
     /// <summary>Attempts before the device fails (default 0: unlimited).</summary>
     public int MaxAttempts { get; set; }
+
+    /// <summary>Attempts of a device's first connect, transient failures retried with the same backoff (default 3; 1 = no retry).</summary>
+    public int FirstConnectAttempts { get; set; } = 3;
 }
 
 /// <summary>Checks <see cref="MqttAdapterOptions"/> at start-up; messages name the key.</summary>
@@ -127,6 +130,11 @@ internal sealed class MqttAdapterOptionsValidator : IValidateOptions<MqttAdapter
         if (!(r.Jitter >= 0 && r.Jitter <= 1))
         {
             Fail($"Reconnect:Jitter must be 0..1 (was {r.Jitter}).");
+        }
+
+        if (r.FirstConnectAttempts < 1)
+        {
+            Fail($"Reconnect:FirstConnectAttempts must be 1 or more (was {r.FirstConnectAttempts}).");
         }
 
         if (r.MaxAttempts < 0)

@@ -153,6 +153,8 @@ internal sealed class MqttDeviceConnection : IDeviceConnection, IThreadPoolWorkI
 
     private async ValueTask<ConnectResult> ConnectCoreAsync(int epoch, bool reconnecting, CancellationToken cancellationToken)
     {
+        // Socket creation, bind and connect are system calls: never on the caller's (scheduler's) thread.
+        await Task.Yield();
         var policy = _adapter.Options.Reconnect;
         int attempt = reconnecting ? 1 : 0;
         while (true)
@@ -189,8 +191,12 @@ internal sealed class MqttDeviceConnection : IDeviceConnection, IThreadPoolWorkI
 
             Interlocked.Increment(ref _adapter.ConnectFailuresCounter);
             MqttProtocolAdapter.LogConnectFailed(_adapter.Logger, DeviceId, result.Error ?? string.Empty);
-            bool retry = reconnecting && policy.Enabled && !_permanentFailure && (policy.MaxAttempts == 0 || attempt < policy.MaxAttempts)
-                && !cancellationToken.IsCancellationRequested;
+            // A reconnect retries per the policy; a first connect retries transient failures (a SYN dropped
+            // by a full listen backlog, a timeout) a few times, so an unreachable broker still fails fast.
+            bool retry = policy.Enabled && !_permanentFailure && !cancellationToken.IsCancellationRequested
+                && (reconnecting
+                    ? policy.MaxAttempts == 0 || attempt < policy.MaxAttempts
+                    : attempt + 1 < policy.FirstConnectAttempts);
             lock (_gate)
             {
                 if (epoch != _connectEpoch)

@@ -1,5 +1,6 @@
 using System.Text;
 using IoTix.Core.Devices;
+using IoTix.Core.Protocols.Mqtt;
 using IoTix.Core.Strategies;
 using IoTix.Tests.Shared;
 using MQTTnet;
@@ -148,7 +149,7 @@ public sealed class MqttAdapterMosquittoTests(MosquittoFixture fixture) : IClass
     }
 
     [Fact]
-    public async Task Unreachable_broker_fails_the_device_with_the_endpoint_and_socket_error()
+    public async Task Unreachable_broker_fails_the_device_after_its_first_connect_attempts_with_the_endpoint_and_socket_error()
     {
         await using var harness = new MqttEngineHarness();
         int closed = BrokerInstance.FreePort();
@@ -160,7 +161,8 @@ public sealed class MqttAdapterMosquittoTests(MosquittoFixture fixture) : IClass
 
         Assert.True(harness.Engine.TryGetDeviceMetrics($"{group}-0", out var metrics));
         Assert.Equal($"TCP connect to 127.0.0.1:{closed} failed: ConnectionRefused", metrics.LastError);
-        Assert.Equal(1, harness.Adapter.GetMetrics().ConnectFailures);
+        // Transient failures of a first connect are retried (Reconnect:FirstConnectAttempts, default 3), then the device fails.
+        Assert.Equal(new MqttReconnectOptions().FirstConnectAttempts, harness.Adapter.GetMetrics().ConnectFailures);
     }
 }
 
