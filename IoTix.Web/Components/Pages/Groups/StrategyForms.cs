@@ -224,8 +224,8 @@ public sealed record StrategyTimeline(IReadOnlyList<long> AtMs, IReadOnlyList<do
     public static string FormatMs(long ms) => ms switch
     {
         < 1000 => $"{ms} ms",
-        < 120_000 => $"{ms / 1000.0:0.#} s",
-        _ => $"{ms / 60_000.0:0.#} min",
+        < 120_000 => string.Create(System.Globalization.CultureInfo.InvariantCulture, $"{ms / 1000.0:0.##} s"),
+        _ => string.Create(System.Globalization.CultureInfo.InvariantCulture, $"{ms / 60_000.0:0.#} min"),
     };
 
     private static int UpperBound(long[] sorted, long value)

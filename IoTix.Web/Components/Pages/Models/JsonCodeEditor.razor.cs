@@ -1,5 +1,6 @@
 using BlazorMonaco.Editor;
 using Microsoft.AspNetCore.Components;
+using Microsoft.JSInterop;
 
 namespace IoTix.Web.Components.Pages.Models;
 
@@ -13,6 +14,8 @@ public sealed partial class JsonCodeEditor
     private StandaloneCodeEditor? _editor;
     private string _known = string.Empty;
     private int _appliedRevision = -1;
+    private bool _ready;
+    private bool _fallback;
 
     /// <summary>The JSON text.</summary>
     [Parameter]
@@ -59,12 +62,35 @@ public sealed partial class JsonCodeEditor
             if (!string.Equals(_known, Value, StringComparison.Ordinal))
             {
                 _known = Value;
-                if (_editor is not null && RendererInfo.IsInteractive)
-                {
-                    await _editor.SetValue(Value);
-                }
+                await PushAsync();
             }
         }
+    }
+
+    /// <summary>Puts <see cref="Value"/> into Monaco once it runs (before that, its construction options carry the text).</summary>
+    private async Task PushAsync()
+    {
+        if (_editor is null || !_ready)
+        {
+            return;
+        }
+
+        try
+        {
+            await _editor.SetValue(_known);
+        }
+        catch (JSException)
+        {
+            _fallback = true;
+        }
+    }
+
+    private async Task OnEditorReadyAsync()
+    {
+        _ready = true;
+
+        // Form edits made while Monaco was loading.
+        await PushAsync();
     }
 
     private StandaloneEditorConstructionOptions Options(StandaloneCodeEditor editor) => new()
@@ -87,7 +113,17 @@ public sealed partial class JsonCodeEditor
             return;
         }
 
-        var text = await _editor.GetValue();
+        string text;
+        try
+        {
+            text = await _editor.GetValue();
+        }
+        catch (JSException)
+        {
+            _fallback = true;
+            return;
+        }
+
         if (!string.Equals(text, _known, StringComparison.Ordinal))
         {
             await ApplyTextAsync(text);
