@@ -100,6 +100,7 @@ public sealed class ModelEditorPanelTests : IAsyncLifetime
         Assert.Contains("must be at least 1 (found 0)", errors, StringComparison.Ordinal);
         cut.WaitForAssertion(() => Assert.Contains("must be at least 1", cut.Find("div[data-path='$.telemetry[0].intervalMs']").TextContent, StringComparison.Ordinal));
         Assert.False(vm.IsValid);
+        Assert.Equal(0, ModelEditorViewModel.Int(vm.Document!["telemetry"]![0]!.AsObject(), "intervalMs"));
     }
 
     [Fact]

@@ -23,6 +23,7 @@ public sealed partial class Groups : IDisposable
     private SimulationError? _createFailure;
     private string? _createError;
     private bool _busy;
+    private bool _interactive;
     private string? _selected;
     private IReadOnlyList<SimulationRun>? _runs = [];
 
@@ -242,5 +243,15 @@ public sealed partial class Groups : IDisposable
         }
 
         return labels;
+    }
+
+    /// <summary>Marks the page interactive (the circuit is up) for end-to-end tests, which must not click prerendered HTML.</summary>
+    protected override void OnAfterRender(bool firstRender)
+    {
+        if (firstRender)
+        {
+            _interactive = true;
+            StateHasChanged();
+        }
     }
 }

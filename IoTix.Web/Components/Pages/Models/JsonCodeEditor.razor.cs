@@ -15,6 +15,7 @@ public sealed partial class JsonCodeEditor
     private string _known = string.Empty;
     private int _appliedRevision = -1;
     private bool _ready;
+    private string? _initialText;
     private bool _fallback;
 
     /// <summary>The JSON text.</summary>
@@ -90,13 +91,16 @@ public sealed partial class JsonCodeEditor
         _ready = true;
 
         // Form edits made while Monaco was loading.
-        await PushAsync();
+        if (!string.Equals(_initialText, _known, StringComparison.Ordinal))
+        {
+            await PushAsync();
+        }
     }
 
     private StandaloneEditorConstructionOptions Options(StandaloneCodeEditor editor) => new()
     {
         Language = "json",
-        Value = Value,
+        Value = _initialText = _known,
         AutomaticLayout = true,
         ReadOnly = ReadOnly,
         Theme = Dark ? "vs-dark" : "vs",

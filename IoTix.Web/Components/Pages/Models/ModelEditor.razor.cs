@@ -11,7 +11,7 @@ namespace IoTix.Web.Components.Pages.Models;
 /// A model's page: the visual editor beside the JSON, validated live, saved through the orchestrator (the API's
 /// path: validated again and persisted in the model store). File models are read-only and can be saved as a copy.
 /// </summary>
-public sealed partial class ModelEditor
+public sealed partial class ModelEditor : IDisposable
 {
     internal const string NewModelJson = """
         {
@@ -34,6 +34,7 @@ public sealed partial class ModelEditor
     private bool _readOnly;
     private bool _notFound;
     private bool _saving;
+    private bool _interactive;
     private string? _saveError;
 
     [Parameter]
@@ -56,6 +57,26 @@ public sealed partial class ModelEditor
 
     private bool IsNew => ModelId is null;
 
+    public void Dispose() => Use(null);
+
+    /// <summary>Follows a new view model (the save buttons depend on its validity).</summary>
+    private void Use(ModelEditorViewModel? vm)
+    {
+        if (_vm is not null)
+        {
+            _vm.Changed -= OnModelChanged;
+        }
+
+        _vm = vm;
+        if (vm is not null)
+        {
+            vm.Changed += OnModelChanged;
+        }
+    }
+
+    // Changes come from this circuit's own events (the form, the code editor).
+    private void OnModelChanged() => _ = InvokeAsync(StateHasChanged);
+
     protected override void OnParametersSet()
     {
         _notFound = false;
@@ -65,21 +86,21 @@ public sealed partial class ModelEditor
         {
             _source = "new";
             _readOnly = false;
-            _vm = new ModelEditorViewModel(Validator, Generators, NewModelJson);
+            Use(new ModelEditorViewModel(Validator, Generators, NewModelJson));
             return;
         }
 
         if (!Simulations.Models.TryGet(ModelId!, out var model) || !Simulations.Models.TryGetSourceFile(ModelId!, out var file))
         {
             _notFound = true;
-            _vm = null;
+            Use(null);
             return;
         }
 
         _readOnly = file is not null;
         _file = file;
         _source = file is null ? "api" : "file (read-only)";
-        _vm = new ModelEditorViewModel(Validator, Generators, file is null ? DeviceModelSerializer.Serialize(model) : ReadFile(file, model), file is null ? null : Path.GetDirectoryName(file));
+        Use(new ModelEditorViewModel(Validator, Generators, file is null ? DeviceModelSerializer.Serialize(model) : ReadFile(file, model), file is null ? null : Path.GetDirectoryName(file)));
     }
 
     /// <summary>A file model's own text (comments and layout kept), or its serialized form when the file cannot be read now.</summary>
@@ -179,5 +200,15 @@ public sealed partial class ModelEditor
         }
 
         return text.ToString();
+    }
+
+    /// <summary>Marks the page interactive (the circuit is up) for end-to-end tests, which must not click prerendered HTML.</summary>
+    protected override void OnAfterRender(bool firstRender)
+    {
+        if (firstRender)
+        {
+            _interactive = true;
+            StateHasChanged();
+        }
     }
 }

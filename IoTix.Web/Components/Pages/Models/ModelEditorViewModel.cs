@@ -111,11 +111,29 @@ public sealed class ModelEditorViewModel
     public static string? Str(JsonObject? node, string property) =>
         node?[property] is JsonValue v && v.TryGetValue<string>(out var s) ? s : null;
 
-    public static double? Num(JsonObject? node, string property) =>
-        node?[property] is JsonValue v && v.TryGetValue<double>(out var d) ? d : null;
+    /// <summary>A number, whether parsed from the text or set by the form (whose values are typed int or double).</summary>
+    public static double? Num(JsonObject? node, string property)
+    {
+        if (node?[property] is not JsonValue v || v.GetValueKind() != JsonValueKind.Number)
+        {
+            return null;
+        }
+
+        if (v.TryGetValue<double>(out var d))
+        {
+            return d;
+        }
+
+        if (v.TryGetValue<int>(out var i))
+        {
+            return i;
+        }
+
+        return v.TryGetValue<long>(out var l) ? l : double.Parse(v.ToJsonString(), System.Globalization.CultureInfo.InvariantCulture);
+    }
 
     public static int? Int(JsonObject? node, string property) =>
-        node?[property] is JsonValue v && v.TryGetValue<double>(out var d) && d == Math.Floor(d) && d is >= int.MinValue and <= int.MaxValue ? (int)d : null;
+        Num(node, property) is { } d && d == Math.Floor(d) && d is >= int.MinValue and <= int.MaxValue ? (int)d : null;
 
     public static bool? Bool(JsonObject? node, string property) =>
         node?[property] is JsonValue v && v.TryGetValue<bool>(out var b) ? b : null;
