@@ -42,6 +42,16 @@ public sealed class ModelEditorJourneyTests(ModelEditorE2EFixture fixture) : ICl
         await Assertions.Expect(page.GetByTestId("save-copy")).ToBeDisabledAsync();
         await Assertions.Expect(page.GetByTestId("read-only-notice")).ToBeVisibleAsync();
         await page.ScreenshotAsync(new PageScreenshotOptions { Path = Path.Combine(ImagesFolder(), "model-editor.png") });
+
+        // Fixing the field brings the item's generator preview back, drawn as a chart.
+        await interval.FillAsync("5000");
+        await interval.PressAsync("Tab");
+        await Assertions.Expect(page.GetByTestId("model-valid")).ToBeVisibleAsync();
+        var preview = page.GetByTestId("preview-0");
+        await Assertions.Expect(preview.Locator(".mud-chart-line").First).ToBeVisibleAsync();
+        await Assertions.Expect(preview).ToContainTextAsync("one every 5000 ms");
+        await preview.ScrollIntoViewIfNeededAsync();
+        await page.ScreenshotAsync(new PageScreenshotOptions { Path = Path.Combine(ImagesFolder(), "model-preview.png") });
     }
 
     [Fact]
