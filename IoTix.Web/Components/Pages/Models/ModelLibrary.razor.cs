@@ -2,12 +2,17 @@ using IoTix.Core.Models;
 using Microsoft.AspNetCore.Components;
 using MudBlazor;
 
-namespace IoTix.Web.Components.Pages;
+namespace IoTix.Web.Components.Pages.Models;
 
-/// <summary>The home page: the loaded device models and the model files that failed to load; live on catalog changes.</summary>
-public sealed partial class Home : IDisposable
+/// <summary>The model library (also the home page): the loaded device models with search and filters, and the model files that failed to load; live on catalog changes.</summary>
+public sealed partial class ModelLibrary : IDisposable
 {
     private string? _search;
+    private DeviceType? _type;
+    private DeviceProtocol? _protocol;
+
+    [Inject]
+    private NavigationManager Navigation { get; set; } = default!;
 
     [Inject]
     private IDeviceModelRegistry Catalog { get; set; } = default!;
@@ -39,8 +44,23 @@ public sealed partial class Home : IDisposable
         }
     }
 
+    private void OpenModel(TableRowClickEventArgs<DeviceModel> row)
+    {
+        if (row.Item is { } model)
+        {
+            Navigation.NavigateTo($"/models/{Uri.EscapeDataString(model.Id)}");
+        }
+    }
+
+    private bool IsFileModel(DeviceModel model) => Catalog.TryGetSourceFile(model.Id, out var file) && file is not null;
+
     private bool Matches(DeviceModel model)
     {
+        if ((_type is { } type && model.Type != type) || (_protocol is { } protocol && model.Protocol != protocol))
+        {
+            return false;
+        }
+
         var search = _search?.Trim();
         if (string.IsNullOrEmpty(search))
         {

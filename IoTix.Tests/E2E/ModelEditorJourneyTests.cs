@@ -1,0 +1,66 @@
+using IoTix.Core.Devices;
+using IoTix.Core.Strategies;
+using IoTix.Web.Simulations;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Playwright;
+
+namespace IoTix.Tests.E2E;
+
+/// <summary>Console journeys of the model editor and the groups page in Chromium against a real host.</summary>
+public sealed class ModelEditorJourneyTests(ModelEditorE2EFixture fixture) : IClassFixture<ModelEditorE2EFixture>
+{
+    private static string ImagesFolder() => IoTix.Tests.Shared.Screenshots.Folder();
+
+    [Fact]
+    public async Task Editing_a_model_and_breaking_a_field_shows_the_error_with_its_json_path()
+    {
+        var page = await fixture.OpenAsync("/models/environmental-sensor-v1");
+        await page.Locator(".monaco-editor").First.WaitForAsync(new LocatorWaitForOptions { Timeout = 30_000 });
+        await Assertions.Expect(page.GetByTestId("model-valid")).ToContainTextAsync("environmental-sensor-v1");
+
+        await page.GetByRole(AriaRole.Tab, new() { Name = "Telemetry" }).ClickAsync();
+        var interval = page.Locator("div[data-path='$.telemetry[0].intervalMs'] input");
+        await interval.FillAsync("0");
+        await interval.PressAsync("Tab");
+
+        await Assertions.Expect(page.GetByTestId("model-errors")).ToContainTextAsync("$.telemetry[0].intervalMs");
+        await Assertions.Expect(page.GetByTestId("model-errors")).ToContainTextAsync("must be at least 1 (found 0)");
+        await Assertions.Expect(page.Locator("div[data-path='$.telemetry[0].intervalMs'] [data-testid=field-error]")).ToHaveTextAsync("must be at least 1 (found 0)");
+        // The form's edit reached the code editor's text too.
+        await page.WaitForFunctionAsync("() => monaco.editor.getModels()[0].getValue().includes('\"intervalMs\": 0')", null, new() { Timeout = 10_000 });
+        await Assertions.Expect(page.GetByTestId("save-copy")).ToBeDisabledAsync();
+        await Assertions.Expect(page.GetByTestId("read-only-notice")).ToBeVisibleAsync();
+        await page.ScreenshotAsync(new PageScreenshotOptions { Path = Path.Combine(ImagesFolder(), "model-editor.png") });
+
+        // Fixing the field brings the item's generator preview back, drawn as a chart.
+        await interval.FillAsync("5000");
+        await interval.PressAsync("Tab");
+        await Assertions.Expect(page.GetByTestId("model-valid")).ToBeVisibleAsync();
+        var preview = page.GetByTestId("preview-0");
+        await Assertions.Expect(preview.Locator(".mud-chart-line").First).ToBeVisibleAsync();
+        await Assertions.Expect(preview).ToContainTextAsync("one every 5000 ms");
+        await preview.ScrollIntoViewIfNeededAsync();
+        await page.ScreenshotAsync(new PageScreenshotOptions { Path = Path.Combine(ImagesFolder(), "model-preview.png") });
+    }
+
+    [Fact]
+    public async Task The_groups_page_shows_state_chips_and_the_ramp_of_a_launch()
+    {
+        var simulations = fixture.Services.GetRequiredService<SimulationOrchestrator>();
+        Assert.True((await simulations.CreateGroupAsync(new DeviceGroupSpec { ModelId = "environmental-sensor-v1", Count = 200, GroupId = "env-ramp", IdPattern = "env-{index}" })).Succeeded);
+        Assert.True((await simulations.CreateGroupAsync(new DeviceGroupSpec { ModelId = "simple-temperature", Count = 50, GroupId = "temp-dropout" })).Succeeded);
+        Assert.True((await simulations.StartGroupAsync("temp-dropout", LaunchStrategy.Immediate)).Succeeded);
+        Assert.True((await simulations.StartGroupAsync("env-ramp", new LaunchStrategy { Strategy = LaunchStrategyKind.Linear, DelayMs = 40 })).Succeeded);
+
+        var page = await fixture.OpenAsync("/groups");
+        await Assertions.Expect(page.Locator("[data-testid=group-temp-dropout]")).ToBeVisibleAsync();
+        await Assertions.Expect(page.Locator("tr", new() { Has = page.Locator("[data-testid=group-temp-dropout]") }).GetByTestId("state-running")).ToHaveTextAsync("running 50");
+        Assert.True(simulations.Dropout("temp-dropout", new DropoutPlan { Strategy = DropoutStrategyKind.Immediate, Count = 5 }).Succeeded);
+        await Assertions.Expect(page.Locator("tr", new() { Has = page.Locator("[data-testid=group-temp-dropout]") }).GetByTestId("state-dropped")).ToHaveTextAsync("dropped 5");
+
+        await page.Locator("[data-testid=group-env-ramp]").ClickAsync();
+        await Assertions.Expect(page.GetByTestId("ramp")).ToContainTextAsync("of 200 planned");
+        await Assertions.Expect(page.GetByTestId("ramp")).ToContainTextAsync(new System.Text.RegularExpressions.Regex(@"(^|\D)([4-9]\d|1\d\d|200) running of 200"), new() { Timeout = 20_000 });
+        await page.ScreenshotAsync(new PageScreenshotOptions { Path = Path.Combine(ImagesFolder(), "groups.png") });
+    }
+}
