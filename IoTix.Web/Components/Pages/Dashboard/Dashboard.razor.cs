@@ -18,8 +18,13 @@ public sealed partial class Dashboard : IDisposable
     [Inject]
     private ILiveMetrics Metrics { get; set; } = default!;
 
-    /// <summary>Renders after live updates (for tests: N points in, at most K renders).</summary>
+    /// <summary>Live updates applied (for tests: N points in, at most K updates).</summary>
     internal int LiveRenders { get; private set; }
+
+    /// <summary>Renders of this page itself, children excluded (for tests).</summary>
+    internal int OwnRenders { get; private set; }
+
+    protected override void OnAfterRender(bool firstRender) => OwnRenders++;
 
     protected override void OnInitialized()
     {
