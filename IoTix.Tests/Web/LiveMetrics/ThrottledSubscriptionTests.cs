@@ -72,17 +72,31 @@ public sealed class ThrottledSubscriptionTests
     public async Task A_notification_during_a_slow_call_gives_one_more_call_after_it()
     {
         var calls = 0;
-        var release = new TaskCompletionSource();
-        using var subscription = new ThrottledSubscription(async _ => { calls++; await release.Task; }, TimeSpan.Zero, _time, NullLogger.Instance);
+        var release = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var second = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        using var subscription = new ThrottledSubscription(
+            async _ =>
+            {
+                if (Interlocked.Increment(ref calls) == 2)
+                {
+                    second.TrySetResult();
+                }
+
+                await release.Task.ConfigureAwait(false);
+            },
+            TimeSpan.Zero,
+            _time,
+            NullLogger.Instance);
         subscription.Notify();
 
         subscription.Notify();
         subscription.Notify();
-        Assert.Equal(1, calls);
+        int duringCall = Volatile.Read(ref calls);
         release.SetResult();
-        await Task.Yield();
+        await second.Task.WaitAsync(TimeSpan.FromSeconds(10));
 
-        Assert.Equal(2, calls);
+        Assert.Equal(1, duringCall);
+        Assert.Equal(2, Volatile.Read(ref calls));
     }
 
     [Fact]
