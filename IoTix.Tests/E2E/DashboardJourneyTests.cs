@@ -38,6 +38,18 @@ public sealed partial class DashboardJourneyTests(ConsoleE2EFixture fixture) : I
         await Expect(page.Locator("[data-testid=chart-messages]")).ToContainTextAsync("e2e-sensors", new() { Timeout = Timeout });
         await page.ScreenshotAsync(new() { Path = ConsoleE2EFixture.DocsImage("dashboard.png") });
 
+        // Inspect one device: its state chip and the payloads it publishes (through the hosted broker).
+        await page.Locator("[data-testid=inspector-group]").First.ClickAsync();
+        await page.Locator(".mud-popover-open .mud-list-item", new() { HasText = "e2e-sensors" }).First.ClickAsync();
+        var device = page.Locator("[data-testid=inspector-device] input, input[data-testid=inspector-device]").First;
+        await device.ClickAsync();
+        await device.FillAsync("e2e-sensors-5");
+        await page.Locator(".mud-popover-open").GetByText("e2e-sensors-5", new() { Exact = true }).ClickAsync();
+        await Expect(page.Locator("[data-testid=inspector-state]")).ToHaveTextAsync("running", new() { Timeout = Timeout });
+        await Expect(page.Locator("[data-testid=inspector-payloads]")).ToContainTextAsync("devices/e2e-sensors-5/telemetry", new() { Timeout = Timeout });
+        await page.Locator("[data-testid=device-inspector]").ScrollIntoViewIfNeededAsync();
+        await page.ScreenshotAsync(new() { Path = ConsoleE2EFixture.DocsImage("dashboard-inspector.png") });
+
         var dropout = await fixture.Api.PostAsJsonAsync("api/v1/groups/e2e-sensors/dropout", new { strategy = "immediate", percentage = 20 });
         Assert.Equal(HttpStatusCode.Accepted, dropout.StatusCode);
         await Expect(connected).ToHaveTextAsync("800", new() { Timeout = Timeout });
