@@ -6,6 +6,7 @@ using IoTix.Web.Broker;
 using IoTix.Web.Components;
 using IoTix.Web.Components.Pages.Broker;
 using IoTix.Web.Components.Pages.Settings;
+using IoTix.Web.LiveMetrics;
 using MudBlazor.Services;
 
 namespace IoTix.Web.Hosting;
@@ -27,6 +28,7 @@ public static class IoTixWebApplication
         builder.AddIoTixBrokerWeb(); // broker: WebSocket transport, probes, /metrics (IoTix.Web/Broker)
         builder.Services.AddIoTixWeb(builder.Configuration);
         builder.Services.AddIoTixApi(builder.Configuration); // REST API /api/v1 and the simulations it persists (IoTix.Web/Api, IoTix.Web/Simulations)
+        builder.Services.AddIoTixLiveMetrics(builder.Configuration); // console live metrics: sampler, /hubs/metrics, device inspector (IoTix.Web/LiveMetrics)
         configure?.Invoke(builder);
 
         var app = builder.Build();
@@ -58,6 +60,7 @@ public static class IoTixWebApplication
         app.MapHealthChecks("/health", HealthResponse.Options);
         app.UseIoTixBrokerWeb(); // broker: /mqtt WebSocket, /health/live, /health/ready, /metrics
         app.MapIoTixApi(); // /api/v1, /openapi/v1.json, /docs
+        app.MapIoTixLiveMetrics(); // /hubs/metrics
         app.MapRazorComponents<App>().AddInteractiveServerRenderMode();
         return app;
     }

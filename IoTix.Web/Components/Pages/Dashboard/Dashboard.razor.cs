@@ -1,0 +1,55 @@
+using IoTix.Web.LiveMetrics;
+using Microsoft.AspNetCore.Components;
+
+namespace IoTix.Web.Components.Pages.Dashboard;
+
+/// <summary>
+/// The live dashboard: KPI cards, time-series charts (total and per group), the device inspector and an optional
+/// Grafana panel. New points arrive through a throttled subscription to <see cref="ILiveMetrics"/>: at most one
+/// render per <see cref="DashboardViewModel.RenderInterval"/>, whatever the message rate.
+/// </summary>
+public sealed partial class Dashboard : IDisposable
+{
+    private IDisposable? _subscription;
+
+    [Inject]
+    private DashboardViewModel ViewModel { get; set; } = default!;
+
+    [Inject]
+    private ILiveMetrics Metrics { get; set; } = default!;
+
+    /// <summary>Live updates applied (for tests: N points in, at most K updates).</summary>
+    internal int LiveRenders { get; private set; }
+
+    /// <summary>Renders of this page itself, children excluded (for tests).</summary>
+    internal int OwnRenders { get; private set; }
+
+    protected override void OnAfterRender(bool firstRender) => OwnRenders++;
+
+    protected override void OnInitialized()
+    {
+        ViewModel.Refresh();
+        _subscription = Metrics.Subscribe(OnNewPointsAsync, ViewModel.RenderInterval);
+    }
+
+    private Task OnNewPointsAsync(CancellationToken cancellationToken) => InvokeAsync(() =>
+    {
+        ViewModel.Refresh();
+        LiveRenders++;
+        StateHasChanged();
+    });
+
+    private void OnWindowChanged(int points)
+    {
+        ViewModel.WindowPoints = points;
+        ViewModel.Refresh();
+    }
+
+    private string WindowLabel(int points)
+    {
+        var span = TimeSpan.FromMilliseconds((double)points * ViewModel.SampleInterval.TotalMilliseconds);
+        return span.TotalMinutes >= 1 ? $"{span.TotalMinutes:0.#} min" : $"{span.TotalSeconds:0} s";
+    }
+
+    public void Dispose() => _subscription?.Dispose();
+}

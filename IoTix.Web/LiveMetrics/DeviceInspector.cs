@@ -1,0 +1,172 @@
+using System.Globalization;
+using IoTix.Core.Devices;
+using IoTix.Core.Generators;
+using IoTix.Core.Models;
+using IoTix.Core.Protocols;
+using Microsoft.Extensions.Options;
+
+namespace IoTix.Web.LiveMetrics;
+
+/// <summary>
+/// Looks into one simulated device: its state, counters and current telemetry values, and (for MQTT devices) the
+/// payloads it publishes. The engine keeps no payloads, so an inspection subscribes to the device's topics on the
+/// broker the device publishes to (resolved like the device's own connection: <c>IoTix:Simulation:BrokerHost</c>,
+/// <c>BrokerPort</c>, host aliases) over an MQTT client, and keeps the last <see cref="LiveMetricsOptions.InspectorPayloads"/>
+/// payloads of that device only, while the inspection lasts.
+/// </summary>
+public sealed class DeviceInspector(
+    SimulationEngine engine,
+    EndpointResolver endpoints,
+    IOptions<LiveMetricsOptions> options,
+    TimeProvider time,
+    ILoggerFactory loggerFactory)
+{
+    private readonly LiveMetricsOptions _options = options.Value;
+
+    /// <summary>Ids of the engine's groups, ordered.</summary>
+    public IReadOnlyList<string> GroupIds()
+    {
+        var groups = engine.Groups;
+        var ids = new List<string>(groups.Count);
+        foreach (var g in groups)
+        {
+            ids.Add(g.GroupId);
+        }
+
+        ids.Sort(StringComparer.Ordinal);
+        return ids;
+    }
+
+    /// <summary>Up to <paramref name="max"/> device ids of a group containing <paramref name="search"/> (all when empty), in index order.</summary>
+    public IReadOnlyList<string> FindDevices(string groupId, string? search, int max = 50)
+    {
+        var result = new List<string>();
+        if (!engine.TryGetGroup(groupId, out var group))
+        {
+            return result;
+        }
+
+        foreach (var device in group.Devices)
+        {
+            if (string.IsNullOrEmpty(search) || device.Id.Contains(search, StringComparison.OrdinalIgnoreCase))
+            {
+                result.Add(device.Id);
+                if (result.Count >= max)
+                {
+                    break;
+                }
+            }
+        }
+
+        return result;
+    }
+
+    /// <summary>The device's state, counters and current values now; false when there is no such device.</summary>
+    public bool TryGetSnapshot(string deviceId, out DeviceSnapshot snapshot)
+    {
+        if (!engine.TryGetDevice(deviceId, out var device) || !engine.TryGetDeviceMetrics(deviceId, out var metrics))
+        {
+            snapshot = null!;
+            return false;
+        }
+
+        var telemetry = device.Model.Telemetry;
+        var current = device.CurrentValues;
+        var values = new List<TelemetryReading>(telemetry.Count);
+        for (int i = 0; i < telemetry.Count && i < current.Length; i++)
+        {
+            values.Add(new TelemetryReading(telemetry[i].Name, Format(current[i]), telemetry[i].Unit));
+        }
+
+        var stateNames = device.StateNames;
+        var state = device.CurrentState;
+        for (int i = 0; i < stateNames.Count && i < state.Length; i++)
+        {
+            values.Add(new TelemetryReading("state." + stateNames[i], Format(state[i]), null));
+        }
+
+        snapshot = new DeviceSnapshot(metrics, device.Model.Protocol, values);
+        return true;
+    }
+
+    /// <summary>
+    /// Starts inspecting a device: for an MQTT device, connects to its broker and subscribes to its topics. Failures are
+    /// values: an unknown device fails; a broker that cannot be reached gives an inspection without payloads whose
+    /// <see cref="DeviceInspection.PayloadError"/> says why.
+    /// </summary>
+    public async Task<InspectionResult> InspectAsync(string deviceId, CancellationToken cancellationToken = default)
+    {
+        if (!engine.TryGetDevice(deviceId, out var device))
+        {
+            return new InspectionResult(null, $"device '{deviceId}' not found");
+        }
+
+        var inspection = new DeviceInspection(device.Id, _options, time, loggerFactory.CreateLogger<DeviceInspection>());
+        if (device.Model.Protocol != DeviceProtocol.Mqtt)
+        {
+            inspection.SetPayloadError($"payloads are shown for MQTT devices; this device speaks {device.Model.Protocol.ToString().ToLowerInvariant()}");
+            return new InspectionResult(inspection, null);
+        }
+
+        if (!endpoints.TryResolve(device.Model, null, out var endpoint, out var error))
+        {
+            inspection.SetPayloadError($"the device's broker address cannot be resolved: {error}");
+            return new InspectionResult(inspection, null);
+        }
+
+        await inspection.ConnectAsync(endpoint, device.Model, Topics(device), cancellationToken).ConfigureAwait(false);
+        return new InspectionResult(inspection, null);
+    }
+
+    /// <summary>The topics the device publishes telemetry to: the connection's topic and items' own topics.</summary>
+    internal static IReadOnlyList<string> Topics(SimulatedDevice device)
+    {
+        var model = device.Model;
+        var topics = new List<string>
+        {
+            ModelTemplate.Parse(model.Connection.TopicPattern ?? "devices/${deviceId}/telemetry").RenderForDevice(device.Id, device.Index, device.GroupId),
+        };
+        foreach (var item in model.Telemetry)
+        {
+            if (item.Topic is { } pattern && ModelTemplate.TryParse(pattern, out var template, out _))
+            {
+                var topic = template.RenderForDevice(device.Id, device.Index, device.GroupId);
+                if (!topics.Contains(topic))
+                {
+                    topics.Add(topic);
+                }
+            }
+        }
+
+        return topics;
+    }
+
+    internal static string Format(in TelemetryValue value)
+    {
+        if (!value.HasValue)
+        {
+            return "-";
+        }
+
+        return value.Type switch
+        {
+            TelemetryDataType.Number => value.Number.ToString("0.###", CultureInfo.InvariantCulture),
+            TelemetryDataType.Integer => value.Number.ToString("0", CultureInfo.InvariantCulture),
+            TelemetryDataType.Boolean => value.Boolean ? "true" : "false",
+            TelemetryDataType.Binary => $"{value.BinaryLength} bytes",
+            _ => value.Text ?? "-",
+        };
+    }
+}
+
+/// <summary>The outcome of <see cref="DeviceInspector.InspectAsync"/>: an inspection, or the reason there is none.</summary>
+public sealed record InspectionResult(DeviceInspection? Inspection, string? Error);
+
+/// <summary>A device's state, counters and current values at one instant.</summary>
+public sealed record DeviceSnapshot(DeviceMetrics Metrics, DeviceProtocol Protocol, IReadOnlyList<TelemetryReading> Values);
+
+/// <summary>One current value of a device: a telemetry item (or a behaviour state variable, <c>state.name</c>).</summary>
+public sealed record TelemetryReading(string Name, string Value, string? Unit);
+
+/// <summary>A payload the inspected device published, as the broker delivered it.</summary>
+public sealed record InspectedPayload(DateTimeOffset ReceivedAt, string Topic, int Bytes, string Text);
