@@ -44,6 +44,8 @@ internal sealed class BrokerChannelAdapter : IMqttChannelAdapter, IConnectionCou
     private readonly Func<string, MqttSessionStatus?>? _sessionLookup;
     private readonly BrokerTrace _trace;
     private MqttSessionStatus? _session;
+    private SemaphoreSlim? _sendQuota;
+    private int _receiveMaximum;
     private int _responsesOwed;
     private int _deferredPackets;
     private long _messagesReceived;
@@ -199,8 +201,19 @@ internal sealed class BrokerChannelAdapter : IMqttChannelAdapter, IConnectionCou
 
                 OweResponse();
                 break;
-            case MqttPubRelPacket or MqttPubRecPacket or MqttPingReqPacket:
+            case MqttPubRecPacket pubRec:
+                if (pubRec.ReasonCode >= MqttPubRecReasonCode.UnspecifiedError)
+                {
+                    ReleaseSendQuota();
+                }
+
                 OweResponse();
+                break;
+            case MqttPubRelPacket or MqttPingReqPacket:
+                OweResponse();
+                break;
+            case MqttPubAckPacket or MqttPubCompPacket:
+                ReleaseSendQuota();
                 break;
             case MqttConnectPacket connect:
                 OnConnect(connect);
@@ -235,8 +248,17 @@ internal sealed class BrokerChannelAdapter : IMqttChannelAdapter, IConnectionCou
 
             packet = wire;
             Volatile.Write(ref _messagesSent, _messagesSent + 1);
+            if (_sendQuota is not null && wire.QualityOfServiceLevel != MqttQualityOfServiceLevel.AtMostOnce && !_sendQuota.Wait(0))
+            {
+                return SendWhenQuotaAsync(wire, cancellationToken);
+            }
         }
 
+        return SendPreparedAsync(packet, cancellationToken);
+    }
+
+    private Task SendPreparedAsync(MqttPacket packet, CancellationToken cancellationToken)
+    {
         if (_trace.IsActive)
         {
             _trace.OnPacket(_clientId, inbound: false, packet);
@@ -351,9 +373,39 @@ internal sealed class BrokerChannelAdapter : IMqttChannelAdapter, IConnectionCou
             ? connAck.ReasonCode == MqttConnectReasonCode.Success
             : connAck.ReturnCode == MqttConnectReturnCode.ConnectionAccepted;
 
+    /// <summary>
+    /// The client's Receive Maximum is reached [MQTT-3.3.4-9]: what is buffered goes out (it holds the publishes whose
+    /// acknowledgements free the quota), then this PUBLISH waits for one. MQTTnet's send loop of this connection waits with it.
+    /// </summary>
+    private async Task SendWhenQuotaAsync(MqttPublishPacket publish, CancellationToken cancellationToken)
+    {
+        if (_channel is not null)
+        {
+            await _channel.FlushAsync(cancellationToken).ConfigureAwait(false);
+        }
+
+        await _sendQuota!.WaitAsync(cancellationToken).ConfigureAwait(false);
+        await SendPreparedAsync(publish, cancellationToken).ConfigureAwait(false);
+    }
+
+    private void ReleaseSendQuota()
+    {
+        var quota = _sendQuota;
+        if (quota is not null && quota.CurrentCount < _receiveMaximum)
+        {
+            quota.Release();
+        }
+    }
+
     private void OnConnect(MqttConnectPacket connect)
     {
         _context.ProtocolVersion = PacketFormatterAdapter.ProtocolVersion;
+        if (_context.ProtocolVersion == MqttProtocolVersion.V500 && connect.ReceiveMaximum is > 0 and < ushort.MaxValue)
+        {
+            // MQTTnet ignores the client's Receive Maximum (3.3.4 Flow Control); QoS 1/2 deliveries are held here instead.
+            _receiveMaximum = connect.ReceiveMaximum;
+            _sendQuota = new SemaphoreSlim(_receiveMaximum, _receiveMaximum);
+        }
         if (_context.ProtocolVersion == MqttProtocolVersion.V500 && connect.WillFlag && connect.WillDelayInterval > 0)
         {
             // MQTTnet publishes the will at once; the broker takes it over to honour the Will Delay Interval
