@@ -365,29 +365,10 @@ internal static class GroupEndpoints
             }
 
             previous = at;
-            timeline.Add(new TimelinePoint(at, UpperBound(sortedOffsets, at)));
+            timeline.Add(new TimelinePoint(at, OffsetTimeline.CountAtOrBefore(sortedOffsets, at)));
         }
 
         return timeline;
-    }
-
-    private static int UpperBound(long[] sorted, long value)
-    {
-        int lo = 0, hi = sorted.Length;
-        while (lo < hi)
-        {
-            var mid = (lo + hi) >>> 1;
-            if (sorted[mid] <= value)
-            {
-                lo = mid + 1;
-            }
-            else
-            {
-                hi = mid;
-            }
-        }
-
-        return lo;
     }
 
     private static long[] First(long[] offsets) => offsets.AsSpan(0, Math.Min(MaxFirstOffsets, offsets.Length)).ToArray();

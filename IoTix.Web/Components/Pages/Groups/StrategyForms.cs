@@ -199,10 +199,10 @@ public sealed record StrategyTimeline(IReadOnlyList<long> AtMs, IReadOnlyList<do
         for (var j = 0; j < points; j++)
         {
             at[j] = total * j / (points - 1);
-            first[j] = UpperBound(primary, at[j]);
+            first[j] = OffsetTimeline.CountAtOrBefore(primary, at[j]);
             if (second is not null)
             {
-                second[j] = UpperBound(secondary!, at[j]);
+                second[j] = OffsetTimeline.CountAtOrBefore(secondary!, at[j]);
             }
         }
 
@@ -227,23 +227,4 @@ public sealed record StrategyTimeline(IReadOnlyList<long> AtMs, IReadOnlyList<do
         < 120_000 => string.Create(System.Globalization.CultureInfo.InvariantCulture, $"{ms / 1000.0:0.##} s"),
         _ => string.Create(System.Globalization.CultureInfo.InvariantCulture, $"{ms / 60_000.0:0.#} min"),
     };
-
-    private static int UpperBound(long[] sorted, long value)
-    {
-        int lo = 0, hi = sorted.Length;
-        while (lo < hi)
-        {
-            var mid = (lo + hi) >>> 1;
-            if (sorted[mid] <= value)
-            {
-                lo = mid + 1;
-            }
-            else
-            {
-                hi = mid;
-            }
-        }
-
-        return lo;
-    }
 }
