@@ -50,7 +50,6 @@ public sealed class ModelEditorJourneyTests(ModelEditorE2EFixture fixture) : ICl
         Assert.True((await simulations.CreateGroupAsync(new DeviceGroupSpec { ModelId = "environmental-sensor-v1", Count = 200, GroupId = "env-ramp", IdPattern = "env-{index}" })).Succeeded);
         Assert.True((await simulations.CreateGroupAsync(new DeviceGroupSpec { ModelId = "simple-temperature", Count = 50, GroupId = "temp-dropout" })).Succeeded);
         Assert.True((await simulations.StartGroupAsync("temp-dropout", LaunchStrategy.Immediate)).Succeeded);
-        Assert.True((await simulations.StartGroupAsync("env-ramp", new LaunchStrategy { Strategy = LaunchStrategyKind.Linear, DelayMs = 40 })).Succeeded);
 
         var page = await fixture.OpenAsync("/groups");
         await Assertions.Expect(page.Locator("[data-testid=group-temp-dropout]")).ToBeVisibleAsync();
@@ -58,6 +57,8 @@ public sealed class ModelEditorJourneyTests(ModelEditorE2EFixture fixture) : ICl
         Assert.True(simulations.Dropout("temp-dropout", new DropoutPlan { Strategy = DropoutStrategyKind.Immediate, Count = 5 }).Succeeded);
         await Assertions.Expect(page.Locator("tr", new() { Has = page.Locator("[data-testid=group-temp-dropout]") }).GetByTestId("state-dropped")).ToHaveTextAsync("dropped 5");
 
+        // Launch while the page is open: it traces a ramp from the launches it sees in progress.
+        Assert.True((await simulations.StartGroupAsync("env-ramp", new LaunchStrategy { Strategy = LaunchStrategyKind.Linear, DelayMs = 40 })).Succeeded);
         await page.Locator("[data-testid=group-env-ramp]").ClickAsync();
         await Assertions.Expect(page.GetByTestId("ramp")).ToContainTextAsync("of 200 planned");
         await Assertions.Expect(page.GetByTestId("ramp")).ToContainTextAsync(new System.Text.RegularExpressions.Regex(@"(^|\D)([4-9]\d|1\d\d|200) running of 200"), new() { Timeout = 20_000 });
