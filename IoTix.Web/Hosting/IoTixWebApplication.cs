@@ -7,6 +7,8 @@ using IoTix.Web.Components;
 using IoTix.Web.Components.Pages.Broker;
 using IoTix.Web.Components.Pages.Settings;
 using IoTix.Web.LiveMetrics;
+using IoTix.Web.Tenancy;
+using Microsoft.Extensions.DependencyInjection.Extensions;
 using MudBlazor.Services;
 
 namespace IoTix.Web.Hosting;
@@ -43,6 +45,7 @@ public static class IoTixWebApplication
         services.AddRazorComponents().AddInteractiveServerComponents();
         services.AddMudServices();
         services.AddHealthChecks();
+        services.TryAddScoped<ITenantContext, DefaultTenantContext>(); // the caller's tenant (IoTix.Web/Tenancy)
         services.AddIoTixBrokerConsole(); // Broker pages (IoTix.Web/Components/Pages/Broker)
         services.AddIoTixSettingsConsole(); // Settings page, stored broker settings applied at start (IoTix.Web/Components/Pages/Settings)
         return services;
