@@ -108,6 +108,9 @@ namespace IoTix.Web.Data.Migrations.Postgres
                     b.Property<int>("RetainHandling")
                         .HasColumnType("integer");
 
+                    b.Property<long>("SubscriptionIdentifier")
+                        .HasColumnType("bigint");
+
                     b.HasKey("ClientId", "TopicFilter");
 
                     b.ToTable("broker_subscriptions", (string)null);

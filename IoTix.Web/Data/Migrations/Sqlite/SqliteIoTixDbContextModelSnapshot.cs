@@ -103,6 +103,9 @@ namespace IoTix.Web.Data.Migrations.Sqlite
                     b.Property<int>("RetainHandling")
                         .HasColumnType("INTEGER");
 
+                    b.Property<long>("SubscriptionIdentifier")
+                        .HasColumnType("INTEGER");
+
                     b.HasKey("ClientId", "TopicFilter");
 
                     b.ToTable("broker_subscriptions", (string)null);
