@@ -52,6 +52,7 @@ internal sealed class BrokerChannelAdapter : IMqttChannelAdapter, IConnectionCou
     private int _receiveMaximum;
     private int _responsesOwed;
     private int _deferredPackets;
+    private int _flushScheduled;
     private long _messagesReceived;
     private long _messagesSent;
     private string? _clientId;
@@ -252,7 +253,12 @@ internal sealed class BrokerChannelAdapter : IMqttChannelAdapter, IConnectionCou
                 }
 
                 // It may have been the last of a burst: what earlier packets left in the buffer must still go out.
-                return _channel is not null && IsLastOfBurst(packet) ? _channel.FlushAsync(cancellationToken) : Task.CompletedTask;
+                if (_channel is not null && IsLastOfBurst(packet))
+                {
+                    ScheduleFlush();
+                }
+
+                return Task.CompletedTask;
             }
 
             packet = wire;
@@ -310,10 +316,64 @@ internal sealed class BrokerChannelAdapter : IMqttChannelAdapter, IConnectionCou
         var flush = IsLastOfBurst(packet);
         if (send.IsCompletedSuccessfully)
         {
-            return flush ? _channel.FlushAsync(cancellationToken) : send;
+            return flush ? FlushAfterAsync(packet, cancellationToken) : send;
         }
 
-        return SendThenFlushAsync(send, flush, cancellationToken);
+        return SendThenFlushAsync(send, flush, packet, cancellationToken);
+    }
+
+    /// <summary>
+    /// The last packet of a burst was buffered. Flow packets (PUBLISH, acknowledgements, PINGRESP) are written by a
+    /// flush queued to the thread pool rather than at once: MQTTnet's loops yield after every packet, so packets that
+    /// become ready meanwhile (a publisher's next messages dispatched to this subscriber, the next PUBACKs) join the same
+    /// write. Nothing waits for a timer: the flush runs as soon as the pool reaches it. Other packets (DISCONNECT, AUTH)
+    /// are written at once, before the connection may close.
+    /// </summary>
+    private Task FlushAfterAsync(MqttPacket packet, CancellationToken cancellationToken)
+    {
+        if (packet is MqttPublishPacket or MqttPubAckPacket or MqttPubRecPacket or MqttPubRelPacket or MqttPubCompPacket or MqttSubAckPacket or MqttUnsubAckPacket or MqttPingRespPacket)
+        {
+            ScheduleFlush();
+            return Task.CompletedTask;
+        }
+
+        return _channel!.FlushAsync(cancellationToken);
+    }
+
+    /// <summary>Queues one flush (at most one waits at a time; packets written before it runs go with it).</summary>
+    private void ScheduleFlush()
+    {
+        if (Interlocked.Exchange(ref _flushScheduled, 1) == 0)
+        {
+            ThreadPool.UnsafeQueueUserWorkItem(static adapter => adapter.RunScheduledFlush(), this, preferLocal: false);
+        }
+    }
+
+    private void RunScheduledFlush()
+    {
+        // Cleared before the write: a packet buffered from now on schedules the next flush.
+        Volatile.Write(ref _flushScheduled, 0);
+        var flush = _channel!.FlushAsync(CancellationToken.None);
+        if (!flush.IsCompletedSuccessfully)
+        {
+            _ = CloseOnFlushFailureAsync(flush);
+        }
+    }
+
+    /// <summary>
+    /// A scheduled flush that fails means the connection is broken: closing the channel ends MQTTnet's receive loop,
+    /// which ends the connection and logs its disconnect (the fault path of this queued work).
+    /// </summary>
+    private async Task CloseOnFlushFailureAsync(Task flush)
+    {
+        try
+        {
+            await flush.ConfigureAwait(false);
+        }
+        catch (Exception exception) when (exception is IOException or ObjectDisposedException or OperationCanceledException or MQTTnet.Exceptions.MqttCommunicationException or System.Net.Sockets.SocketException)
+        {
+            _channel!.Dispose();
+        }
     }
 
     /// <summary>An incoming packet MQTTnet will answer (only tracked where sends are coalesced).</summary>
@@ -351,12 +411,12 @@ internal sealed class BrokerChannelAdapter : IMqttChannelAdapter, IConnectionCou
         return true;
     }
 
-    private async Task SendThenFlushAsync(Task send, bool flush, CancellationToken cancellationToken)
+    private async Task SendThenFlushAsync(Task send, bool flush, MqttPacket packet, CancellationToken cancellationToken)
     {
         await send.ConfigureAwait(false);
         if (flush)
         {
-            await _channel!.FlushAsync(cancellationToken).ConfigureAwait(false);
+            await FlushAfterAsync(packet, cancellationToken).ConfigureAwait(false);
         }
     }
 
@@ -438,14 +498,7 @@ internal sealed class BrokerChannelAdapter : IMqttChannelAdapter, IConnectionCou
         var requested = new List<MqttTopicFilter>(subscribe.TopicFilters.Count);
         foreach (var filter in subscribe.TopicFilters)
         {
-            requested.Add(new MqttTopicFilter
-            {
-                Topic = filter.Topic,
-                QualityOfServiceLevel = filter.QualityOfServiceLevel,
-                NoLocal = filter.NoLocal,
-                RetainAsPublished = filter.RetainAsPublished,
-                RetainHandling = filter.RetainHandling,
-            });
+            requested.Add(PersistentSessions.CopyOf(filter, filter.RetainHandling));
         }
 
         EnqueueAcknowledgement(new PendingAcknowledgement(subscribe.PacketIdentifier, requested, null, subscribe.SubscriptionIdentifier));

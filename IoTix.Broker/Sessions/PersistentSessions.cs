@@ -450,18 +450,21 @@ internal sealed partial class PersistentSessions
         var packet = new MqttSubscribePacket();
         foreach (var filter in state.Subscriptions.Values)
         {
-            packet.TopicFilters.Add(new MqttTopicFilter
-            {
-                Topic = filter.Topic,
-                QualityOfServiceLevel = filter.QualityOfServiceLevel,
-                NoLocal = filter.NoLocal,
-                RetainAsPublished = filter.RetainAsPublished,
-                RetainHandling = MqttRetainHandling.DoNotSendOnSubscribe,
-            });
+            packet.TopicFilters.Add(CopyOf(filter, MqttRetainHandling.DoNotSendOnSubscribe));
         }
 
         return packet;
     }
+
+    /// <summary>A copy of <paramref name="filter"/> with the given Retain Handling.</summary>
+    internal static MqttTopicFilter CopyOf(MqttTopicFilter filter, MqttRetainHandling retainHandling) => new()
+    {
+        Topic = filter.Topic,
+        QualityOfServiceLevel = filter.QualityOfServiceLevel,
+        NoLocal = filter.NoLocal,
+        RetainAsPublished = filter.RetainAsPublished,
+        RetainHandling = retainHandling,
+    };
 
     private void NotifyOfflineCount(int before, int after)
     {
