@@ -211,6 +211,55 @@ public sealed record PublishLatencySnapshot(
     /// <summary>No value recorded.</summary>
     public static PublishLatencySnapshot Empty { get; } = new(0, 0, 0, 0, 0, 0, []);
 
+    /// <summary>
+    /// The values recorded after <paramref name="previous"/> (an earlier snapshot of the same histogram), e.g. the
+    /// latency of the last sampling interval: bucket counts subtracted, percentiles from what remains, maximum = the
+    /// highest non-empty bucket's bound (at most this snapshot's maximum).
+    /// </summary>
+    public PublishLatencySnapshot Since(PublishLatencySnapshot? previous)
+    {
+        if (previous is null || previous.Count == 0)
+        {
+            return this;
+        }
+
+        long count = Count - previous.Count;
+        if (count <= 0)
+        {
+            return Empty;
+        }
+
+        var delta = new PublishLatencyHistogram();
+        int j = 0;
+        var before = previous.Buckets;
+        foreach (var b in Buckets)
+        {
+            while (j < before.Count && before[j].UpperMicroseconds < b.UpperMicroseconds)
+            {
+                j++;
+            }
+
+            long n = b.Count - (j < before.Count && before[j].UpperMicroseconds == b.UpperMicroseconds ? before[j].Count : 0);
+            delta.AddBucket(b.UpperMicroseconds, n);
+        }
+
+        var d = delta.Snapshot();
+        if (d.Count == 0)
+        {
+            return Empty;
+        }
+
+        double mean = ((MeanMs * Count) - (previous.MeanMs * previous.Count)) / count;
+        return d with
+        {
+            P50Ms = Math.Min(d.P50Ms, MaxMs),
+            P95Ms = Math.Min(d.P95Ms, MaxMs),
+            P99Ms = Math.Min(d.P99Ms, MaxMs),
+            MaxMs = Math.Min(d.MaxMs, MaxMs),
+            MeanMs = Math.Round(Math.Max(0, mean), 3),
+        };
+    }
+
     /// <summary>Merges snapshots (e.g. the shards of a run) through their buckets.</summary>
     public static PublishLatencySnapshot Merge(IEnumerable<PublishLatencySnapshot?> snapshots)
     {
