@@ -182,6 +182,14 @@ namespace IoTix.Web.Data.Migrations.Sqlite
                     b.Property<bool>("DesiredRunning")
                         .HasColumnType("INTEGER");
 
+                    b.Property<string>("Endpoint")
+                        .HasMaxLength(300)
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("GroupId")
+                        .HasMaxLength(200)
+                        .HasColumnType("TEXT");
+
                     b.Property<string>("ModelId")
                         .IsRequired()
                         .HasMaxLength(200)
@@ -191,6 +199,8 @@ namespace IoTix.Web.Data.Migrations.Sqlite
                         .HasColumnType("TEXT");
 
                     b.HasKey("DeviceId");
+
+                    b.HasIndex("GroupId");
 
                     b.HasIndex("ModelId");
 
