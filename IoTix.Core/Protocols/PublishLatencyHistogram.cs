@@ -114,7 +114,12 @@ public sealed class PublishLatencyHistogram
     /// <summary>Percentiles, maximum and mean (a snapshot; percentiles are the upper bound of their bucket, at most the maximum).</summary>
     public PublishLatencySnapshot Snapshot()
     {
-        var counts = new long[BucketCount];
+        if (Volatile.Read(ref _count) == 0)
+        {
+            return PublishLatencySnapshot.Empty; // groups without QoS 1/2 traffic cost nothing to sample
+        }
+
+        Span<long> counts = stackalloc long[BucketCount];
         long total = 0;
         for (int i = 0; i < counts.Length; i++)
         {
@@ -179,7 +184,7 @@ public sealed class PublishLatencyHistogram
         return ExactBuckets + ((e - FirstExponent) << SubBucketBits) + sub;
     }
 
-    private static long Percentile(long[] counts, long total, double quantile, long max)
+    private static long Percentile(ReadOnlySpan<long> counts, long total, double quantile, long max)
     {
         long rank = Math.Max(1, (long)Math.Ceiling(quantile * total));
         long seen = 0;
