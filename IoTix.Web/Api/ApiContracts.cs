@@ -10,8 +10,14 @@ public sealed class CreateDeviceRequest
     /// <summary>The model of the device (required).</summary>
     public string? ModelId { get; set; }
 
-    /// <summary>The device id; default <c>{modelId}-{n}</c>.</summary>
+    /// <summary>The device id; default <c>{modelId}-{n}</c>, or the group's id pattern at its next index.</summary>
     public string? DeviceId { get; set; }
+
+    /// <summary>Optional: an existing group of the same model to add the device to (it then starts, stops and is deleted with the group).</summary>
+    public string? GroupId { get; set; }
+
+    /// <summary>Optional: where the device connects instead of its model's address, <c>host</c> or <c>host:port</c> (default: the group's override, if any).</summary>
+    public string? Endpoint { get; set; }
 }
 
 /// <summary><c>POST /api/v1/groups</c>: <c>{"modelId", "count", "groupId", "idPattern"}</c>.</summary>

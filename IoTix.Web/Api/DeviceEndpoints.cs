@@ -1,4 +1,5 @@
 using IoTix.Core.Devices;
+using IoTix.Core.Protocols;
 using IoTix.Web.Simulations;
 using Microsoft.Extensions.Options;
 
@@ -68,12 +69,22 @@ internal static class DeviceEndpoints
             errors.Add("deviceId", "must be 1 to 200 characters without '/'");
         }
 
+        if (body.GroupId is { } group && (group.Length == 0 || group.Length > 200))
+        {
+            errors.Add("groupId", "must be 1 to 200 characters");
+        }
+
+        if (body.Endpoint is { } endpoint && (endpoint.Length == 0 || endpoint.Length > 300 || !EndpointResolver.TryParseAddress(endpoint, out _, out _, out _)))
+        {
+            errors.Add("endpoint", "must be host or host:port (e.g. 127.0.0.1:1884), at most 300 characters");
+        }
+
         if (errors.Any)
         {
             return ApiProblems.Invalid(errors);
         }
 
-        var result = await simulations.CreateDeviceAsync(body.ModelId!, body.DeviceId, cancellationToken).ConfigureAwait(false);
+        var result = await simulations.CreateDeviceAsync(body.ModelId!, body.DeviceId, body.GroupId, body.Endpoint, cancellationToken).ConfigureAwait(false);
         if (!result.Succeeded)
         {
             return ApiProblems.From(result.Error!);

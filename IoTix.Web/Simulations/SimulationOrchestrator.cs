@@ -407,14 +407,35 @@ public sealed partial class SimulationOrchestrator
                 await EndRunAsync(runId, RunEndReasons.Deleted, counters, cancellationToken).ConfigureAwait(false);
             }
 
+            List<string> added = [];
             lock (_indexLock)
             {
                 _groups.Remove(groupId);
+                foreach (var device in _devices.Values)
+                {
+                    if (device.GroupId == groupId)
+                    {
+                        added.Add(device.DeviceId);
+                    }
+                }
+
+                foreach (var id in added)
+                {
+                    _devices.Remove(id);
+                }
             }
 
             if (!await _groupStore.DeleteAsync(groupId, cancellationToken).ConfigureAwait(false))
             {
                 LogNotPersisted(_logger, $"deletion of group '{groupId}'");
+            }
+
+            foreach (var id in added)
+            {
+                if (!await _deviceStore.DeleteAsync(id, cancellationToken).ConfigureAwait(false))
+                {
+                    LogNotPersisted(_logger, $"deletion of device '{id}'");
+                }
             }
 
             return SimulationResult<int>.Ok(deleted.Value);
@@ -535,7 +556,14 @@ public sealed partial class SimulationOrchestrator
     // ------------------------------------------------------------------ single devices
 
     /// <summary>Creates one device outside any group (state created) and stores it.</summary>
-    public async Task<SimulationResult<DeviceView>> CreateDeviceAsync(string modelId, string? deviceId, CancellationToken cancellationToken = default)
+    public Task<SimulationResult<DeviceView>> CreateDeviceAsync(string modelId, string? deviceId, CancellationToken cancellationToken = default) =>
+        CreateDeviceAsync(modelId, deviceId, groupId: null, endpoint: null, cancellationToken);
+
+    /// <summary>
+    /// Creates one device (state created) and stores it: on its own, or added to the existing group
+    /// <paramref name="groupId"/> (it then follows the group), optionally with its own endpoint override.
+    /// </summary>
+    public async Task<SimulationResult<DeviceView>> CreateDeviceAsync(string modelId, string? deviceId, string? groupId, string? endpoint, CancellationToken cancellationToken = default)
     {
         if (!_models.TryGet(modelId, out var model))
         {
@@ -545,22 +573,29 @@ public sealed partial class SimulationOrchestrator
         await _changes.WaitAsync(cancellationToken).ConfigureAwait(false);
         try
         {
-            var created = _engine.CreateDevice(model, deviceId);
+            var created = _engine.CreateDevice(model, new DeviceSpec { DeviceId = deviceId, GroupId = groupId, EndpointOverride = endpoint });
             if (!created.Succeeded)
             {
-                var fallback = created.Error!.Code is EngineErrorCode.AlreadyExists ? "deviceId" : created.Error.Code is EngineErrorCode.NoAdapter or EngineErrorCode.InvalidModel ? "modelId" : null;
+                var fallback = created.Error!.Code switch
+                {
+                    EngineErrorCode.AlreadyExists => "deviceId",
+                    EngineErrorCode.NoAdapter or EngineErrorCode.InvalidModel => "modelId",
+                    EngineErrorCode.NotFound or EngineErrorCode.InvalidArgument when groupId is not null && created.Error.Message.StartsWith("group ", StringComparison.Ordinal) => "groupId",
+                    EngineErrorCode.InvalidArgument when endpoint is not null && created.Error.Message.StartsWith("endpoint ", StringComparison.Ordinal) => "endpoint",
+                    _ => null,
+                };
                 return SimulationError.FromEngine(created.Error, fallback);
             }
 
             var metrics = created.Value!;
-            var entry = new DeviceEntry(metrics.DeviceId, metrics.ModelId, _time.GetUtcNow());
+            var entry = new DeviceEntry(metrics.DeviceId, metrics.ModelId, _time.GetUtcNow()) { GroupId = metrics.GroupId, Endpoint = endpoint };
             lock (_indexLock)
             {
                 _devices[entry.DeviceId] = entry;
             }
 
             await SaveDeviceAsync(entry, cancellationToken).ConfigureAwait(false);
-            return SimulationResult<DeviceView>.Ok(new DeviceView(metrics, false));
+            return SimulationResult<DeviceView>.Ok(new DeviceView(metrics, entry.GroupId is null ? false : null));
         }
         finally
         {
@@ -591,6 +626,11 @@ public sealed partial class SimulationOrchestrator
             lock (_indexLock)
             {
                 entry = _devices.GetValueOrDefault(deviceId);
+                if (entry is { GroupId: not null })
+                {
+                    entry = null; // a device added to a group follows the group's desired state
+                }
+
                 if (entry is not null)
                 {
                     entry.DesiredRunning = running;
@@ -660,7 +700,7 @@ public sealed partial class SimulationOrchestrator
     {
         lock (_indexLock)
         {
-            return _devices.TryGetValue(deviceId, out var entry) ? entry.DesiredRunning : null;
+            return _devices.TryGetValue(deviceId, out var entry) && entry.GroupId is null ? entry.DesiredRunning : null;
         }
     }
 
@@ -669,7 +709,7 @@ public sealed partial class SimulationOrchestrator
         StoredDevice stored;
         lock (_indexLock)
         {
-            stored = new StoredDevice(entry.DeviceId, entry.ModelId, entry.DesiredRunning, entry.CreatedAt);
+            stored = new StoredDevice(entry.DeviceId, entry.ModelId, entry.DesiredRunning, entry.CreatedAt) { GroupId = entry.GroupId, Endpoint = entry.Endpoint };
         }
 
         if (!await _deviceStore.SaveAsync(stored, cancellationToken).ConfigureAwait(false))
@@ -693,6 +733,7 @@ public sealed partial class SimulationOrchestrator
         try
         {
             int models = 0, groups = 0, devices = 0, resumed = 0;
+            var resumedGroups = new HashSet<string>(StringComparer.Ordinal);
             foreach (var stored in await _modelStore.ListAsync(cancellationToken).ConfigureAwait(false) ?? [])
             {
                 var result = _models.Upsert(stored.Json);
@@ -735,6 +776,7 @@ public sealed partial class SimulationOrchestrator
                     if (started.Succeeded)
                     {
                         resumed++;
+                        resumedGroups.Add(stored.GroupId);
                     }
                     else
                     {
@@ -751,14 +793,21 @@ public sealed partial class SimulationOrchestrator
                     continue;
                 }
 
-                var created = _engine.CreateDevice(model, stored.DeviceId);
+                var created = _engine.CreateDevice(model, new DeviceSpec { DeviceId = stored.DeviceId, GroupId = stored.GroupId, EndpointOverride = stored.Endpoint });
                 if (!created.Succeeded)
                 {
                     LogRestoreFailed(_logger, $"device '{stored.DeviceId}'", created.Error!.ToString());
                     continue;
                 }
 
-                var entry = new DeviceEntry(stored.DeviceId, stored.ModelId, stored.CreatedAt) { DesiredRunning = stored.DesiredRunning && _options.ResumeOnStart };
+                // A device added to a group follows it: started when its group was resumed above.
+                bool groupResumed = stored.GroupId is { } g && resumedGroups.Contains(g);
+                var entry = new DeviceEntry(stored.DeviceId, stored.ModelId, stored.CreatedAt)
+                {
+                    GroupId = stored.GroupId,
+                    Endpoint = stored.Endpoint,
+                    DesiredRunning = (stored.GroupId is null ? stored.DesiredRunning : groupResumed) && _options.ResumeOnStart,
+                };
                 lock (_indexLock)
                 {
                     _devices[entry.DeviceId] = entry;
@@ -851,5 +900,11 @@ public sealed partial class SimulationOrchestrator
         public DateTimeOffset CreatedAt { get; } = createdAt;
 
         public bool DesiredRunning { get; set; }
+
+        /// <summary>The group the device was added to (it follows the group's desired state), or null.</summary>
+        public string? GroupId { get; init; }
+
+        /// <summary>The device's own endpoint override, or null.</summary>
+        public string? Endpoint { get; init; }
     }
 }

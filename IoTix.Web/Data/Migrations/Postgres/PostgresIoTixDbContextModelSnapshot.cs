@@ -190,6 +190,14 @@ namespace IoTix.Web.Data.Migrations.Postgres
                     b.Property<bool>("DesiredRunning")
                         .HasColumnType("boolean");
 
+                    b.Property<string>("Endpoint")
+                        .HasMaxLength(300)
+                        .HasColumnType("character varying(300)");
+
+                    b.Property<string>("GroupId")
+                        .HasMaxLength(200)
+                        .HasColumnType("character varying(200)");
+
                     b.Property<string>("ModelId")
                         .IsRequired()
                         .HasMaxLength(200)
@@ -199,6 +207,8 @@ namespace IoTix.Web.Data.Migrations.Postgres
                         .HasColumnType("timestamp with time zone");
 
                     b.HasKey("DeviceId");
+
+                    b.HasIndex("GroupId");
 
                     b.HasIndex("ModelId");
 

@@ -185,6 +185,14 @@ namespace IoTix.Web.Data.Migrations.Sqlite
                     b.Property<bool>("DesiredRunning")
                         .HasColumnType("INTEGER");
 
+                    b.Property<string>("Endpoint")
+                        .HasMaxLength(300)
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("GroupId")
+                        .HasMaxLength(200)
+                        .HasColumnType("TEXT");
+
                     b.Property<string>("ModelId")
                         .IsRequired()
                         .HasMaxLength(200)
@@ -194,6 +202,8 @@ namespace IoTix.Web.Data.Migrations.Sqlite
                         .HasColumnType("TEXT");
 
                     b.HasKey("DeviceId");
+
+                    b.HasIndex("GroupId");
 
                     b.HasIndex("ModelId");
 
