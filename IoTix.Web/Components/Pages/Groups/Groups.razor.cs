@@ -234,6 +234,24 @@ public sealed partial class Groups : IDisposable
         new() { Name = "running", Data = new ChartData<double>(ramp.RunningDevices) },
     ];
 
+    private static string RampSummary(RampView ramp)
+    {
+        var strategy = LaunchConfigJson.StrategyName(ramp.Strategy);
+        var run = ramp.RunId is { } id ? $"Run {id} ({strategy}), started {ramp.StartedAt.ToString("u", System.Globalization.CultureInfo.InvariantCulture)}: " : $"Launch ({strategy}): ";
+        var planned = $"{ramp.Planned} planned over {StrategyTimeline.FormatMs(ramp.PlannedDurationMs)}";
+        if (ramp.EndReason is { } reason)
+        {
+            return $"{run}{planned}; ended ({reason}) with {ramp.RunningAtEnd ?? 0} running";
+        }
+
+        if (ramp.Stored)
+        {
+            return $"{run}{planned}";
+        }
+
+        return $"{run}{ramp.Running} running of {planned}" + (ramp.Complete ? " (launch complete)" : " (launching)");
+    }
+
     private static string[] RampLabels(RampView ramp)
     {
         var labels = new string[ramp.AtMs.Count];
