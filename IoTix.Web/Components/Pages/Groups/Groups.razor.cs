@@ -163,6 +163,42 @@ public sealed partial class Groups : IDisposable
         }
     }
 
+    private async Task RestartAsync(string groupId)
+    {
+        var group = _vm.Groups.FirstOrDefault(g => g.GroupId == groupId);
+        if (group is null)
+        {
+            return;
+        }
+
+        var strategy = LaunchConfigJson.StrategyName((group.Launch ?? LaunchStrategy.Immediate).Strategy);
+        var revision = group.ModelRevision is { Outdated: true } r
+            ? $" They pick up the model's new revision {r.LatestRevision} (they run {r.Revision})."
+            : string.Empty;
+        var confirmed = await Dialogs.ShowMessageBoxAsync(
+            "Restart group",
+            $"Stop the {group.Stats.DeviceCount} devices of {groupId} and launch them again ({strategy}, its last launch)?{revision}",
+            yesText: "Restart",
+            cancelText: "Cancel");
+        if (confirmed != true)
+        {
+            return;
+        }
+
+        _busy = true;
+        try
+        {
+            var result = await _vm.RestartAsync(groupId);
+            var applied = result.Value?.UpdatedFromRevision is { } from ? $", model revision {result.Value.ModelRevision} (was {from})" : string.Empty;
+            Report(result.Error, $"Restarted {groupId}{applied}");
+            await SelectAsync(groupId);
+        }
+        finally
+        {
+            _busy = false;
+        }
+    }
+
     private async Task DropoutAsync(string groupId)
     {
         var group = _vm.Groups.FirstOrDefault(g => g.GroupId == groupId);

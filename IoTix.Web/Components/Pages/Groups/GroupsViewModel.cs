@@ -104,6 +104,14 @@ public sealed class GroupsViewModel : IDisposable
         return result.Error;
     }
 
+    /// <summary>Stops the group and launches it again on its last strategy (applies the model's current revision).</summary>
+    public async Task<SimulationResult<LaunchReceipt>> RestartAsync(string groupId)
+    {
+        var result = await _simulations.RestartGroupAsync(groupId);
+        Refresh();
+        return result;
+    }
+
     public async Task<SimulationResult<int>> StopAsync(string groupId)
     {
         var result = await _simulations.StopGroupAsync(groupId);
