@@ -64,4 +64,29 @@ public sealed class ModelEditorJourneyTests(ModelEditorE2EFixture fixture) : ICl
         await Assertions.Expect(page.GetByTestId("ramp")).ToContainTextAsync(new System.Text.RegularExpressions.Regex(@"(^|\D)([4-9]\d|1\d\d|200) running of 200"), new() { Timeout = 20_000 });
         await page.ScreenshotAsync(new PageScreenshotOptions { Path = Path.Combine(ImagesFolder(), "groups.png") });
     }
+
+    [Fact]
+    public async Task The_code_editor_follows_the_dark_and_light_theme_toggle_live()
+    {
+        var page = await fixture.OpenAsync("/models/simple-temperature");
+        var editor = page.Locator(".monaco-editor").First;
+        await editor.WaitForAsync(new LocatorWaitForOptions { Timeout = 30_000 });
+        var light = new System.Text.RegularExpressions.Regex(@"(^|\s)vs(\s|$)");
+        var dark = new System.Text.RegularExpressions.Regex(@"(^|\s)vs-dark(\s|$)");
+        await Assertions.Expect(editor).ToHaveClassAsync(light, new() { Timeout = 20_000 });
+
+        await page.Locator("button[aria-label='toggle theme']").ClickAsync();
+        await Assertions.Expect(editor).ToHaveClassAsync(dark, new() { Timeout = 20_000 });
+        var background = await editor.EvaluateAsync<string>("e => getComputedStyle(e.querySelector('.monaco-editor-background')).backgroundColor");
+        Assert.Equal("rgb(30, 30, 30)", background); // vs-dark's editor background #1e1e1e
+
+        await page.Locator("button[aria-label='toggle theme']").ClickAsync();
+        await Assertions.Expect(editor).ToHaveClassAsync(light, new() { Timeout = 20_000 });
+
+        // Opened while the console is dark: the editor starts dark.
+        await page.Locator("button[aria-label='toggle theme']").ClickAsync();
+        await page.Locator(".mud-drawer .mud-nav-link", new() { HasText = "Models" }).ClickAsync();
+        await page.Locator("a[href='/models/environmental-sensor-v1'], a[href='models/environmental-sensor-v1']").First.ClickAsync();
+        await Assertions.Expect(page.Locator(".monaco-editor").First).ToHaveClassAsync(dark, new() { Timeout = 30_000 });
+    }
 }

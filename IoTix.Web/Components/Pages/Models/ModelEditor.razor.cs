@@ -41,6 +41,10 @@ public sealed partial class ModelEditor : IDisposable
     [Parameter]
     public string? ModelId { get; set; }
 
+    /// <summary>The layout's theme: the code editor follows it (vs-dark / vs), live when toggled.</summary>
+    [CascadingParameter(Name = IoTix.Web.Components.Layout.ConsoleTheme.DarkMode)]
+    public bool Dark { get; set; }
+
     [Inject]
     private SimulationOrchestrator Simulations { get; set; } = default!;
 
