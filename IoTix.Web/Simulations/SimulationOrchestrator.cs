@@ -476,23 +476,37 @@ public sealed partial class SimulationOrchestrator
 
         var previous = group.Model;
         var spec = new DeviceGroupSpec { ModelId = entry.ModelId, Count = entry.Count, GroupId = entry.GroupId, IdPattern = entry.IdPattern };
-        _engine.DeleteGroup(entry.GroupId);
-        var rebuilt = _engine.CreateGroup(latest, spec);
-        var what = $"group '{entry.GroupId}'";
-        if (rebuilt.Succeeded)
+        var error = Rebuild(
+            $"group '{entry.GroupId}'",
+            previous,
+            latest,
+            () => _engine.DeleteGroup(entry.GroupId),
+            model => _engine.CreateGroup(model, spec).Error);
+        return error is null ? SimulationResult<string?>.Ok(ModelRevisions.Of(previous)) : error;
+    }
+
+    /// <summary>
+    /// Replaces devices built from <paramref name="previous"/> by ones built from <paramref name="latest"/> (same ids);
+    /// when that fails, builds them from <paramref name="previous"/> again and answers why, naming <c>modelId</c>.
+    /// </summary>
+    private SimulationError? Rebuild(string what, DeviceModel previous, DeviceModel latest, Action delete, Func<DeviceModel, EngineError?> create)
+    {
+        delete();
+        var failure = create(latest);
+        if (failure is null)
         {
-            LogModelRevisionApplied(_logger, what, entry.ModelId, ModelRevisions.Of(latest), ModelRevisions.Of(previous));
-            return SimulationResult<string?>.Ok(ModelRevisions.Of(previous));
+            LogModelRevisionApplied(_logger, what, latest.Id, ModelRevisions.Of(latest), ModelRevisions.Of(previous));
+            return null;
         }
 
-        LogModelRevisionFailed(_logger, what, entry.ModelId, ModelRevisions.Of(latest), ModelRevisions.Of(previous), rebuilt.Error!.ToString());
-        if (_engine.CreateGroup(previous, spec) is { Succeeded: false } restored)
+        LogModelRevisionFailed(_logger, what, latest.Id, ModelRevisions.Of(latest), ModelRevisions.Of(previous), failure.ToString());
+        if (create(previous) is { } restored)
         {
-            LogRestoreFailed(_logger, what, restored.Error!.ToString());
+            LogRestoreFailed(_logger, what, restored.ToString());
         }
 
         return SimulationError.FromEngine(
-            new EngineError(rebuilt.Error!.Code, $"the devices could not be rebuilt from revision {ModelRevisions.Of(latest)} of model '{entry.ModelId}' (they keep revision {ModelRevisions.Of(previous)}): {rebuilt.Error.Message}"),
+            new EngineError(failure.Code, $"{what} could not be rebuilt from revision {ModelRevisions.Of(latest)} of model '{latest.Id}' (it keeps revision {ModelRevisions.Of(previous)}): {failure.Message}"),
             "modelId");
     }
 
@@ -811,25 +825,12 @@ public sealed partial class SimulationOrchestrator
             return null;
         }
 
-        var previous = device.Model;
-        var what = $"device '{deviceId}'";
-        _engine.DeleteDevice(deviceId);
-        var rebuilt = _engine.CreateDevice(latest, deviceId);
-        if (rebuilt.Succeeded)
-        {
-            LogModelRevisionApplied(_logger, what, entry.ModelId, ModelRevisions.Of(latest), ModelRevisions.Of(previous));
-            return null;
-        }
-
-        LogModelRevisionFailed(_logger, what, entry.ModelId, ModelRevisions.Of(latest), ModelRevisions.Of(previous), rebuilt.Error!.ToString());
-        if (_engine.CreateDevice(previous, deviceId) is { Succeeded: false } restored)
-        {
-            LogRestoreFailed(_logger, what, restored.Error!.ToString());
-        }
-
-        return SimulationError.FromEngine(
-            new EngineError(rebuilt.Error!.Code, $"device '{deviceId}' could not be rebuilt from revision {ModelRevisions.Of(latest)} of model '{entry.ModelId}' (it keeps revision {ModelRevisions.Of(previous)}): {rebuilt.Error.Message}"),
-            "modelId");
+        return Rebuild(
+            $"device '{deviceId}'",
+            device.Model,
+            latest,
+            () => _engine.DeleteDevice(deviceId),
+            model => _engine.CreateDevice(model, deviceId).Error);
     }
 
     /// <summary>Deletes a single device; devices of a group go with their group.</summary>

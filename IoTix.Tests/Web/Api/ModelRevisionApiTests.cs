@@ -108,7 +108,7 @@ public sealed class ModelRevisionApiTests(ApiFixture fixture) : IClassFixture<Ap
         using var start = await _client.PostAsync($"/api/v1/groups/{group}/start", null);
 
         var message = await start.AssertFieldProblemAsync(HttpStatusCode.UnprocessableEntity, "modelId");
-        Assert.Contains($"keep revision {first}", message, StringComparison.Ordinal);
+        Assert.Contains($"keeps revision {first}", message, StringComparison.Ordinal);
         var kept = await _client.GetJsonAsync($"/api/v1/groups/{group}");
         Assert.Equal((first, coap, true), RevisionOf(kept));
         Assert.Equal(2, kept.GetProperty("devicesByState").GetProperty("created").GetInt32());

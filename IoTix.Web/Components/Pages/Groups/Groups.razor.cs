@@ -175,11 +175,19 @@ public sealed partial class Groups : IDisposable
         var revision = group.ModelRevision is { Outdated: true } r
             ? $" They pick up the model's new revision {r.LatestRevision} (they run {r.Revision})."
             : string.Empty;
-        var confirmed = await Dialogs.ShowMessageBoxAsync(
-            "Restart group",
-            $"Stop the {group.Stats.DeviceCount} devices of {groupId} and launch them again ({strategy}, its last launch)?{revision}",
-            yesText: "Restart",
-            cancelText: "Cancel");
+        await ConfirmThenAsync("Restart", $"Stop the {group.Stats.DeviceCount} devices of {groupId} and launch them again ({strategy}, its last launch)?{revision}", async () =>
+        {
+            var result = await _vm.RestartAsync(groupId);
+            var applied = result.Value?.UpdatedFromRevision is { } from ? $", model revision {result.Value.ModelRevision} (was {from})" : string.Empty;
+            Report(result.Error, $"Restarted {groupId}{applied}");
+            await SelectAsync(groupId);
+        });
+    }
+
+    /// <summary>Asks "{action} group", then runs <paramref name="action"/> with the busy bar shown.</summary>
+    private async Task ConfirmThenAsync(string verb, string question, Func<Task> action)
+    {
+        var confirmed = await Dialogs.ShowMessageBoxAsync($"{verb} group", question, yesText: verb, cancelText: "Cancel");
         if (confirmed != true)
         {
             return;
@@ -188,10 +196,7 @@ public sealed partial class Groups : IDisposable
         _busy = true;
         try
         {
-            var result = await _vm.RestartAsync(groupId);
-            var applied = result.Value?.UpdatedFromRevision is { } from ? $", model revision {result.Value.ModelRevision} (was {from})" : string.Empty;
-            Report(result.Error, $"Restarted {groupId}{applied}");
-            await SelectAsync(groupId);
+            await action();
         }
         finally
         {
@@ -226,18 +231,7 @@ public sealed partial class Groups : IDisposable
     private async Task DeleteAsync(string groupId)
     {
         var group = _vm.Groups.FirstOrDefault(g => g.GroupId == groupId);
-        var confirmed = await Dialogs.ShowMessageBoxAsync(
-            "Delete group",
-            $"Delete {groupId} and its {group?.Stats.DeviceCount ?? 0} devices? Running devices are stopped first.",
-            yesText: "Delete",
-            cancelText: "Cancel");
-        if (confirmed != true)
-        {
-            return;
-        }
-
-        _busy = true;
-        try
+        await ConfirmThenAsync("Delete", $"Delete {groupId} and its {group?.Stats.DeviceCount ?? 0} devices? Running devices are stopped first.", async () =>
         {
             var result = await _vm.DeleteAsync(groupId);
             Report(result.Error, $"Deleted {groupId}");
@@ -245,11 +239,7 @@ public sealed partial class Groups : IDisposable
             {
                 _selected = null;
             }
-        }
-        finally
-        {
-            _busy = false;
-        }
+        });
     }
 
     private void Report(SimulationError? error, string success)

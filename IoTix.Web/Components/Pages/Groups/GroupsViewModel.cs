@@ -190,7 +190,7 @@ public sealed class GroupsViewModel : IDisposable
             }
 
             var lastRunning = trace.Samples.Count == 0 ? 0 : trace.Samples[^1].Running;
-            var ended = lastRun is not null && lastRun.StartedAt == trace.StartedAt ? lastRun : null;
+            var ended = lastRun is not null && trace.RunId == lastRun.Id ? lastRun : null;
             return new RampView(trace.Planned, at, planned, running, lastRunning, trace.Complete, trace.Plan.TotalMs)
             {
                 RunId = trace.RunId,
