@@ -116,7 +116,10 @@ public sealed record DeviceResponse(
     string State,
     DateTimeOffset StateSince,
     [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] string? DesiredState,
-    string? LastError);
+    string? LastError,
+    string? ModelRevision = null,
+    string? LatestModelRevision = null,
+    bool ModelOutdated = false);
 
 /// <summary>A device's counters.</summary>
 public sealed record DeviceMetricsResponse(
@@ -150,7 +153,10 @@ public sealed record GroupResponse(
     long MessagesFailed,
     long BytesSent,
     IReadOnlyDictionary<string, int> DevicesByState,
-    ProgressResponse? Progress);
+    ProgressResponse? Progress,
+    string? ModelRevision = null,
+    string? LatestModelRevision = null,
+    bool ModelOutdated = false);
 
 /// <summary>Launch progress: started/running/pending counts and the expected duration (start fields null before the first start).</summary>
 public sealed record ProgressResponse(
@@ -179,7 +185,9 @@ public sealed record LaunchAcceptedResponse(
     long ExpectedDurationMs,
     DateTimeOffset StartedAt,
     DateTimeOffset ExpectedCompletionAt,
-    string StatusUrl);
+    string StatusUrl,
+    string? ModelRevision = null,
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] string? UpdatedFromRevision = null);
 
 public sealed record GroupStopResponse(string GroupId, int StoppedDevices);
 

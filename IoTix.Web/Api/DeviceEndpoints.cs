@@ -126,6 +126,7 @@ internal static class DeviceEndpoints
 
             // Page over the group's devices without snapshotting all of them (groups hold up to a million).
             var members = group.Devices;
+            var revision = simulations.GroupModelRevision(groupId);
             var items = new List<DeviceResponse>(Math.Min(page.Limit, members.Count));
             int total = 0;
             foreach (var device in members)
@@ -137,7 +138,7 @@ internal static class DeviceEndpoints
 
                 if (total >= page.Offset && items.Count < page.Limit && engine.TryGetDeviceMetrics(device.Id, out var metrics))
                 {
-                    items.Add(ToResponse(new DeviceView(metrics, null)));
+                    items.Add(ToResponse(new DeviceView(metrics, null) { ModelRevision = revision }));
                 }
 
                 total++;
@@ -151,7 +152,7 @@ internal static class DeviceEndpoints
         {
             if (stateFilter is null || metrics.State == stateFilter)
             {
-                all.Add(ToResponse(new DeviceView(metrics, simulations.DesiredRunning(metrics.DeviceId))));
+                all.Add(ToResponse(new DeviceView(metrics, simulations.DesiredRunning(metrics.DeviceId)) { ModelRevision = simulations.DeviceModelRevision(metrics.DeviceId) }));
             }
         }
 
@@ -202,6 +203,7 @@ internal static class DeviceEndpoints
             false => "stopped",
             null => null,
         };
-        return new DeviceResponse(m.DeviceId, m.GroupId, m.Index, m.ModelId, DeviceLifecycle.Name(m.State), m.StateSince, desired, m.LastError);
+        var r = view.ModelRevision;
+        return new DeviceResponse(m.DeviceId, m.GroupId, m.Index, m.ModelId, DeviceLifecycle.Name(m.State), m.StateSince, desired, m.LastError, r?.Revision, r?.LatestRevision, r?.Outdated ?? false);
     }
 }
