@@ -92,9 +92,9 @@ internal sealed partial class RegistryStatusWriter(
         }
     }
 
-    [LoggerMessage(EventId = 3401, Level = LogLevel.Debug, Message = "Registry: status of {Count} devices written")]
+    [LoggerMessage(EventId = 3450, Level = LogLevel.Debug, Message = "Registry: status of {Count} devices written")]
     private static partial void LogFlushed(ILogger logger, int count);
 
-    [LoggerMessage(EventId = 3402, Level = LogLevel.Warning, Message = "Registry: writing device status failed")]
+    [LoggerMessage(EventId = 3451, Level = LogLevel.Warning, Message = "Registry: writing device status failed")]
     private static partial void LogFlushFailed(ILogger logger, Exception exception);
 }
