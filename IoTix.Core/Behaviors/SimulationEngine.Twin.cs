@@ -75,12 +75,7 @@ public sealed partial class SimulationEngine
             var symbols = d.Runtime.Symbols;
             List<int>? changed = null;
             int applied = 0;
-            _payload.ResetWrittenCount();
-            var w = _alertWriter;
-            w.Reset(_payload);
-            w.WriteStartObject();
-            w.WriteStartObject("state");
-            w.WriteStartObject("reported");
+            var w = BeginReported();
             foreach (var field in state.EnumerateObject())
             {
                 int s = symbols.StateIndex(field.Name);
@@ -113,10 +108,7 @@ public sealed partial class SimulationEngine
                 }
             }
 
-            w.WriteEndObject();
-            w.WriteEndObject();
-            w.WriteEndObject();
-            w.Flush();
+            EndReported(w);
             LogShadowApplied(_logger, d.Id, applied);
             if (applied > 0)
             {
@@ -152,12 +144,7 @@ public sealed partial class SimulationEngine
         var names = d.Runtime.Symbols.StateNames;
         if (names.Count > 0)
         {
-            _payload.ResetWrittenCount();
-            var w = _alertWriter;
-            w.Reset(_payload);
-            w.WriteStartObject();
-            w.WriteStartObject("state");
-            w.WriteStartObject("reported");
+            var w = BeginReported();
             var values = d.X.StateValues;
             for (int i = 0; i < names.Count; i++)
             {
@@ -165,14 +152,31 @@ public sealed partial class SimulationEngine
                 PlaceholderResolver.WriteValue(w, in values[i]);
             }
 
-            w.WriteEndObject();
-            w.WriteEndObject();
-            w.WriteEndObject();
-            w.Flush();
+            EndReported(w);
             Send(d, prefix + "/update", _payload.WrittenSpan, 1, false, now);
         }
 
         Send(d, prefix + "/get", "{}"u8, 1, false, now);
+    }
+
+    /// <summary>Starts <c>{"state": {"reported": {</c> in the engine's reused payload buffer.</summary>
+    private System.Text.Json.Utf8JsonWriter BeginReported()
+    {
+        _payload.ResetWrittenCount();
+        var w = _alertWriter;
+        w.Reset(_payload);
+        w.WriteStartObject();
+        w.WriteStartObject("state");
+        w.WriteStartObject("reported");
+        return w;
+    }
+
+    private static void EndReported(System.Text.Json.Utf8JsonWriter w)
+    {
+        w.WriteEndObject();
+        w.WriteEndObject();
+        w.WriteEndObject();
+        w.Flush();
     }
 
     private static string ShadowPrefix(SimulatedDevice d, ShadowSettings settings) =>

@@ -21,26 +21,23 @@ internal static class ShadowEndpoints
             .WithSummary("Get a device's shadow: desired, reported, delta, metadata timestamps and version")
             .Produces(StatusCodes.Status200OK, contentType: "application/json")
             .ProducesProblem(StatusCodes.Status404NotFound);
-        shadows.MapPatch("/{id}", Patch)
-            .WithSummary("Update a shadow: merge desired and/or reported ({\"state\": {\"desired\": {...}}, \"version\": n})")
-            .Produces(StatusCodes.Status200OK, contentType: "application/json")
-            .ProducesValidationProblem()
-            .ProducesProblem(StatusCodes.Status404NotFound)
-            .ProducesProblem(StatusCodes.Status409Conflict)
-            .ProducesProblem(StatusCodes.Status413PayloadTooLarge);
-        shadows.MapPut("/{id}", Put)
-            .WithSummary("Replace the desired section of a shadow ({\"state\": {\"desired\": {...}}, \"version\": n})")
-            .Produces(StatusCodes.Status200OK, contentType: "application/json")
-            .ProducesValidationProblem()
-            .ProducesProblem(StatusCodes.Status404NotFound)
-            .ProducesProblem(StatusCodes.Status409Conflict)
-            .ProducesProblem(StatusCodes.Status413PayloadTooLarge);
+        Updates(shadows.MapPatch("/{id}", Patch)
+            .WithSummary("Update a shadow: merge desired and/or reported ({\"state\": {\"desired\": {...}}, \"version\": n})"));
+        Updates(shadows.MapPut("/{id}", Put)
+            .WithSummary("Replace the desired section of a shadow ({\"state\": {\"desired\": {...}}, \"version\": n})"));
         shadows.MapDelete("/{id}", Delete)
             .WithSummary("Delete a shadow (optionally only at the If-Match version)")
             .Produces(StatusCodes.Status204NoContent)
             .ProducesProblem(StatusCodes.Status404NotFound)
             .ProducesProblem(StatusCodes.Status409Conflict);
     }
+
+    private static void Updates(RouteHandlerBuilder route) => route
+        .Produces(StatusCodes.Status200OK, contentType: "application/json")
+        .ProducesValidationProblem()
+        .ProducesProblem(StatusCodes.Status404NotFound)
+        .ProducesProblem(StatusCodes.Status409Conflict)
+        .ProducesProblem(StatusCodes.Status413PayloadTooLarge);
 
     private static async Task<IResult> Get(string id, HttpContext http, IShadowService shadows, IDeviceRegistry registry, ITenantContext tenant, CancellationToken cancellationToken)
     {

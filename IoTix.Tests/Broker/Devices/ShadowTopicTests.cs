@@ -139,13 +139,13 @@ public sealed class ShadowTopicTests(BrokerFixture fixture) : IClassFixture<Brok
     {
         var presence = Broker.Services.GetRequiredService<IDevicePresence>();
         using var client = await Broker.ConnectAsync("presence-7");
-        var online = await PollAsync(() => presence.TryGet("presence-7", out var p) && p.Online ? p : null);
+        var online = await Eventually.GetAsync(() => presence.TryGet("presence-7", out var p) && p.Online ? p : null);
         await Task.Delay(20);
 
         await PublishAsync(client, "presence/7", "x");
-        var touched = await PollAsync(() => presence.TryGet("presence-7", out var p) && p.LastSeen > online.LastSeen ? p : null);
+        var touched = await Eventually.GetAsync(() => presence.TryGet("presence-7", out var p) && p.LastSeen > online.LastSeen ? p : null);
         await client.DisconnectAsync();
-        var offline = await PollAsync(() => presence.TryGet("presence-7", out var p) && !p.Online ? p : null);
+        var offline = await Eventually.GetAsync(() => presence.TryGet("presence-7", out var p) && !p.Online ? p : null);
 
         Assert.True(touched.Online);
         Assert.Equal("clean", offline.DisconnectReason);
@@ -164,35 +164,9 @@ public sealed class ShadowTopicTests(BrokerFixture fixture) : IClassFixture<Brok
     internal static Task PublishAsync(IMqttClient client, string topic, string payload) =>
         client.PublishAsync(new MqttApplicationMessageBuilder().WithTopic(topic).WithPayload(payload).WithQualityOfServiceLevel(MqttQualityOfServiceLevel.AtLeastOnce).Build());
 
-    internal static async Task<T> PollAsync<T>(Func<T?> probe)
-        where T : class
-    {
-        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(30);
-        while (true)
-        {
-            if (probe() is { } value)
-            {
-                return value;
-            }
-
-            Assert.True(DateTime.UtcNow < deadline, "condition not met within 30 s");
-            await Task.Delay(20);
-        }
-    }
-
     private async Task WaitForSubscriptionAsync(string clientId, int count)
     {
         var admin = Broker.Services.GetRequiredService<IoTix.Broker.Admin.IBrokerAdmin>();
-        await PollAsync(async () => (await admin.GetSubscriptionsAsync()).Count(s => s.ClientId == clientId) >= count);
-    }
-
-    private static async Task PollAsync(Func<Task<bool>> probe)
-    {
-        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(30);
-        while (!await probe())
-        {
-            Assert.True(DateTime.UtcNow < deadline, "condition not met within 30 s");
-            await Task.Delay(20);
-        }
+        await Eventually.GetAsync(async () => (await admin.GetSubscriptionsAsync()).Count(s => s.ClientId == clientId) >= count ? "subscribed" : null, $"{count} subscriptions of {clientId}");
     }
 }

@@ -1,3 +1,4 @@
+using IoTix.Tests.Shared;
 using System.Net;
 using System.Net.Http.Json;
 using System.Text.Json.Nodes;
@@ -20,7 +21,7 @@ public sealed class DeviceTwinRoundTripTests(TwinHostFixture host) : IClassFixtu
         var patch = await host.Client.PatchAsync("/api/v1/shadows/twin-valve-1", JsonContent.Create(JsonNode.Parse("""{"state":{"desired":{"position":30,"mode":"manual"}}}""")));
         Assert.Equal(HttpStatusCode.OK, patch.StatusCode);
 
-        var converged = await TwinHostFixture.EventuallyAsync(async () =>
+        var converged = await Eventually.GetAsync(async () =>
         {
             var document = await host.GetJsonAsync("/api/v1/shadows/twin-valve-1");
             var reported = document["state"]!["reported"];
@@ -74,7 +75,7 @@ public sealed class DeviceTwinRoundTripTests(TwinHostFixture host) : IClassFixtu
         await host.RegisterAsync(deviceId, $"valve-{deviceId}", "valve");
         var started = await host.Client.PostAsync($"/api/v1/devices/{deviceId}/start", null);
         Assert.True(started.IsSuccessStatusCode, await started.Content.ReadAsStringAsync());
-        await TwinHostFixture.EventuallyAsync(async () =>
+        await Eventually.GetAsync(async () =>
         {
             var device = await host.GetJsonAsync($"/api/v1/registry/devices/{deviceId}");
             return device["status"]!["online"]!.GetValue<bool>() ? device : null;

@@ -1,3 +1,4 @@
+using IoTix.Tests.Shared;
 using MQTTnet;
 using System.Net;
 using System.Net.Http.Json;
@@ -41,14 +42,14 @@ public sealed class RegistryApiTests(TwinHostFixture host) : IClassFixture<TwinH
         await host.RegisterAsync("reg-2", "reg-2-client");
         var client = await host.ConnectAsync("reg-2-client");
 
-        var online = await TwinHostFixture.EventuallyAsync(async () =>
+        var online = await Eventually.GetAsync(async () =>
         {
             var device = await host.GetJsonAsync("/api/v1/registry/devices/reg-2");
             return device["status"]!["online"]!.GetValue<bool>() ? device : null;
         }, "online");
         await client.DisconnectAsync();
         client.Dispose();
-        var offline = await TwinHostFixture.EventuallyAsync(async () =>
+        var offline = await Eventually.GetAsync(async () =>
         {
             var device = await host.GetJsonAsync("/api/v1/registry/devices?status=offline");
             return device["items"]!.AsArray().FirstOrDefault(d => d!["deviceId"]!.GetValue<string>() == "reg-2");

@@ -68,23 +68,6 @@ public sealed class TwinHostFixture : IAsyncLifetime
         return JsonNode.Parse(text)!;
     }
 
-    /// <summary>Polls <paramref name="probe"/> until it returns a value (30 s: tests run on a loaded machine).</summary>
-    public static async Task<T> EventuallyAsync<T>(Func<Task<T?>> probe, string what)
-        where T : class
-    {
-        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(30);
-        while (true)
-        {
-            if (await probe() is { } value)
-            {
-                return value;
-            }
-
-            Assert.True(DateTime.UtcNow < deadline, $"{what} not reached within 30 s");
-            await Task.Delay(50);
-        }
-    }
-
     public async Task DisposeAsync()
     {
         Client.Dispose();

@@ -1,4 +1,3 @@
-using System.Globalization;
 using System.Text.Json;
 using IoTix.Broker.Shadows;
 using IoTix.Web.Devices;
@@ -73,18 +72,5 @@ public sealed partial class BrokerDevices : IDisposable
 
     private static string Json(JsonElement? section) => section is { } value ? DevicesViewModel.Pretty(value) : "{}";
 
-    private string Ago(DateTimeOffset? seen)
-    {
-        if (seen is not { } at)
-        {
-            return "never";
-        }
-
-        var age = Time.GetUtcNow() - at;
-        var text = age.TotalSeconds < 60 ? $"{Math.Max(0, (int)age.TotalSeconds)} s ago"
-            : age.TotalMinutes < 60 ? $"{(int)age.TotalMinutes} min ago"
-            : age.TotalHours < 48 ? $"{(int)age.TotalHours} h ago"
-            : $"{(int)age.TotalDays} d ago";
-        return $"{at.ToLocalTime().ToString("yyyy-MM-dd HH:mm:ss", CultureInfo.InvariantCulture)} ({text})";
-    }
+    private string Ago(DateTimeOffset? seen) => seen is { } at ? TimeAgo.Format(at, Time.GetUtcNow()) : "never";
 }
