@@ -38,7 +38,16 @@ internal sealed partial class RegistryStatusWriter(
     public override async Task StopAsync(CancellationToken cancellationToken)
     {
         await base.StopAsync(cancellationToken).ConfigureAwait(false);
-        await FlushAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            // The last status reaches the database within the host's shutdown time (the broker stops after this service: a device
+            // still connected is stored online, and shown offline after a restart until it connects again).
+            await FlushAsync(cancellationToken).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException)
+        {
+            LogFinalFlushSkipped(logger);
+        }
     }
 
     /// <summary>One round: the rows whose stored status differs from the presence; returns how many changed.</summary>
@@ -94,6 +103,9 @@ internal sealed partial class RegistryStatusWriter(
 
     [LoggerMessage(EventId = 3450, Level = LogLevel.Debug, Message = "Registry: status of {Count} devices written")]
     private static partial void LogFlushed(ILogger logger, int count);
+
+    [LoggerMessage(EventId = 3452, Level = LogLevel.Warning, Message = "Registry: the last device status was not written, the host's shutdown time ran out")]
+    private static partial void LogFinalFlushSkipped(ILogger logger);
 
     [LoggerMessage(EventId = 3451, Level = LogLevel.Warning, Message = "Registry: writing device status failed")]
     private static partial void LogFlushFailed(ILogger logger, Exception exception);
