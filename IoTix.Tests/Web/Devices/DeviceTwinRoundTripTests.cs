@@ -1,3 +1,4 @@
+using Microsoft.Extensions.DependencyInjection;
 using IoTix.Tests.Shared;
 using System.Net;
 using System.Net.Http.Json;
@@ -48,6 +49,32 @@ public sealed class DeviceTwinRoundTripTests(TwinHostFixture host) : IClassFixtu
     }
 
     [Fact]
+    public async Task Simulated_device_answers_with_its_models_status_over_the_mqtt5_status_property()
+    {
+        var model = """
+            { "id": "twin-pinger", "name": "Pinger", "type": "sensor", "protocol": "mqtt", "connection": { "mqttVersion": "5" },
+              "telemetry": [ { "name": "t", "type": "number", "generator": { "type": "constant", "value": 1 }, "intervalMs": 60000 } ],
+              "commands": [ { "name": "ping", "topic": "$iotix/things/${deviceId}/methods/ping",
+                              "response": { "status": 202, "payload": { "pong": "${deviceId}", "asked": "${question}" } } } ] }
+            """;
+        var created = await host.Client.PostAsync("/api/v1/models", new StringContent(model, System.Text.Encoding.UTF8, "application/json"));
+        Assert.True(created.IsSuccessStatusCode, await created.Content.ReadAsStringAsync());
+        Assert.True((await host.Client.PostAsJsonAsync("/api/v1/devices", new { modelId = "twin-pinger", deviceId = "twin-pinger-4" })).IsSuccessStatusCode);
+        Assert.True((await host.Client.PostAsync("/api/v1/devices/twin-pinger-4/start", null)).IsSuccessStatusCode);
+        await Eventually.GetAsync(() => host.Factory.Services.GetRequiredService<IoTix.Web.Devices.IDeviceRegistry>().LiveStatus("twin-pinger-4") is { Online: true } s ? s : null, "twin-pinger-4 online");
+        await RunningAsync("twin-pinger-4");
+
+        // Not registered: a thing the broker has seen under its own name as client id is reachable.
+        var answer = await host.Client.PostAsJsonAsync("/api/v1/registry/devices/twin-pinger-4/methods/ping", new { payload = new { question = "are you there" }, timeoutSeconds = 20 });
+
+        Assert.Equal(HttpStatusCode.OK, answer.StatusCode);
+        var body = JsonNode.Parse(await answer.Content.ReadAsStringAsync())!;
+        Assert.Equal(202, body["status"]!.GetValue<int>());
+        Assert.Equal("twin-pinger-4", body["payload"]!["pong"]!.GetValue<string>());
+        Assert.Equal("are you there", body["payload"]!["asked"]!.GetValue<string>());
+    }
+
+    [Fact]
     public async Task Method_on_an_unknown_device_is_404_on_an_offline_one_409_and_unanswered_504()
     {
         await host.RegisterAsync("twin-offline-3", "twin-offline-3-client");
@@ -80,5 +107,17 @@ public sealed class DeviceTwinRoundTripTests(TwinHostFixture host) : IClassFixtu
             var device = await host.GetJsonAsync($"/api/v1/registry/devices/{deviceId}");
             return device["status"]!["online"]!.GetValue<bool>() ? device : null;
         }, $"{deviceId} online");
+        await RunningAsync(deviceId);
     }
+
+    /// <summary>
+    /// Waits until the simulator reports the device running: its MQTT connection has its subscriptions (SUBACK), so a
+    /// method request cannot arrive before the device listens (it would find no subscriber and time out).
+    /// </summary>
+    private async Task RunningAsync(string deviceId) =>
+        await Eventually.GetAsync(async () =>
+        {
+            var device = await host.GetJsonAsync($"/api/v1/devices/{deviceId}");
+            return device["state"]!.GetValue<string>() == "running" ? device : null;
+        }, $"{deviceId} running");
 }
