@@ -34,11 +34,21 @@ public sealed class BrokerOptions
     /// from each packet's fixed header before its body is read: <see cref="MaxPayloadBytes"/> plus 64 KiB for the fixed
     /// and variable header (topic, packet id, properties), at most the MQTT maximum of 268,435,460.
     /// </summary>
-    public uint MaxPacketBytes => (uint)Math.Min((long)MaxPayloadBytes + PacketOverheadBytes, MqttMaxPacketBytes);
+    public uint MaxPacketBytes => PacketBytesFor(MaxPayloadBytes);
+
+    /// <summary>The packet limit that goes with a payload limit (see <see cref="MaxPacketBytes"/>).</summary>
+    internal static uint PacketBytesFor(int maxPayloadBytes) => (uint)Math.Min((long)maxPayloadBytes + PacketOverheadBytes, MqttMaxPacketBytes);
 
     internal const int PacketOverheadBytes = 64 * 1024;
 
     private const long MqttMaxPacketBytes = 268_435_455 + 5;
+
+    /// <summary>
+    /// MQTT 5 Server Keep Alive in seconds (3.2.2.3.14): sent in every MQTT 5 CONNACK and enforced instead of the
+    /// Keep Alive the client asked for (disconnect after 1.5 times it without a packet). 0 = off: each client's own
+    /// Keep Alive applies (MQTT 3.1.1 clients always use their own). <c>Broker:ServerKeepAliveSeconds</c>.
+    /// </summary>
+    public uint ServerKeepAliveSeconds { get; set; }
 
     /// <summary>Bound of each session's outgoing queue; when full the oldest queued message is dropped. <c>Broker:MaxPendingMessagesPerClient</c>.</summary>
     public int MaxPendingMessagesPerClient { get; set; } = 10_000;

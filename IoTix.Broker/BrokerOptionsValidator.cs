@@ -32,6 +32,11 @@ public sealed class BrokerOptionsValidator : IValidateOptions<BrokerOptions>
             errors.Add($"Broker:MaxPayloadBytes {options.MaxPayloadBytes} must be between 1 and 268435455 (the MQTT maximum).");
         }
 
+        if (options.ServerKeepAliveSeconds > ushort.MaxValue)
+        {
+            errors.Add($"Broker:ServerKeepAliveSeconds {options.ServerKeepAliveSeconds} must be between 0 (off: clients keep their own Keep Alive) and 65535 seconds.");
+        }
+
         if (options.MaxPendingMessagesPerClient < 1)
         {
             errors.Add($"Broker:MaxPendingMessagesPerClient {options.MaxPendingMessagesPerClient} must be at least 1.");

@@ -43,6 +43,7 @@ public static class BrokerServiceCollectionExtensions
         services.TryAddSingleton<BrokerWriteBehind>();
         services.TryAddSingleton<PersistentSessions>();
         services.TryAddSingleton<ConnectionRateLimiter>();
+        services.TryAddSingleton(static sp => new PayloadLimit(sp.GetRequiredService<IOptions<BrokerOptions>>().Value.MaxPayloadBytes));
         services.TryAddSingleton<ConnectionGate>();
         services.TryAddSingleton<AclStore>();
         services.TryAddSingleton<UserDirectory>();

@@ -92,9 +92,9 @@ pids+=($!)
 mosq_pid=$(child_of "$!")
 pids+=("$mosq_pid")
 
-# Bare MQTTnet 5 server (same session settings and server GC as IoTix, no IoTix code): splits MQTTnet's own
-# per-message cost from what IoTix adds. Message phases only.
-DOTNET_gcServer=1 timeout -s KILL "$limit" dotnet bench/IoTix.Bench.Broker/bin/Release/net10.0/IoTix.Bench.Broker.dll \
+# Bare MQTTnet 5 server (same session settings, server GC and thread-pool spin setting as IoTix, no IoTix code):
+# splits MQTTnet's own per-message cost from what IoTix adds. Message phases only.
+DOTNET_gcServer=1 DOTNET_ThreadPool_UnfairSemaphoreSpinLimit=0 timeout -s KILL "$limit" dotnet bench/IoTix.Bench.Broker/bin/Release/net10.0/IoTix.Bench.Broker.dll \
   serve-mqttnet "$bare_tcp" >"$out/mqttnet-broker.log" 2>&1 &
 pids+=($!)
 bare_pid=$(child_of "$!")

@@ -5,6 +5,7 @@
 #
 #   bench/sim-scale.sh [OUT_DIR] [PARTS]      PARTS: comma list of 1,2,3,4 (default all)
 #   env: HOLD1 (s, default 300) HOLD2 (300) PEER_HOLD (90) HOLD4 (80) DEVICES1 (19000) DEVICES2 (100000) SHARDS (6)
+#        LAUNCH1 (part 1's launch, default immediate; e.g. batch:5:1 = 5,000 connects/s) PEER1 (1; 0 skips part 1's peer)
 #
 # 1. 19,000 MQTT devices in one process vs one mosquitto, QoS 1, every 10 s, held HOLD1; then the naive peer
 #    (one MQTTnet IMqttClient per device) with the same devices against a fresh mosquitto.
@@ -22,6 +23,7 @@ out="${1:-$root/bench/results/sim-scale-$(date -u +%Y%m%d-%H%M%S)}"
 parts="${2:-1,2,3,4}"
 HOLD1=${HOLD1:-300}; HOLD2=${HOLD2:-300}; PEER_HOLD=${PEER_HOLD:-90}; HOLD4=${HOLD4:-80}
 DEVICES1=${DEVICES1:-19000}; DEVICES2=${DEVICES2:-100000}; SHARDS=${SHARDS:-6}
+LAUNCH1=${LAUNCH1:-immediate}; PEER1=${PEER1:-1}
 mkdir -p "$out"
 out=$(cd "$out" && pwd)
 work=$(mktemp -d /tmp/iotix-simscale.XXXXXX)
@@ -127,7 +129,7 @@ has() { [[ ",$parts," == *",$1,"* ]]; }
 
 # ---------------------------------------------------------------- 1: 19,000 devices, one process, vs naive MQTTnet peer
 if has 1; then
-  echo "== 1: $DEVICES1 MQTT devices in one process, QoS 1, every 10 s, hold $HOLD1 s"
+  echo "== 1: $DEVICES1 MQTT devices in one process, QoS 1, every 10 s, launch $LAUNCH1, hold $HOLD1 s"
   local_addrs="127.0.0.2,127.0.0.3,127.0.0.4,127.0.0.5,127.0.0.6,127.0.0.7,127.0.0.8,127.0.0.9"
   start_mosquitto p1-iotix $((HOLD1 + 300))
   mq1=$MQ_PID; port1=$MQ_PORT
@@ -140,7 +142,7 @@ if has 1; then
   echo "listen overflows/drops before: $(listen_drops)" >"$out/p1-listen.txt"
   ( sleep 40; echo "listen overflows/drops 40 s after launch: $(listen_drops)" >>"$out/p1-listen.txt" ) &
   timeout -s KILL $((HOLD1 + 200)) $bench sim --devices "$DEVICES1" --port "$port1" --qos 1 --interval-ms 10000 \
-    --local-addresses "$local_addrs" --launch immediate --connect-timeout-ms 30000 --hold-seconds "$HOLD1" --warm-seconds 20 --sample-seconds 30 \
+    --local-addresses "$local_addrs" --launch "$LAUNCH1" --connect-timeout-ms 30000 --hold-seconds "$HOLD1" --warm-seconds 20 --sample-seconds 30 \
     --result "$out/p1-iotix.json" >"$out/p1-iotix.log" 2>&1 &
   simpid=$!; pids+=($simpid)
   wait $simpid || echo "sim exited with $?"
@@ -149,6 +151,10 @@ if has 1; then
   echo "mosquitto cpu_ticks $(( $(cpu_ticks "$mq1") - m0 )) rss_kb_end $(rss_kb "$mq1")" | tee -a "$out/p1-iotix.log"
   kill "$s1" "$sub1" "$mq1" 2>/dev/null || true
   grep -E "^connected|^t=|Scheduler" "$out/p1-iotix.log" | head -20
+  echo "listen overflows/drops at the end: $(listen_drops)" >>"$out/p1-listen.txt"
+fi
+
+if has 1 && [ "$PEER1" != "0" ]; then
 
   echo "== 1b: the naive peer: $DEVICES1 MQTTnet IMqttClient, QoS 1, every 10 s, hold $PEER_HOLD s"
   start_mosquitto p1-peer $((PEER_HOLD + 300))

@@ -3,26 +3,28 @@ using Microsoft.Extensions.Options;
 
 namespace IoTix.Broker.Admin;
 
-/// <summary>Holds the runtime values; the rate goes to the limiter at once, the duplicate policy is read per CONNECT.</summary>
+/// <summary>
+/// Holds the runtime values and applies each at once: the rate goes to the limiter, the payload limit to the
+/// <see cref="PayloadLimit"/> every connection reads per packet, the duplicate policy is read per CONNECT.
+/// </summary>
 internal sealed class BrokerRuntimeSettings : IBrokerRuntimeSettings
 {
     private readonly ConnectionRateLimiter _rateLimiter;
+    private readonly PayloadLimit _payloadLimit;
     private readonly object _lock = new();
-    private readonly int _startPayloadLimit;
-    private volatile BrokerRuntimeSettingsValues _requested;
     private volatile BrokerRuntimeSettingsValues _active;
 
-    public BrokerRuntimeSettings(IOptions<BrokerOptions> options, ConnectionRateLimiter rateLimiter)
+    public BrokerRuntimeSettings(IOptions<BrokerOptions> options, ConnectionRateLimiter rateLimiter, PayloadLimit payloadLimit)
     {
         var value = options.Value;
         _rateLimiter = rateLimiter;
-        _startPayloadLimit = value.MaxPayloadBytes;
-        _requested = _active = new BrokerRuntimeSettingsValues(value.MaxPayloadBytes, value.ConnectionRateLimit.PerIpPerSecond, value.DuplicateClientId);
+        _payloadLimit = payloadLimit;
+        _active = new BrokerRuntimeSettingsValues(payloadLimit.MaxPayloadBytes, value.ConnectionRateLimit.PerIpPerSecond, value.DuplicateClientId);
     }
 
     public BrokerRuntimeSettingsValues Active => _active;
 
-    public BrokerRuntimeSettingsValues Requested => _requested;
+    public BrokerRuntimeSettingsValues Requested => _active;
 
     /// <summary>The duplicate client id policy in force (read for each CONNECT).</summary>
     public DuplicateClientIdPolicy DuplicateClientId => _active.DuplicateClientId;
@@ -39,10 +41,9 @@ internal sealed class BrokerRuntimeSettings : IBrokerRuntimeSettings
         }
 
         var now = new List<string>();
-        var restart = new List<string>();
         lock (_lock)
         {
-            var previous = _requested;
+            var previous = _active;
             if (previous.ConnectionRatePerIpPerSecond != values.ConnectionRatePerIpPerSecond)
             {
                 _rateLimiter.SetRate(values.ConnectionRatePerIpPerSecond);
@@ -56,18 +57,18 @@ internal sealed class BrokerRuntimeSettings : IBrokerRuntimeSettings
 
             if (previous.MaxPayloadBytes != values.MaxPayloadBytes)
             {
-                (values.MaxPayloadBytes == _startPayloadLimit ? now : restart).Add("payload limit");
+                _payloadLimit.Set(values.MaxPayloadBytes);
+                now.Add("payload limit");
             }
 
-            _requested = values;
-            _active = values with { MaxPayloadBytes = _startPayloadLimit };
+            _active = values;
         }
 
-        if (now.Count + restart.Count > 0)
+        if (now.Count > 0)
         {
             Changed?.Invoke();
         }
 
-        return new BrokerSettingsApplyResult([], now, restart);
+        return new BrokerSettingsApplyResult([], now, []);
     }
 }

@@ -29,8 +29,8 @@ public enum BrokerSettingsApplyMode
 /// <summary>How each runtime setting is applied.</summary>
 public static class BrokerSettingModes
 {
-    /// <summary>The payload limit is captured by every connection's packet wrapper when the listeners start.</summary>
-    public const BrokerSettingsApplyMode MaxPayloadBytes = BrokerSettingsApplyMode.AtRestart;
+    /// <summary>Read by every connection for each PUBLISH and fixed header, and for the Maximum Packet Size of each MQTT 5 CONNACK.</summary>
+    public const BrokerSettingsApplyMode MaxPayloadBytes = BrokerSettingsApplyMode.Immediately;
 
     /// <summary>Read by the connection gate for each new connection.</summary>
     public const BrokerSettingsApplyMode ConnectionRate = BrokerSettingsApplyMode.Immediately;

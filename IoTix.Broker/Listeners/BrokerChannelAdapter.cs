@@ -1,6 +1,7 @@
 using System.Collections.Concurrent;
 using System.Net;
 using System.Security.Cryptography.X509Certificates;
+using IoTix.Broker.Limits;
 using IoTix.Broker.Observability;
 using IoTix.Broker.Sessions;
 using MQTTnet;
@@ -35,12 +36,15 @@ internal sealed class BrokerChannelAdapter : IMqttChannelAdapter, IConnectionCou
     private readonly BrokerTcpChannel? _channel;
     private readonly ListenerCounters _counters;
     private readonly BrokerConnectionContext _context;
-    private readonly int _maxPayloadBytes;
-    private readonly uint _maxPacketBytes;
+    private readonly PayloadLimit _limit;
+    private readonly uint _serverKeepAliveSeconds;
     private readonly SharedSubscriptionRegistry _shared;
     private readonly MessageExpiry _expiry;
     private ConcurrentQueue<MqttPacket>? _syntheticAcknowledgements;
-    private readonly Func<string, MqttConnAckPacket, Task>? _connAckHook;
+    private readonly Func<string, MqttConnAckPacket, Task<RestoredSubscriptionIdentifiers?>>? _connAckHook;
+    private readonly PersistentSessions? _persistent;
+    private Queue<PendingAcknowledgement>? _pendingAcknowledgements;
+    private RestoredSubscriptionIdentifiers? _restoredIdentifiers;
     private readonly Func<string, MqttSessionStatus?>? _sessionLookup;
     private readonly BrokerTrace _trace;
     private MqttSessionStatus? _session;
@@ -48,6 +52,7 @@ internal sealed class BrokerChannelAdapter : IMqttChannelAdapter, IConnectionCou
     private int _receiveMaximum;
     private int _responsesOwed;
     private int _deferredPackets;
+    private int _flushScheduled;
     private long _messagesReceived;
     private long _messagesSent;
     private string? _clientId;
@@ -60,12 +65,13 @@ internal sealed class BrokerChannelAdapter : IMqttChannelAdapter, IConnectionCou
         BrokerTcpChannel? channel,
         ListenerCounters counters,
         BrokerConnectionContext context,
-        int maxPayloadBytes,
-        uint maxPacketBytes,
+        PayloadLimit limit,
+        uint serverKeepAliveSeconds,
         SharedSubscriptionRegistry shared,
         MessageExpiry expiry,
         BrokerTrace trace,
-        Func<string, MqttConnAckPacket, Task>? connAckHook,
+        PersistentSessions? persistent,
+        Func<string, MqttConnAckPacket, Task<RestoredSubscriptionIdentifiers?>>? connAckHook,
         Func<string, MqttSessionStatus?>? sessionLookup,
         bool ownsInner)
     {
@@ -74,10 +80,11 @@ internal sealed class BrokerChannelAdapter : IMqttChannelAdapter, IConnectionCou
         _channel = channel;
         _counters = counters;
         _context = context;
-        _maxPayloadBytes = maxPayloadBytes;
-        _maxPacketBytes = maxPacketBytes;
+        _limit = limit;
+        _serverKeepAliveSeconds = serverKeepAliveSeconds;
         _shared = shared;
         _expiry = expiry;
+        _persistent = persistent;
         _connAckHook = connAckHook;
         _sessionLookup = sessionLookup;
         _trace = trace;
@@ -172,9 +179,10 @@ internal sealed class BrokerChannelAdapter : IMqttChannelAdapter, IConnectionCou
         {
             case MqttPublishPacket publish:
                 Volatile.Write(ref _messagesReceived, _messagesReceived + 1);
-                if (publish.Payload.Length > _maxPayloadBytes)
+                var maxPayloadBytes = _limit.MaxPayloadBytes;
+                if (publish.Payload.Length > maxPayloadBytes)
                 {
-                    await RejectOversizedAsync(publish.Payload.Length, $"Payload exceeds {_maxPayloadBytes} bytes", cancellationToken).ConfigureAwait(false);
+                    await RejectOversizedAsync(publish.Payload.Length, $"Payload exceeds {maxPayloadBytes} bytes", cancellationToken).ConfigureAwait(false);
                     return null!;
                 }
 
@@ -188,6 +196,7 @@ internal sealed class BrokerChannelAdapter : IMqttChannelAdapter, IConnectionCou
             case MqttSubscribePacket subscribe:
                 if (_clientId is not null)
                 {
+                    RememberSubscribe(subscribe);
                     _shared.OnSubscribe(_clientId, subscribe);
                 }
 
@@ -196,6 +205,7 @@ internal sealed class BrokerChannelAdapter : IMqttChannelAdapter, IConnectionCou
             case MqttUnsubscribePacket unsubscribe:
                 if (_clientId is not null)
                 {
+                    RememberUnsubscribe(unsubscribe);
                     _shared.OnUnsubscribe(_clientId, unsubscribe);
                 }
 
@@ -243,15 +253,25 @@ internal sealed class BrokerChannelAdapter : IMqttChannelAdapter, IConnectionCou
                 }
 
                 // It may have been the last of a burst: what earlier packets left in the buffer must still go out.
-                return _channel is not null && IsLastOfBurst(packet) ? _channel.FlushAsync(cancellationToken) : Task.CompletedTask;
+                if (_channel is not null && IsLastOfBurst(packet))
+                {
+                    ScheduleFlush();
+                }
+
+                return Task.CompletedTask;
             }
 
             packet = wire;
+            _restoredIdentifiers?.AddTo(wire);
             Volatile.Write(ref _messagesSent, _messagesSent + 1);
             if (_sendQuota is not null && wire.QualityOfServiceLevel != MqttQualityOfServiceLevel.AtMostOnce && !_sendQuota.Wait(0))
             {
                 return SendWhenQuotaAsync(wire, cancellationToken);
             }
+        }
+        else if (_pendingAcknowledgements is not null && packet is MqttSubAckPacket or MqttUnsubAckPacket)
+        {
+            OnAcknowledgement(packet);
         }
 
         return SendPreparedAsync(packet, cancellationToken);
@@ -272,7 +292,12 @@ internal sealed class BrokerChannelAdapter : IMqttChannelAdapter, IConnectionCou
             if (PacketFormatterAdapter.ProtocolVersion == MqttProtocolVersion.V500)
             {
                 // Announced so that MQTT 5 clients do not send what would be refused [MQTT-3.2.2-15].
-                connAck.MaximumPacketSize = _maxPacketBytes;
+                connAck.MaximumPacketSize = (uint)_limit.MaxPacketBytes;
+                if (_serverKeepAliveSeconds > 0)
+                {
+                    // Server Keep Alive: the client MUST use it instead of its own [MQTT-3.2.2-21]; enforced in OnConnect.
+                    connAck.ServerKeepAlive = (ushort)_serverKeepAliveSeconds;
+                }
             }
 
             var clientId = _clientId ?? connAck.AssignedClientIdentifier;
@@ -291,10 +316,64 @@ internal sealed class BrokerChannelAdapter : IMqttChannelAdapter, IConnectionCou
         var flush = IsLastOfBurst(packet);
         if (send.IsCompletedSuccessfully)
         {
-            return flush ? _channel.FlushAsync(cancellationToken) : send;
+            return flush ? FlushAfterAsync(packet, cancellationToken) : send;
         }
 
-        return SendThenFlushAsync(send, flush, cancellationToken);
+        return SendThenFlushAsync(send, flush, packet, cancellationToken);
+    }
+
+    /// <summary>
+    /// The last packet of a burst was buffered. Flow packets (PUBLISH, acknowledgements, PINGRESP) are written by a
+    /// flush queued to the thread pool rather than at once: MQTTnet's loops yield after every packet, so packets that
+    /// become ready meanwhile (a publisher's next messages dispatched to this subscriber, the next PUBACKs) join the same
+    /// write. Nothing waits for a timer: the flush runs as soon as the pool reaches it. Other packets (DISCONNECT, AUTH)
+    /// are written at once, before the connection may close.
+    /// </summary>
+    private Task FlushAfterAsync(MqttPacket packet, CancellationToken cancellationToken)
+    {
+        if (packet is MqttPublishPacket or MqttPubAckPacket or MqttPubRecPacket or MqttPubRelPacket or MqttPubCompPacket or MqttSubAckPacket or MqttUnsubAckPacket or MqttPingRespPacket)
+        {
+            ScheduleFlush();
+            return Task.CompletedTask;
+        }
+
+        return _channel!.FlushAsync(cancellationToken);
+    }
+
+    /// <summary>Queues one flush (at most one waits at a time; packets written before it runs go with it).</summary>
+    private void ScheduleFlush()
+    {
+        if (Interlocked.Exchange(ref _flushScheduled, 1) == 0)
+        {
+            ThreadPool.UnsafeQueueUserWorkItem(static adapter => adapter.RunScheduledFlush(), this, preferLocal: false);
+        }
+    }
+
+    private void RunScheduledFlush()
+    {
+        // Cleared before the write: a packet buffered from now on schedules the next flush.
+        Volatile.Write(ref _flushScheduled, 0);
+        var flush = _channel!.FlushAsync(CancellationToken.None);
+        if (!flush.IsCompletedSuccessfully)
+        {
+            _ = CloseOnFlushFailureAsync(flush);
+        }
+    }
+
+    /// <summary>
+    /// A scheduled flush that fails means the connection is broken: closing the channel ends MQTTnet's receive loop,
+    /// which ends the connection and logs its disconnect (the fault path of this queued work).
+    /// </summary>
+    private async Task CloseOnFlushFailureAsync(Task flush)
+    {
+        try
+        {
+            await flush.ConfigureAwait(false);
+        }
+        catch (Exception exception) when (exception is IOException or ObjectDisposedException or OperationCanceledException or MQTTnet.Exceptions.MqttCommunicationException or System.Net.Sockets.SocketException)
+        {
+            _channel!.Dispose();
+        }
     }
 
     /// <summary>An incoming packet MQTTnet will answer (only tracked where sends are coalesced).</summary>
@@ -332,12 +411,12 @@ internal sealed class BrokerChannelAdapter : IMqttChannelAdapter, IConnectionCou
         return true;
     }
 
-    private async Task SendThenFlushAsync(Task send, bool flush, CancellationToken cancellationToken)
+    private async Task SendThenFlushAsync(Task send, bool flush, MqttPacket packet, CancellationToken cancellationToken)
     {
         await send.ConfigureAwait(false);
         if (flush)
         {
-            await _channel!.FlushAsync(cancellationToken).ConfigureAwait(false);
+            await FlushAfterAsync(packet, cancellationToken).ConfigureAwait(false);
         }
     }
 
@@ -357,7 +436,7 @@ internal sealed class BrokerChannelAdapter : IMqttChannelAdapter, IConnectionCou
         // persistent session after a restart and to set Session Present [MQTT-3.2.2-2].
         if (_connAckHook is not null)
         {
-            await _connAckHook(clientId, connAck).ConfigureAwait(false);
+            _restoredIdentifiers = await _connAckHook(clientId, connAck).ConfigureAwait(false);
         }
 
         if (_channel is not null)
@@ -397,6 +476,83 @@ internal sealed class BrokerChannelAdapter : IMqttChannelAdapter, IConnectionCou
         }
     }
 
+    /// <summary>
+    /// Keeps a SUBSCRIBE as the client sent it (before shared filters are rewritten) until its SUBACK says what was
+    /// granted: what a persistent session stores. A restored identifier of a filter subscribed again is MQTTnet's now.
+    /// </summary>
+    private void RememberSubscribe(MqttSubscribePacket subscribe)
+    {
+        if (_restoredIdentifiers is not null)
+        {
+            foreach (var filter in subscribe.TopicFilters)
+            {
+                _restoredIdentifiers.Forget(filter.Topic);
+            }
+        }
+
+        if (_persistent is null)
+        {
+            return;
+        }
+
+        var requested = new List<MqttTopicFilter>(subscribe.TopicFilters.Count);
+        foreach (var filter in subscribe.TopicFilters)
+        {
+            requested.Add(PersistentSessions.CopyOf(filter, filter.RetainHandling));
+        }
+
+        EnqueueAcknowledgement(new PendingAcknowledgement(subscribe.PacketIdentifier, requested, null, subscribe.SubscriptionIdentifier));
+    }
+
+    private void RememberUnsubscribe(MqttUnsubscribePacket unsubscribe)
+    {
+        if (_restoredIdentifiers is not null)
+        {
+            foreach (var topic in unsubscribe.TopicFilters)
+            {
+                _restoredIdentifiers.Forget(topic);
+            }
+        }
+
+        if (_persistent is not null)
+        {
+            EnqueueAcknowledgement(new PendingAcknowledgement(unsubscribe.PacketIdentifier, null, [.. unsubscribe.TopicFilters], 0));
+        }
+    }
+
+    private void EnqueueAcknowledgement(PendingAcknowledgement pending)
+    {
+        var queue = _pendingAcknowledgements ??= new Queue<PendingAcknowledgement>();
+        lock (queue)
+        {
+            queue.Enqueue(pending);
+        }
+    }
+
+    /// <summary>A SUBACK or UNSUBACK goes out (in the order of their requests): the persistent session stores the outcome.</summary>
+    private void OnAcknowledgement(MqttPacket packet)
+    {
+        var queue = _pendingAcknowledgements!;
+        PendingAcknowledgement? pending;
+        lock (queue)
+        {
+            if (!queue.TryDequeue(out pending))
+            {
+                return;
+            }
+        }
+
+        switch (packet)
+        {
+            case MqttSubAckPacket subAck when pending.Subscribe is not null && subAck.PacketIdentifier == pending.PacketIdentifier:
+                _persistent!.OnSubscribeAcknowledged(_clientId!, pending.Subscribe, pending.SubscriptionIdentifier, subAck.ReasonCodes);
+                break;
+            case MqttUnsubAckPacket unsubAck when pending.Unsubscribe is not null && unsubAck.PacketIdentifier == pending.PacketIdentifier:
+                _persistent!.OnUnsubscribeAcknowledged(_clientId!, pending.Unsubscribe);
+                break;
+        }
+    }
+
     private void OnConnect(MqttConnectPacket connect)
     {
         _context.ProtocolVersion = PacketFormatterAdapter.ProtocolVersion;
@@ -406,6 +562,14 @@ internal sealed class BrokerChannelAdapter : IMqttChannelAdapter, IConnectionCou
             _receiveMaximum = connect.ReceiveMaximum;
             _sendQuota = new SemaphoreSlim(_receiveMaximum, _receiveMaximum);
         }
+
+        if (_context.ProtocolVersion == MqttProtocolVersion.V500 && _serverKeepAliveSeconds > 0)
+        {
+            // MQTTnet's keep-alive monitor reads the CONNECT's Keep Alive (closes after 1.5 times it without a packet
+            // [MQTT-3.1.2-22]): with a Server Keep Alive in the CONNACK, that value is the one the client uses.
+            connect.KeepAlivePeriod = (ushort)_serverKeepAliveSeconds;
+        }
+
         if (_context.ProtocolVersion == MqttProtocolVersion.V500 && connect.WillFlag && connect.WillDelayInterval > 0)
         {
             // MQTTnet publishes the will at once; the broker takes it over to honour the Will Delay Interval
@@ -484,3 +648,7 @@ internal sealed class BrokerConnectionContext(string listener)
 
     public uint WillDelaySeconds { get; set; }
 }
+
+/// <summary>A SUBSCRIBE (filters as sent) or UNSUBSCRIBE waiting for its acknowledgement.</summary>
+internal sealed record PendingAcknowledgement(ushort PacketIdentifier, List<MqttTopicFilter>? Subscribe, List<string>? Unsubscribe, uint SubscriptionIdentifier);
+

@@ -4,6 +4,7 @@ using System.Net.Security;
 using System.Net.Sockets;
 using System.Runtime.ExceptionServices;
 using System.Security.Cryptography.X509Certificates;
+using IoTix.Broker.Limits;
 using MQTTnet.Channel;
 using MQTTnet.Exceptions;
 
@@ -35,7 +36,7 @@ internal sealed class BrokerTcpChannel : IMqttChannel
     private const int ReadBufferBytes = 8 * 1024;
 
     private readonly Stream _stream;
-    private readonly long _maxPacketBytes;
+    private readonly PayloadLimit _limit;
     private readonly SemaphoreSlim _writeLock = new(1, 1);
 
     private byte[]? _readBuffer;
@@ -57,10 +58,10 @@ internal sealed class BrokerTcpChannel : IMqttChannel
     private long _streamWrites;
     private bool _disposed;
 
-    public BrokerTcpChannel(Stream stream, EndPoint? localEndPoint, EndPoint? remoteEndPoint, X509Certificate2? clientCertificate, long maxPacketBytes)
+    public BrokerTcpChannel(Stream stream, EndPoint? localEndPoint, EndPoint? remoteEndPoint, X509Certificate2? clientCertificate, PayloadLimit limit)
     {
         _stream = stream;
-        _maxPacketBytes = maxPacketBytes;
+        _limit = limit;
         LocalEndPoint = localEndPoint!;
         RemoteEndPoint = remoteEndPoint!;
         ClientCertificate = clientCertificate!;
@@ -335,7 +336,8 @@ internal sealed class BrokerTcpChannel : IMqttChannel
                     }
 
                     var total = 1L + _lengthBytes + _lengthValue;
-                    if (_maxPacketBytes > 0 && total > _maxPacketBytes)
+                    var maxPacketBytes = _limit.MaxPacketBytes;
+                    if (maxPacketBytes > 0 && total > maxPacketBytes)
                     {
                         RefusedPacketBytes = total;
                         return index;

@@ -20,10 +20,11 @@ internal sealed partial class ConnectionGate
     private readonly BrokerTrace _trace;
     private readonly TimeProvider _timeProvider;
     private readonly ILogger<ConnectionGate> _logger;
-    private readonly int _maxPayloadBytes;
-    private readonly uint _maxPacketBytes;
+    private readonly PayloadLimit _limit;
+    private readonly PersistentSessions _persistent;
+    private readonly uint _serverKeepAliveSeconds;
 
-    public ConnectionGate(ConnectionRateLimiter rateLimiter, BrokerMetrics metrics, SharedSubscriptionRegistry shared, MessageExpiry expiry, BrokerTrace trace, TimeProvider timeProvider, IOptions<BrokerOptions> options, ILogger<ConnectionGate> logger)
+    public ConnectionGate(ConnectionRateLimiter rateLimiter, BrokerMetrics metrics, SharedSubscriptionRegistry shared, MessageExpiry expiry, BrokerTrace trace, PayloadLimit limit, PersistentSessions persistent, TimeProvider timeProvider, IOptions<BrokerOptions> options, ILogger<ConnectionGate> logger)
     {
         _rateLimiter = rateLimiter;
         _metrics = metrics;
@@ -32,8 +33,9 @@ internal sealed partial class ConnectionGate
         _trace = trace;
         _timeProvider = timeProvider;
         _logger = logger;
-        _maxPayloadBytes = options.Value.MaxPayloadBytes;
-        _maxPacketBytes = options.Value.MaxPacketBytes;
+        _limit = limit;
+        _persistent = persistent;
+        _serverKeepAliveSeconds = options.Value.ServerKeepAliveSeconds;
     }
 
     /// <summary>False when the connection must be closed (too many waiting from that IP).</summary>
@@ -63,17 +65,17 @@ internal sealed partial class ConnectionGate
     }
 
     /// <summary>Runs before a successful CONNACK of a client with an id is sent (set by the server: session restore).</summary>
-    public Func<string, MqttConnAckPacket, Task>? ConnAckHook { get; set; }
+    public Func<string, MqttConnAckPacket, Task<RestoredSubscriptionIdentifiers?>>? ConnAckHook { get; set; }
 
     /// <summary>Finds the MQTTnet session of a connected client (set by the server when it starts).</summary>
     public Func<string, MqttSessionStatus?>? SessionLookup { get; set; }
 
-    /// <summary>The Maximum Packet Size announced in CONNACK and enforced from each fixed header.</summary>
-    public uint MaxPacketBytes => _maxPacketBytes;
+    /// <summary>The payload and packet limits in force, read by every connection for each packet.</summary>
+    public PayloadLimit Limit => _limit;
 
     /// <summary>Wraps a connection; <paramref name="channel"/> is the broker's own TCP/TLS channel under <paramref name="inner"/>, if any.</summary>
     public BrokerChannelAdapter Wrap(string listener, IMqttChannelAdapter inner, BrokerTcpChannel? channel = null, bool ownsInner = true) =>
-        new(inner, channel, _metrics.ForListener(listener), new BrokerConnectionContext(listener), _maxPayloadBytes, _maxPacketBytes, _shared, _expiry, _trace, ConnAckHook, SessionLookup, ownsInner);
+        new(inner, channel, _metrics.ForListener(listener), new BrokerConnectionContext(listener), _limit, _serverKeepAliveSeconds, _shared, _expiry, _trace, _persistent.IsEnabled ? _persistent : null, ConnAckHook, SessionLookup, ownsInner);
 
     [LoggerMessage(EventId = 1105, Level = LogLevel.Warning, Message = "Connection on {Listener} from {Address} closed: connection rate limit exceeded and backoff queue full")]
     private static partial void LogRateLimited(ILogger logger, string listener, string address);

@@ -152,7 +152,7 @@ internal sealed partial class TcpListenerAdapter : IMqttServerAdapter
                 return;
             }
 
-            var channel = new BrokerTcpChannel(stream, socket.LocalEndPoint, remote, clientCertificate, _gate.MaxPacketBytes);
+            var channel = new BrokerTcpChannel(stream, socket.LocalEndPoint, remote, clientCertificate, _gate.Limit);
             var formatter = new MqttPacketFormatterAdapter(new MqttBufferWriter(_serverOptions!.WriterBufferSize, _serverOptions.WriterBufferSizeMax));
             using var adapter = _gate.Wrap(_name, new MqttChannelAdapter(channel, formatter, _mqttLogger), channel);
             await handler(adapter).ConfigureAwait(false);

@@ -54,7 +54,4 @@ internal sealed partial class BrokerHostedService
 
     [LoggerMessage(EventId = 1033, Level = LogLevel.Warning, Message = "Session store unavailable at start, persistent sessions of the previous run are not restored: {Error}")]
     private static partial void LogSessionStoreFailed(ILogger logger, string error);
-
-    [LoggerMessage(EventId = 1034, Level = LogLevel.Warning, Message = "Broker stop: {ObjectName} was already disposed; stopping the remaining parts")]
-    private static partial void LogStopAfterDispose(ILogger logger, string objectName);
 }

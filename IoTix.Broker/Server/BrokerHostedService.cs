@@ -49,6 +49,8 @@ internal sealed partial class BrokerHostedService : IHostedService, IBrokerStatu
     private readonly Dictionary<string, int> _boundPorts = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<string, ITimer> _pendingWills = new(StringComparer.Ordinal);
     private readonly IEnumerable<IBrokerServerExtension> _extensions;
+    private readonly object _stopLock = new();
+    private Task? _stopped;
     private MqttServer? _server;
     private volatile bool _listening;
 
@@ -147,7 +149,7 @@ internal sealed partial class BrokerHostedService : IHostedService, IBrokerStatu
         _writeBehind.Start();
 
         _messageExpiry.RetainedExpired = DeleteExpiredRetainedAsync;
-        _shared.FirstShareCreated += () => server.InterceptingClientEnqueueAsync += FilterSharedDeliveryAsync;
+        _shared.WhenFirstShare(() => server.InterceptingClientEnqueueAsync += FilterSharedDeliveryAsync);
         _gate.SessionLookup = clientId => FindSession(server, clientId);
         _metrics.RetainedCountProvider = () => server.IsStarted ? server.GetRetainedMessagesAsync().GetAwaiter().GetResult().Count : 0;
         _server = server;
@@ -167,7 +169,45 @@ internal sealed partial class BrokerHostedService : IHostedService, IBrokerStatu
         LogStarted(_logger, Describe(), _options.IsAnonymousAllowed, _options.Users.Count, string.IsNullOrWhiteSpace(_options.AclFile) ? "none" : _options.AclFile);
     }
 
+    /// <summary>
+    /// Drains and stops once. The host may call this concurrently: a WebApplicationFactory (or any caller of
+    /// <c>StopAsync</c>) stops the host while the entry point's <c>RunAsync</c> also stops it on ApplicationStopping.
+    /// Later callers wait for the first stop (up to their own cancellation).
+    /// </summary>
     public async Task StopAsync(CancellationToken cancellationToken)
+    {
+        TaskCompletionSource? owner = null;
+        Task stop;
+        lock (_stopLock)
+        {
+            if (_stopped is null)
+            {
+                owner = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+                _stopped = owner.Task;
+            }
+
+            stop = _stopped;
+        }
+
+        if (owner is null)
+        {
+            await stop.WaitAsync(cancellationToken).ConfigureAwait(false);
+            return;
+        }
+
+        try
+        {
+            await StopOnceAsync(cancellationToken).ConfigureAwait(false);
+            owner.SetResult();
+        }
+        catch (Exception exception)
+        {
+            owner.SetException(exception);
+            throw;
+        }
+    }
+
+    private async Task StopOnceAsync(CancellationToken cancellationToken)
     {
         var server = _server;
         if (server is null || !server.IsStarted)
@@ -192,23 +232,14 @@ internal sealed partial class BrokerHostedService : IHostedService, IBrokerStatu
         }
 
         _listening = false;
-        try
+        await server.StopAsync(new MqttServerStopOptions
         {
-            await server.StopAsync(new MqttServerStopOptions
+            DefaultClientDisconnectOptions = new MqttServerClientDisconnectOptions
             {
-                DefaultClientDisconnectOptions = new MqttServerClientDisconnectOptions
-                {
-                    ReasonCode = MqttDisconnectReasonCode.ServerShuttingDown,
-                    ReasonString = "Server shutting down",
-                },
-            }).ConfigureAwait(false);
-        }
-        catch (ObjectDisposedException exception)
-        {
-            // Seen intermittently in WebApplicationFactory hosts: a listener was already disposed. The clients are
-            // disconnected and the store is flushed anyway.
-            LogStopAfterDispose(_logger, exception.ObjectName);
-        }
+                ReasonCode = MqttDisconnectReasonCode.ServerShuttingDown,
+                ReasonString = "Server shutting down",
+            },
+        }).ConfigureAwait(false);
 
         // Session states of the clients just disconnected, and anything else still queued, reach the store.
         using var flush = new CancellationTokenSource(TimeSpan.FromSeconds(Math.Max(2, _options.ShutdownDrainSeconds)));
@@ -243,21 +274,13 @@ internal sealed partial class BrokerHostedService : IHostedService, IBrokerStatu
         }
     }
 
-    /// <summary>Messages still queued for connected clients; 0 once the server has stopped (nothing left to drain).</summary>
+    /// <summary>Messages still queued for connected clients.</summary>
     private static async Task<long> CountPendingAsync(MqttServer server)
     {
         long pending = 0;
-        try
+        foreach (var client in await server.GetClientsAsync().ConfigureAwait(false))
         {
-            foreach (var client in await server.GetClientsAsync().ConfigureAwait(false))
-            {
-                pending += client.Session.PendingApplicationMessagesCount;
-            }
-        }
-        catch (InvalidOperationException) when (!server.IsStarted)
-        {
-            // The server stopped while draining (a concurrent stop of the host): nothing is pending any more.
-            return 0;
+            pending += client.Session.PendingApplicationMessagesCount;
         }
 
         return pending;
@@ -518,11 +541,7 @@ internal sealed partial class BrokerHostedService : IHostedService, IBrokerStatu
 
     private Task OnClientSubscribedAsync(ClientSubscribedTopicEventArgs args)
     {
-        if (_persistent.IsEnabled)
-        {
-            _persistent.OnSubscribed(args.ClientId, args.TopicFilter);
-        }
-
+        // Persistent sessions store subscriptions when the connection wrapper sees the SUBACK (the filter as sent).
         var filters = _subscriptions.GetOrAdd(args.ClientId, static _ => new Dictionary<string, MqttQualityOfServiceLevel>(StringComparer.Ordinal));
         lock (filters)
         {
@@ -541,11 +560,6 @@ internal sealed partial class BrokerHostedService : IHostedService, IBrokerStatu
 
     private Task OnClientUnsubscribedAsync(ClientUnsubscribedTopicEventArgs args)
     {
-        if (_persistent.IsEnabled)
-        {
-            _persistent.OnUnsubscribed(args.ClientId, args.TopicFilter);
-        }
-
         if (_subscriptions.TryGetValue(args.ClientId, out var filters))
         {
             lock (filters)

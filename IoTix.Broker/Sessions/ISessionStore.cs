@@ -17,13 +17,18 @@ public interface ISessionStore
     Task<bool> ApplyAsync(IReadOnlyList<SessionChange> changes, CancellationToken cancellationToken = default);
 }
 
-/// <summary>A stored session; <see cref="ExpiresAt"/> is null while its client was connected.</summary>
+/// <summary>
+/// A stored session; <see cref="ExpiresAt"/> is null while its client was connected. Each subscription's topic filter is
+/// the one the client sent (a shared one as <c>$share/{group}/{filter}</c>); <see cref="SubscriptionIdentifiers"/> maps
+/// a topic filter to its MQTT 5 Subscription Identifier (absent: none).
+/// </summary>
 public sealed record StoredSession(
     string ClientId,
     uint ExpirySeconds,
     DateTimeOffset? ExpiresAt,
     IReadOnlyList<MqttTopicFilter> Subscriptions,
-    IReadOnlyList<StoredMessage> Messages);
+    IReadOnlyList<StoredMessage> Messages,
+    IReadOnlyDictionary<string, uint>? SubscriptionIdentifiers = null);
 
 /// <summary>A message queued for an offline session, in <see cref="Sequence"/> order.</summary>
 public sealed record StoredMessage(long Sequence, MqttApplicationMessage Message);
@@ -37,7 +42,8 @@ public sealed record SessionSaved(string ClientId, uint ExpirySeconds, DateTimeO
 /// <summary>Deletes the session with its subscriptions and queued messages.</summary>
 public sealed record SessionDeleted(string ClientId) : SessionChange(ClientId);
 
-public sealed record SubscriptionSaved(string ClientId, MqttTopicFilter Filter) : SessionChange(ClientId);
+/// <summary>Creates or replaces a subscription: the filter as the client sent it, its options, its Subscription Identifier (0 = none).</summary>
+public sealed record SubscriptionSaved(string ClientId, MqttTopicFilter Filter, uint SubscriptionIdentifier = 0) : SessionChange(ClientId);
 
 public sealed record SubscriptionDeleted(string ClientId, string TopicFilter) : SessionChange(ClientId);
 

@@ -15,22 +15,27 @@ namespace IoTix.Broker.Sessions;
 /// Makes persistent sessions (clean start = 0 with a session expiry) survive a broker restart (FR-015..FR-017).
 /// MQTTnet keeps sessions in memory and cannot reload one, so IoTix mirrors each persistent session's state:
 /// <list type="bullet">
-/// <item>subscriptions (with their options) as clients subscribe and unsubscribe;</item>
+/// <item>subscriptions (with their options, their Subscription Identifier, a shared one as <c>$share/{group}/{filter}</c>)
+/// as the broker acknowledges a SUBSCRIBE or UNSUBSCRIBE (the connection wrapper reports what the client sent and what
+/// was granted, so ACL denials are not stored);</item>
 /// <item>while the client is offline, its QoS 1/2 messages: IoTix takes them over from MQTTnet's session queue
 /// (enqueue hook) into its own bounded queue (<c>Broker:MaxPendingMessagesPerClient</c>, oldest dropped);</item>
 /// <item>every change goes to the <see cref="ISessionStore"/> through the write-behind queue.</item>
 /// </list>
 /// After a restart the stored sessions are loaded; messages published to them before their client returns are
-/// queued through the publish hook. When the client reconnects with clean start = 0, the CONNACK hook of the
-/// connection wrapper restores the subscriptions server-side, sets Session Present [MQTT-3.2.2-2] and hands the
-/// queued messages to MQTTnet's session. Messages handed over (or queued while the client was connected) are in
-/// memory until acknowledged.
+/// queued through the publish hook; their shared subscriptions rejoin their groups at once (a message for a group
+/// none of whose members is connected is queued for one of them). When the client reconnects with clean start = 0, the
+/// CONNACK hook of the connection wrapper restores the subscriptions server-side, sets Session Present
+/// [MQTT-3.2.2-2], hands the queued messages to MQTTnet's session and gives the wrapper the restored Subscription
+/// Identifiers (MQTTnet's server API subscribes without one; the wrapper adds them to matching deliveries). Messages
+/// handed over (or queued while the client was connected) are in memory until acknowledged.
 /// </summary>
 internal sealed partial class PersistentSessions
 {
     private readonly Dictionary<string, SessionState> _sessions = new(StringComparer.Ordinal);
     private readonly HashSet<string> _restoredOffline = new(StringComparer.Ordinal);
     private readonly BrokerWriteBehind _writeBehind;
+    private readonly SharedSubscriptionRegistry _shared;
     private readonly MessageExpiry _messageExpiry;
     private readonly BrokerMetrics _metrics;
     private readonly TimeProvider _timeProvider;
@@ -38,9 +43,10 @@ internal sealed partial class PersistentSessions
     private readonly int _maxQueued;
     private int _offlineCount;
 
-    public PersistentSessions(BrokerWriteBehind writeBehind, MessageExpiry messageExpiry, BrokerMetrics metrics, TimeProvider timeProvider, IOptions<BrokerOptions> options, ILogger<PersistentSessions> logger)
+    public PersistentSessions(BrokerWriteBehind writeBehind, SharedSubscriptionRegistry shared, MessageExpiry messageExpiry, BrokerMetrics metrics, TimeProvider timeProvider, IOptions<BrokerOptions> options, ILogger<PersistentSessions> logger)
     {
         _writeBehind = writeBehind;
+        _shared = shared;
         _messageExpiry = messageExpiry;
         _metrics = metrics;
         _timeProvider = timeProvider;
@@ -82,7 +88,15 @@ internal sealed partial class PersistentSessions
                 foreach (var filter in session.Subscriptions)
                 {
                     state.Subscriptions[filter.Topic] = filter;
+                    if (session.SubscriptionIdentifiers is { } identifiers && identifiers.TryGetValue(filter.Topic, out var identifier) && identifier > 0)
+                    {
+                        state.Identifiers[filter.Topic] = identifier;
+                    }
                 }
+
+                // Shared subscriptions rejoin their groups now: deliveries to a group go to a connected member, else
+                // are queued for this session.
+                _shared.OnSubscribe(session.ClientId, ResumePacket(state));
 
                 foreach (var message in session.Messages)
                 {
@@ -139,32 +153,25 @@ internal sealed partial class PersistentSessions
     /// Before the CONNACK of a persistent session goes out: restores a session MQTTnet does not have (after a
     /// restart) and hands the messages queued while offline to MQTTnet's session.
     /// </summary>
-    public async Task OnConnAckAsync(MqttServer server, string clientId, MqttConnAckPacket connAck)
+    public async Task<RestoredSubscriptionIdentifiers?> OnConnAckAsync(MqttServer server, string clientId, MqttConnAckPacket connAck)
     {
-        List<MqttTopicFilter>? restore = null;
+        MqttSubscribePacket? restore = null;
+        RestoredSubscriptionIdentifiers? identifiers = null;
         Queue<StoredMessage>? queued = null;
         var wasOffline = false;
         lock (_sessions)
         {
             if (!_sessions.TryGetValue(clientId, out var state))
             {
-                return;
+                return null;
             }
 
             if (state.Restored && !connAck.IsSessionPresent)
             {
-                restore = new List<MqttTopicFilter>(state.Subscriptions.Count);
-                foreach (var filter in state.Subscriptions.Values)
+                restore = ResumePacket(state);
+                foreach (var (topicFilter, identifier) in state.Identifiers)
                 {
-                    // Retained messages are sent on a new subscription only [MQTT-3.3.1-9]; this one is resumed.
-                    restore.Add(new MqttTopicFilter
-                    {
-                        Topic = filter.Topic,
-                        QualityOfServiceLevel = filter.QualityOfServiceLevel,
-                        NoLocal = filter.NoLocal,
-                        RetainAsPublished = filter.RetainAsPublished,
-                        RetainHandling = MqttRetainHandling.DoNotSendOnSubscribe,
-                    });
+                    (identifiers ??= new RestoredSubscriptionIdentifiers()).Add(topicFilter, identifier);
                 }
             }
 
@@ -187,18 +194,20 @@ internal sealed partial class PersistentSessions
 
         if (restore is not null)
         {
-            if (restore.Count > 0)
+            if (restore.TopicFilters.Count > 0)
             {
-                await server.SubscribeAsync(clientId, restore).ConfigureAwait(false);
+                // Shared filters become their underlying filter (and the client its group's member again).
+                _shared.OnSubscribe(clientId, restore);
+                await server.SubscribeAsync(clientId, restore.TopicFilters).ConfigureAwait(false);
             }
 
             connAck.IsSessionPresent = true;
-            LogSessionResumed(_logger, clientId, restore.Count, queued?.Count ?? 0);
+            LogSessionResumed(_logger, clientId, restore.TopicFilters.Count, queued?.Count ?? 0);
         }
 
         if (queued is null)
         {
-            return;
+            return identifiers;
         }
 
         var session = await server.GetSessionAsync(clientId).ConfigureAwait(false);
@@ -216,34 +225,66 @@ internal sealed partial class PersistentSessions
         }
 
         _writeBehind.Save(new MessagesDequeued(clientId, last));
+        return identifiers;
     }
 
-    public void OnSubscribed(string clientId, MqttTopicFilter filter)
+    /// <summary>
+    /// The broker answered a SUBSCRIBE: <paramref name="requested"/> are the filters as the client sent them,
+    /// <paramref name="reasonCodes"/> the SUBACK's answers in the same order; granted ones are stored with the
+    /// granted QoS and the packet's Subscription Identifier.
+    /// </summary>
+    public void OnSubscribeAcknowledged(string clientId, IReadOnlyList<MqttTopicFilter> requested, uint subscriptionIdentifier, IReadOnlyList<MqttSubscribeReasonCode> reasonCodes)
     {
-        lock (_sessions)
+        var count = Math.Min(requested.Count, reasonCodes.Count);
+        for (var i = 0; i < count; i++)
         {
-            if (!_sessions.TryGetValue(clientId, out var state))
+            var reasonCode = reasonCodes[i];
+            if (reasonCode > MqttSubscribeReasonCode.GrantedQoS2)
             {
-                return;
+                continue;
             }
 
-            state.Subscriptions[filter.Topic] = filter;
-        }
+            var filter = requested[i];
+            filter.QualityOfServiceLevel = (MqttQualityOfServiceLevel)reasonCode;
+            lock (_sessions)
+            {
+                if (!_sessions.TryGetValue(clientId, out var state))
+                {
+                    return;
+                }
 
-        _writeBehind.Save(new SubscriptionSaved(clientId, filter));
+                state.Subscriptions[filter.Topic] = filter;
+                if (subscriptionIdentifier > 0)
+                {
+                    state.Identifiers[filter.Topic] = subscriptionIdentifier;
+                }
+                else
+                {
+                    state.Identifiers.Remove(filter.Topic);
+                }
+            }
+
+            _writeBehind.Save(new SubscriptionSaved(clientId, filter, subscriptionIdentifier));
+        }
     }
 
-    public void OnUnsubscribed(string clientId, string topicFilter)
+    /// <summary>The broker answered an UNSUBSCRIBE of <paramref name="topicFilters"/> (as the client sent them).</summary>
+    public void OnUnsubscribeAcknowledged(string clientId, IReadOnlyList<string> topicFilters)
     {
-        lock (_sessions)
+        foreach (var topicFilter in topicFilters)
         {
-            if (!_sessions.TryGetValue(clientId, out var state) || !state.Subscriptions.Remove(topicFilter))
+            lock (_sessions)
             {
-                return;
-            }
-        }
+                if (!_sessions.TryGetValue(clientId, out var state) || !state.Subscriptions.Remove(topicFilter))
+                {
+                    continue;
+                }
 
-        _writeBehind.Save(new SubscriptionDeleted(clientId, topicFilter));
+                state.Identifiers.Remove(topicFilter);
+            }
+
+            _writeBehind.Save(new SubscriptionDeleted(clientId, topicFilter));
+        }
     }
 
     /// <summary>The client left; its session lives on for <paramref name="expirySeconds"/> (0: it ends now).</summary>
@@ -336,6 +377,12 @@ internal sealed partial class PersistentSessions
         }
 
         _restoredOffline.Remove(clientId);
+        if (state.Restored)
+        {
+            // Joined its shared groups when loaded; MQTTnet never knew it, so nothing else takes it out of them.
+            _shared.OnCleanStart(clientId);
+        }
+
         if (!state.Online)
         {
             var count = Interlocked.Decrement(ref _offlineCount);
@@ -352,7 +399,10 @@ internal sealed partial class PersistentSessions
         var matched = false;
         foreach (var filter in state.Subscriptions.Values)
         {
-            if ((filter.NoLocal && string.Equals(clientId, senderClientId, StringComparison.Ordinal)) || !MqttTopicMatch.Matches(filter.Topic, message.Topic))
+            var shared = SharedSubscriptionRegistry.TryParseShare(filter.Topic, out _, out var underlying);
+            if ((filter.NoLocal && !shared && string.Equals(clientId, senderClientId, StringComparison.Ordinal))
+                || !MqttTopicMatch.Matches(shared ? underlying : filter.Topic, message.Topic)
+                || (shared && !_shared.ShouldDeliver(clientId, message)))
             {
                 continue;
             }
@@ -394,6 +444,28 @@ internal sealed partial class PersistentSessions
         return true;
     }
 
+    /// <summary>A SUBSCRIBE of the session's stored subscriptions (copies), resumed without retained messages [MQTT-3.3.1-9].</summary>
+    private static MqttSubscribePacket ResumePacket(SessionState state)
+    {
+        var packet = new MqttSubscribePacket();
+        foreach (var filter in state.Subscriptions.Values)
+        {
+            packet.TopicFilters.Add(CopyOf(filter, MqttRetainHandling.DoNotSendOnSubscribe));
+        }
+
+        return packet;
+    }
+
+    /// <summary>A copy of <paramref name="filter"/> with the given Retain Handling.</summary>
+    internal static MqttTopicFilter CopyOf(MqttTopicFilter filter, MqttRetainHandling retainHandling) => new()
+    {
+        Topic = filter.Topic,
+        QualityOfServiceLevel = filter.QualityOfServiceLevel,
+        NoLocal = filter.NoLocal,
+        RetainAsPublished = filter.RetainAsPublished,
+        RetainHandling = retainHandling,
+    };
+
     private void NotifyOfflineCount(int before, int after)
     {
         if ((before == 0) != (after == 0))
@@ -411,7 +483,11 @@ internal sealed partial class PersistentSessions
         /// <summary>Loaded from the store; MQTTnet has no session for it until the client reconnects.</summary>
         public bool Restored { get; set; }
 
+        /// <summary>By topic filter as the client sent it (<c>$share/...</c> for shared ones).</summary>
         public Dictionary<string, MqttTopicFilter> Subscriptions { get; } = new(StringComparer.Ordinal);
+
+        /// <summary>Subscription Identifiers by topic filter (only those that have one).</summary>
+        public Dictionary<string, uint> Identifiers { get; } = new(StringComparer.Ordinal);
 
         public Queue<StoredMessage> Queue { get; } = new();
 

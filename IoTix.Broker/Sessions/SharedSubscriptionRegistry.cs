@@ -26,6 +26,8 @@ internal sealed class SharedSubscriptionRegistry
     private readonly Dictionary<string, Group> _groups = new(StringComparer.Ordinal);
     private readonly ConditionalWeakTable<MqttApplicationMessage, Dictionary<Group, string>> _choices = new();
     private readonly Func<string, bool> _isConnected;
+    private Action? _firstShare;
+    private bool _everShared;
     private int _sharedCount;
 
     public SharedSubscriptionRegistry(Func<string, bool> isConnected)
@@ -33,8 +35,23 @@ internal sealed class SharedSubscriptionRegistry
         _isConnected = isConnected;
     }
 
-    /// <summary>Raised the first time a client joins any group, so the enqueue hook is only installed when needed.</summary>
-    public event Action? FirstShareCreated;
+    /// <summary>
+    /// Runs <paramref name="action"/> once, when a client first joins any group (at once if one already has: sessions
+    /// restored from the store join before the server installs its hooks), so the enqueue hook is only installed when needed.
+    /// </summary>
+    public void WhenFirstShare(Action action)
+    {
+        lock (_lock)
+        {
+            if (!_everShared)
+            {
+                _firstShare = action;
+                return;
+            }
+        }
+
+        action();
+    }
 
     public bool HasShares => Volatile.Read(ref _sharedCount) > 0;
 
@@ -94,7 +111,9 @@ internal sealed class SharedSubscriptionRegistry
                     {
                         share.Members.Add(clientId);
                         entry.Shares.Add(share);
-                        created |= Interlocked.Increment(ref _sharedCount) == 1;
+                        Interlocked.Increment(ref _sharedCount);
+                        created |= !_everShared;
+                        _everShared = true;
                     }
 
                     topicFilter.Topic = filter;
@@ -110,7 +129,7 @@ internal sealed class SharedSubscriptionRegistry
 
         if (created)
         {
-            FirstShareCreated?.Invoke();
+            Interlocked.Exchange(ref _firstShare, null)?.Invoke();
         }
     }
 

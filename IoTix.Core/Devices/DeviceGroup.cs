@@ -1,4 +1,5 @@
 using IoTix.Core.Models;
+using IoTix.Core.Protocols;
 
 namespace IoTix.Core.Devices;
 
@@ -7,12 +8,17 @@ public sealed class DeviceGroup
 {
     private SimulatedDevice[] _devices;
 
-    internal DeviceGroup(string groupId, DeviceModel model, string idPattern, SimulatedDevice[] devices)
+    internal DeviceGroup(string groupId, DeviceModel model, string idPattern, SimulatedDevice[] devices, DeviceGroupSpec spec, PublishLatencyHistogram latency)
     {
         GroupId = groupId;
         Model = model;
         IdPattern = idPattern;
         _devices = devices;
+        EndpointOverride = spec.EndpointOverride;
+        IndexStart = spec.IndexStart;
+        IndexStride = spec.IndexStride;
+        NextIndex = spec.IndexStart + ((long)devices.Length * spec.IndexStride);
+        Latency = latency;
     }
 
     public string GroupId { get; }
@@ -20,6 +26,21 @@ public sealed class DeviceGroup
     public DeviceModel Model { get; }
 
     public string IdPattern { get; }
+
+    /// <summary>Where the group's devices connect instead of the model's address, or null.</summary>
+    public string? EndpointOverride { get; }
+
+    /// <summary>Index of the group's first device (0 unless this engine hosts a slice of a larger group).</summary>
+    public int IndexStart { get; }
+
+    /// <summary>Distance between consecutive device indexes (1 unless this engine hosts a slice).</summary>
+    public int IndexStride { get; }
+
+    /// <summary>The index a device added to the group later gets (under the engine's gate).</summary>
+    internal long NextIndex;
+
+    /// <summary>Latency of the group's acknowledged publishes (feeds the engine's total).</summary>
+    internal PublishLatencyHistogram Latency { get; }
 
     /// <summary>The group's devices in index order (a snapshot: copy-on-write).</summary>
     public IReadOnlyList<SimulatedDevice> Devices => Volatile.Read(ref _devices);
@@ -31,6 +52,16 @@ public sealed class DeviceGroup
     internal long MessagesFailed;
     internal long BytesSent;
     internal int DropoutCount;
+
+    /// <summary>Adds a device at the end (copy on write, under the engine's gate).</summary>
+    internal void Add(SimulatedDevice device)
+    {
+        var current = _devices;
+        var next = new SimulatedDevice[current.Length + 1];
+        Array.Copy(current, next, current.Length);
+        next[^1] = device;
+        Volatile.Write(ref _devices, next);
+    }
 
     internal void Remove(SimulatedDevice device)
     {

@@ -25,4 +25,30 @@ public sealed class DeviceGroupSpec
 
     /// <summary>Where the group's devices connect instead of the model's address: <c>host</c> or <c>host:port</c> (optional).</summary>
     public string? EndpointOverride { get; init; }
+
+    /// <summary>
+    /// Index of the first device (default 0). With <see cref="IndexStride"/> this engine hosts one slice of a
+    /// larger group: device <c>k</c> (0-based in this engine) has index <c>IndexStart + k * IndexStride</c>, and its
+    /// id, generators and patterns see that global index. <c>run --shard K/N</c> uses start <c>K-1</c>, stride <c>N</c>.
+    /// </summary>
+    public int IndexStart { get; init; }
+
+    /// <summary>Distance between the indexes of consecutive devices (default 1, at least 1); see <see cref="IndexStart"/>.</summary>
+    public int IndexStride { get; init; } = 1;
+}
+
+/// <summary>
+/// A request to create one device (<see cref="SimulationEngine.CreateDevice(Models.DeviceModel, DeviceSpec)"/>):
+/// outside any group, or added to an existing group.
+/// </summary>
+public sealed class DeviceSpec
+{
+    /// <summary>The device id; default <c>{modelId}-{n}</c>, or the group's id pattern at the group's next index.</summary>
+    public string? DeviceId { get; init; }
+
+    /// <summary>An existing group to add the device to (same model); it starts, stops and is deleted with the group.</summary>
+    public string? GroupId { get; init; }
+
+    /// <summary>Where the device connects instead of the model's address (<c>host</c> or <c>host:port</c>); default the group's override, if any.</summary>
+    public string? EndpointOverride { get; init; }
 }

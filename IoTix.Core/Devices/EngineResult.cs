@@ -1,3 +1,5 @@
+using IoTix.Core.Protocols;
+
 namespace IoTix.Core.Devices;
 
 /// <summary>Why an engine request failed.</summary>
@@ -62,7 +64,11 @@ public sealed record SimulationStats(
     long CommandsDropped,
     IReadOnlyDictionary<string, int> DevicesByState,
     IReadOnlyList<GroupStats> Groups,
-    SchedulerStats Scheduler);
+    SchedulerStats Scheduler)
+{
+    /// <summary>Latency of acknowledged publishes (MQTT QoS 1/2) of every device, deleted ones included.</summary>
+    public PublishLatencySnapshot PublishLatency { get; init; } = PublishLatencySnapshot.Empty;
+}
 
 /// <summary>Counters of one group (a snapshot).</summary>
 public sealed record GroupStats(
@@ -73,7 +79,11 @@ public sealed record GroupStats(
     long MessagesSent,
     long MessagesFailed,
     long BytesSent,
-    IReadOnlyDictionary<string, int> DevicesByState);
+    IReadOnlyDictionary<string, int> DevicesByState)
+{
+    /// <summary>Latency of the group's acknowledged publishes (MQTT QoS 1/2).</summary>
+    public PublishLatencySnapshot PublishLatency { get; init; } = PublishLatencySnapshot.Empty;
+}
 
 /// <summary>Counters of the scheduler (a snapshot).</summary>
 public sealed record SchedulerStats(long Ticks, long EntriesRun, long Overruns, int PendingEntries, int Timers);

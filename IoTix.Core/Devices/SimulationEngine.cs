@@ -27,6 +27,9 @@ public sealed partial class SimulationEngine : IScheduledWorkHandler, IAsyncDisp
 {
     private const int FlapCheckMs = 1000;
 
+    /// <summary>Highest device index of a group (slices of a group of up to 100 million devices).</summary>
+    public const int MaxDeviceIndex = 100_000_000;
+
     private readonly SimulationScheduler _scheduler;
     private readonly SimulationOptions _options;
     private readonly ILogger<SimulationEngine> _logger;
@@ -41,6 +44,8 @@ public sealed partial class SimulationEngine : IScheduledWorkHandler, IAsyncDisp
     private readonly ArrayBufferWriter<byte> _payload = new(4096);
     private readonly System.Text.Json.Utf8JsonWriter _alertWriter;
     private readonly int[] _stateCounts = new int[DeviceLifecycle.StateCount];
+    private readonly PublishLatencyHistogram _latency = new();
+    private readonly PublishLatencyHistogram _ungroupedLatency;
     private int _groupSequence;
     private int _pendingCommands;
     private long _messagesSent;
@@ -77,6 +82,7 @@ public sealed partial class SimulationEngine : IScheduledWorkHandler, IAsyncDisp
         RunSeed = _options.Seed is { } seed ? unchecked((ulong)seed) : unchecked((ulong)System.Security.Cryptography.RandomNumberGenerator.GetInt32(int.MinValue, int.MaxValue) << 32 ^ (ulong)System.Security.Cryptography.RandomNumberGenerator.GetInt32(int.MinValue, int.MaxValue));
         _scheduler = new SimulationScheduler(time, _options.SchedulerResolutionMs, _options.TickOverrunWarningMs, logger);
         _alertWriter = new System.Text.Json.Utf8JsonWriter(_payload);
+        _ungroupedLatency = new PublishLatencyHistogram(_latency);
     }
 
     /// <summary>The run seed: from <c>IoTix:Simulation:Seed</c>, or random. Report it to replay a run.</summary>
@@ -124,6 +130,17 @@ public sealed partial class SimulationEngine : IScheduledWorkHandler, IAsyncDisp
             return EngineResult<DeviceGroupInfo>.Fail(EngineErrorCode.LimitExceeded, $"count {spec.Count} would exceed {SimulationOptions.SectionName}:MaxDevices ({_options.MaxDevices}; {_devices.Count} exist)");
         }
 
+        if (spec.IndexStart < 0 || spec.IndexStride < 1)
+        {
+            return EngineResult<DeviceGroupInfo>.Fail(EngineErrorCode.InvalidArgument, $"indexStart must be 0 or more and indexStride at least 1 (were {spec.IndexStart} and {spec.IndexStride})");
+        }
+
+        if (spec.IndexStart + ((long)(spec.Count - 1) * spec.IndexStride) > MaxDeviceIndex)
+        {
+            // The launch timeline is computed up to the last index: keep it (8 bytes per index) bounded.
+            return EngineResult<DeviceGroupInfo>.Fail(EngineErrorCode.InvalidArgument, $"the last index (indexStart + (count - 1) * indexStride) must not exceed {MaxDeviceIndex:N0}");
+        }
+
         string groupId = spec.GroupId ?? $"{model.Id}-group-{Interlocked.Increment(ref _groupSequence)}";
         if (groupId.Length == 0)
         {
@@ -152,11 +169,13 @@ public sealed partial class SimulationEngine : IScheduledWorkHandler, IAsyncDisp
             return runtime.Error!;
         }
 
+        var latency = new PublishLatencyHistogram(_latency);
         var devices = new SimulatedDevice[spec.Count];
         for (int i = 0; i < devices.Length; i++)
         {
-            string id = idTemplate.RenderForDevice(string.Empty, i, groupId);
-            var built = BuildDevice(runtime.Value!, id, i, groupId, spec.EndpointOverride);
+            int index = spec.IndexStart + (i * spec.IndexStride);
+            string id = idTemplate.RenderForDevice(string.Empty, index, groupId);
+            var built = BuildDevice(runtime.Value!, id, index, groupId, spec.EndpointOverride, latency);
             if (!built.Succeeded)
             {
                 return built.Error!;
@@ -165,7 +184,7 @@ public sealed partial class SimulationEngine : IScheduledWorkHandler, IAsyncDisp
             devices[i] = built.Value!;
         }
 
-        var group = new DeviceGroup(groupId, model, idPattern, devices);
+        var group = new DeviceGroup(groupId, model, idPattern, devices, spec, latency);
         lock (_scheduler.Gate)
         {
             if (_groups.ContainsKey(groupId))
@@ -201,12 +220,42 @@ public sealed partial class SimulationEngine : IScheduledWorkHandler, IAsyncDisp
     }
 
     /// <summary>Creates one device outside any group (id default: <c>{modelId}-{n}</c>).</summary>
-    public EngineResult<DeviceMetrics> CreateDevice(DeviceModel model, string? deviceId = null)
+    public EngineResult<DeviceMetrics> CreateDevice(DeviceModel model, string? deviceId = null) =>
+        CreateDevice(model, new DeviceSpec { DeviceId = deviceId });
+
+    /// <summary>
+    /// Creates one device: outside any group, or added to the existing group <see cref="DeviceSpec.GroupId"/>
+    /// (same model; the device takes the group's next index and, without an id, the group's id pattern),
+    /// optionally with its own endpoint override.
+    /// </summary>
+    public EngineResult<DeviceMetrics> CreateDevice(DeviceModel model, DeviceSpec spec)
     {
         ArgumentNullException.ThrowIfNull(model);
+        ArgumentNullException.ThrowIfNull(spec);
         if (_devices.Count >= _options.MaxDevices)
         {
             return EngineResult<DeviceMetrics>.Fail(EngineErrorCode.LimitExceeded, $"{SimulationOptions.SectionName}:MaxDevices ({_options.MaxDevices}) reached");
+        }
+
+        DeviceGroup? group = null;
+        if (spec.GroupId is { } groupId)
+        {
+            if (!_groups.TryGetValue(groupId, out group))
+            {
+                return EngineResult<DeviceMetrics>.Fail(EngineErrorCode.NotFound, $"group '{groupId}' not found");
+            }
+
+            if (!string.Equals(group.Model.Id, model.Id, StringComparison.Ordinal))
+            {
+                return EngineResult<DeviceMetrics>.Fail(EngineErrorCode.InvalidArgument, $"group '{groupId}' runs model '{group.Model.Id}', not '{model.Id}'");
+            }
+
+            model = group.Model;
+        }
+
+        if (spec.EndpointOverride is { } endpoint && !EndpointResolver.TryParseAddress(endpoint, out _, out _, out var endpointError))
+        {
+            return EngineResult<DeviceMetrics>.Fail(EngineErrorCode.InvalidArgument, $"endpoint '{endpoint}' must be host or host:port ({endpointError})");
         }
 
         var runtime = GetRuntime(model);
@@ -215,8 +264,28 @@ public sealed partial class SimulationEngine : IScheduledWorkHandler, IAsyncDisp
             return runtime.Error!;
         }
 
-        string id = deviceId ?? $"{model.Id}-{Interlocked.Increment(ref _groupSequence)}";
-        var built = BuildDevice(runtime.Value!, id, 0, null, null);
+        int index = 0;
+        string? id = spec.DeviceId;
+        if (group is not null)
+        {
+            long next;
+            lock (_scheduler.Gate)
+            {
+                next = group.NextIndex;
+                group.NextIndex += group.IndexStride;
+            }
+
+            if (next > MaxDeviceIndex)
+            {
+                return EngineResult<DeviceMetrics>.Fail(EngineErrorCode.LimitExceeded, $"group '{group.GroupId}' has no index left");
+            }
+
+            index = (int)next;
+            id ??= ModelTemplate.Parse(group.IdPattern).RenderForDevice(string.Empty, index, group.GroupId);
+        }
+
+        id ??= $"{model.Id}-{Interlocked.Increment(ref _groupSequence)}";
+        var built = BuildDevice(runtime.Value!, id, index, group?.GroupId, spec.EndpointOverride ?? group?.EndpointOverride, group?.Latency ?? _ungroupedLatency);
         if (!built.Succeeded)
         {
             return built.Error!;
@@ -228,6 +297,17 @@ public sealed partial class SimulationEngine : IScheduledWorkHandler, IAsyncDisp
             if (_devices.Contains(id))
             {
                 return EngineResult<DeviceMetrics>.Fail(EngineErrorCode.AlreadyExists, $"device '{id}' already exists");
+            }
+
+            if (group is not null)
+            {
+                if (!_groups.TryGetValue(group.GroupId, out var current) || !ReferenceEquals(current, group))
+                {
+                    return EngineResult<DeviceMetrics>.Fail(EngineErrorCode.NotFound, $"group '{group.GroupId}' not found");
+                }
+
+                device.Group = group;
+                group.Add(device);
             }
 
             Register(device);
@@ -300,17 +380,23 @@ public sealed partial class SimulationEngine : IScheduledWorkHandler, IAsyncDisp
                 }
             }
 
-            var offsets = new long[startable.Count];
+            // The k-th startable device launches at position IndexStart + k * IndexStride of the whole group's
+            // timeline, so a slice of a group (one shard) keeps the offsets its devices have in the whole group.
+            int start = group.IndexStart;
+            int stride = group.IndexStride;
+            var offsets = new long[startable.Count == 0 ? 0 : start + ((startable.Count - 1) * stride) + 1];
             strategy.ComputeOffsets(offsets);
             long now = _scheduler.NowMs;
-            for (int i = 0; i < offsets.Length; i++)
+            long last = 0;
+            for (int i = 0; i < startable.Count; i++)
             {
                 var d = startable[i];
-                _scheduler.Schedule(now + offsets[i], d.Slot, d.Epoch, WorkKind.Launch);
+                last = offsets[start + (i * stride)];
+                _scheduler.Schedule(now + last, d.Slot, d.Epoch, WorkKind.Launch);
             }
 
             _scheduler.Arm();
-            var duration = TimeSpan.FromMilliseconds(offsets.Length == 0 ? 0 : offsets[^1]);
+            var duration = TimeSpan.FromMilliseconds(last);
             LogGroupStarting(_logger, groupId, startable.Count, strategy.Strategy, (long)duration.TotalMilliseconds);
             return EngineResult<LaunchPlan>.Ok(new LaunchPlan(groupId, startable.Count, duration));
         }
@@ -536,7 +622,22 @@ public sealed partial class SimulationEngine : IScheduledWorkHandler, IAsyncDisp
             Volatile.Read(ref _commandsDropped),
             StateMap(_stateCounts),
             groups,
-            new SchedulerStats(_scheduler.TickCount, _scheduler.FiredCount, _scheduler.OverrunCount, _scheduler.PendingCount, _scheduler.TimerCount));
+            new SchedulerStats(_scheduler.TickCount, _scheduler.FiredCount, _scheduler.OverrunCount, _scheduler.PendingCount, _scheduler.TimerCount))
+        {
+            PublishLatency = _latency.Snapshot(),
+        };
+    }
+
+    /// <summary>The counters of every registered protocol adapter, by protocol (failures by reason, publish latency).</summary>
+    public IReadOnlyDictionary<string, ProtocolAdapterMetrics> GetAdapterMetrics()
+    {
+        var result = new Dictionary<string, ProtocolAdapterMetrics>(_adapters.Count, StringComparer.OrdinalIgnoreCase);
+        foreach (var (protocol, adapter) in _adapters)
+        {
+            result[protocol] = adapter.GetMetrics();
+        }
+
+        return result;
     }
 
     public EngineResult<GroupStats> GetGroupStats(string groupId) =>
@@ -552,7 +653,10 @@ public sealed partial class SimulationEngine : IScheduledWorkHandler, IAsyncDisp
         Volatile.Read(ref g.MessagesSent),
         Volatile.Read(ref g.MessagesFailed),
         Volatile.Read(ref g.BytesSent),
-        StateMap(g.StateCounts));
+        StateMap(g.StateCounts))
+    {
+        PublishLatency = g.Latency.Snapshot(),
+    };
 
     private static Dictionary<string, int> StateMap(int[] counts)
     {
@@ -620,7 +724,7 @@ public sealed partial class SimulationEngine : IScheduledWorkHandler, IAsyncDisp
         }
     }
 
-    private EngineResult<SimulatedDevice> BuildDevice(ModelRuntime runtime, string id, int index, string? groupId, string? endpointOverride)
+    private EngineResult<SimulatedDevice> BuildDevice(ModelRuntime runtime, string id, int index, string? groupId, string? endpointOverride, PublishLatencyHistogram latency)
     {
         var model = runtime.Model;
         if (id.AsSpan().ContainsAnyInRange('\uD800', '\uDFFF'))
@@ -669,6 +773,7 @@ public sealed partial class SimulationEngine : IScheduledWorkHandler, IAsyncDisp
             OutboundQueueLimit = _options.OutboundQueueLimit,
             OutboundOverflow = _options.OutboundOverflow,
             EndpointOverride = endpointOverride,
+            PublishLatency = latency,
         });
         return EngineResult<SimulatedDevice>.Ok(device);
     }

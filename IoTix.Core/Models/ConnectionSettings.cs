@@ -42,6 +42,12 @@ public sealed class ConnectionSettings
     public CredentialSettings? Credentials { get; init; }
 
     public LastWillSettings? LastWill { get; init; }
+
+    /// <summary>
+    /// MQTT 5 user properties sent on every telemetry PUBLISH (name -> value, in order). Values may use
+    /// <c>${deviceId}</c>, <c>${index}</c>, <c>${groupId}</c> and <c>${env:NAME}</c>, resolved once per device.
+    /// </summary>
+    public IReadOnlyDictionary<string, string>? UserProperties { get; init; }
 }
 
 public sealed class TlsSettings

@@ -201,6 +201,7 @@ internal sealed partial class ModelSemanticChecks
                         "must contain ${deviceId} or ${index}: devices sharing one client id disconnect each other");
                 }
 
+                CheckUserProperties(c, path + ".userProperties", context);
                 if (c.LastWill is { } will)
                 {
                     CheckTemplate(will.Topic, path + ".lastWill.topic", context, names, allowEnv: false);
@@ -221,7 +222,58 @@ internal sealed partial class ModelSemanticChecks
                     context.Error(path + ".lastWill", $"a last will applies to MQTT devices only (protocol is {Protocol(model.Protocol)})");
                 }
 
+                if (c.UserProperties is { Count: > 0 })
+                {
+                    context.Error(path + ".userProperties", $"user properties apply to MQTT 5 devices only (protocol is {Protocol(model.Protocol)})");
+                }
+
                 break;
+        }
+    }
+
+    /// <summary>MQTT 5 user properties: MQTT 5 only; values resolved once per device, so only device placeholders and <c>${env:NAME}</c>.</summary>
+    private static void CheckUserProperties(ConnectionSettings c, string path, ModelCheckContext context)
+    {
+        if (c.UserProperties is not { Count: > 0 } properties)
+        {
+            return;
+        }
+
+        if (c.MqttVersion == "3.1.1")
+        {
+            context.Error(path, "user properties need MQTT 5 (mqttVersion is 3.1.1)");
+            return;
+        }
+
+        foreach (var (name, value) in properties)
+        {
+            string at = $"{path}.{name}";
+            if (name.Length == 0)
+            {
+                context.Error(path, "a user property name must not be empty");
+                continue;
+            }
+
+            if (!ModelTemplate.TryParse(value, out var template, out var error))
+            {
+                context.Error(at, error ?? "malformed placeholder");
+                continue;
+            }
+
+            foreach (var placeholder in template.Placeholders)
+            {
+                if (placeholder.StartsWith("env:", StringComparison.Ordinal))
+                {
+                    if (!EnvNameRegex().IsMatch(placeholder.AsSpan(4)))
+                    {
+                        context.Error(at, $"${{{placeholder}}}: '{placeholder[4..]}' is not a valid environment variable name");
+                    }
+                }
+                else if (Array.IndexOf(DevicePlaceholders, placeholder) < 0)
+                {
+                    context.Error(at, $"unknown placeholder '${{{placeholder}}}': user properties are resolved once per device (known: deviceId, index, groupId, env:NAME)");
+                }
+            }
         }
     }
 

@@ -54,6 +54,13 @@ public sealed class DeviceConnectionContext
     /// </summary>
     public string? EndpointOverride { get; init; }
 
+    /// <summary>
+    /// Where the connection records the latency of acknowledged publishes (MQTT QoS 1/2: PUBLISH written
+    /// -> PUBACK/PUBCOMP): the engine passes the device's group histogram (feeding the engine's total);
+    /// null when nobody collects. Adapters without acknowledgements ignore it.
+    /// </summary>
+    public PublishLatencyHistogram? PublishLatency { get; init; }
+
     /// <summary>Renders a model pattern (<c>${deviceId}</c>, <c>${index}</c>, <c>${groupId}</c>) for this device.</summary>
     public string Render(string pattern) =>
         ModelTemplate.Parse(pattern).RenderForDevice(DeviceId, Index, GroupId);
@@ -107,4 +114,44 @@ public readonly record struct ProtocolAdapterMetrics(
     long MessagesPublished,
     long MessagesDropped,
     long BytesPublished,
-    long CommandsReceived);
+    long CommandsReceived)
+{
+    /// <summary>Failed publishes by reason (adapters that split them; zeros otherwise).</summary>
+    public PublishFailureCounts Failures { get; init; }
+
+    /// <summary>Latency of acknowledged publishes over all connections, or null when the adapter does not measure it.</summary>
+    public PublishLatencySnapshot? PublishLatency { get; init; }
+}
+
+/// <summary>
+/// Why messages failed, by reason. <see cref="NotConnected"/> is refused at the door (the engine counts it as
+/// failed); the others are messages the adapter had accepted or refused for a cause of its own, and together
+/// make <see cref="ProtocolAdapterMetrics.MessagesDropped"/> (<see cref="Dropped"/>).
+/// </summary>
+/// <param name="NotConnected">Published while the connection was down.</param>
+/// <param name="QueueFull">The outbound queue was full (the peer acknowledged too slowly for the inflight window) and the overflow behaviour dropped a message.</param>
+/// <param name="Rejected">Refused before sending: larger than the server's maximum packet size, an invalid topic, retain not available.</param>
+/// <param name="Unsent">Queued but never written: the connection closed or was lost first.</param>
+/// <param name="Unacknowledged">Written but never acknowledged: the connection closed, was lost or the graceful-stop drain ran out before PUBACK/PUBCOMP (or the CoAP/HTTP exchange timed out).</param>
+/// <param name="RefusedByPeer">Acknowledged with a failure reason code (MQTT 5 PUBACK/PUBREC 0x80 and above, HTTP non-2xx, CoAP 4.xx/5.xx).</param>
+public readonly record struct PublishFailureCounts(
+    long NotConnected,
+    long QueueFull,
+    long Rejected,
+    long Unsent,
+    long Unacknowledged,
+    long RefusedByPeer)
+{
+    /// <summary>Everything except <see cref="NotConnected"/>.</summary>
+    public long Dropped => QueueFull + Rejected + Unsent + Unacknowledged + RefusedByPeer;
+
+    public PublishFailureCounts Add(PublishFailureCounts other) => this + other;
+
+    public static PublishFailureCounts operator +(PublishFailureCounts a, PublishFailureCounts b) => new(
+        a.NotConnected + b.NotConnected,
+        a.QueueFull + b.QueueFull,
+        a.Rejected + b.Rejected,
+        a.Unsent + b.Unsent,
+        a.Unacknowledged + b.Unacknowledged,
+        a.RefusedByPeer + b.RefusedByPeer);
+}

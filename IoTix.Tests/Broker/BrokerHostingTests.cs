@@ -1,8 +1,11 @@
 using System.Net;
 using IoTix.Broker;
 using IoTix.Broker.Observability;
+using IoTix.Broker.Server;
 using IoTix.Tests.Shared;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Testing;
 using Microsoft.Extensions.Options;
 using MQTTnet;
 using MQTTnet.Formatter;
@@ -117,5 +120,34 @@ public sealed class BrokerHostingTests(BrokerFixture fixture) : IClassFixture<Br
         Assert.True(snapshot.MessagesReceived >= 1);
         Assert.True(snapshot.BytesReceived > 0);
         Assert.True(snapshot.ConnectionsCurrent >= 1);
+    }
+
+    [Fact]
+    public async Task Concurrent_stops_of_the_host_drain_and_stop_the_broker_once()
+    {
+        var broker = await BrokerInstance.StartAsync(
+            new Dictionary<string, string> { ["Logging:LogLevel:IoTix.Broker.Server"] = "Information" },
+            static b => b.Logging.AddFakeLogging());
+        using var client = await broker.ConnectAsync("stop-twice");
+        var disconnected = new TaskCompletionSource<MqttClientDisconnectReason>(TaskCreationOptions.RunContinuationsAsynchronously);
+        client.DisconnectedAsync += e =>
+        {
+            disconnected.TrySetResult(e.Reason);
+            return Task.CompletedTask;
+        };
+
+        // What a WebApplicationFactory does: it stops the host while the entry point's RunAsync stops it too.
+        await Task.WhenAll(broker.App.StopAsync(), broker.App.StopAsync(), broker.Services.GetRequiredService<BrokerHostedService>().StopAsync(CancellationToken.None));
+        var events = broker.Services.GetFakeLogCollector().GetSnapshot()
+            .Where(static r => r.Category == typeof(BrokerHostedService).FullName)
+            .Select(static r => r.Id.Id)
+            .ToList();
+        var listening = broker.Services.GetRequiredService<IBrokerStatus>().IsListening;
+        await broker.DisposeAsync(); // stops once more: nothing left to do
+
+        Assert.Equal(1, events.Count(static id => id == 1004)); // "stopping: draining ..."
+        Assert.Equal(1, events.Count(static id => id == 1005)); // "stopped"
+        Assert.Equal(MqttClientDisconnectReason.ServerShuttingDown, await disconnected.Task.WaitAsync(BrokerInstance.Timeout));
+        Assert.False(listening);
     }
 }

@@ -1,4 +1,5 @@
 using System.Buffers;
+using IoTix.Broker.Limits;
 using IoTix.Broker.Listeners;
 
 namespace IoTix.Tests.Broker;
@@ -10,7 +11,7 @@ public sealed class BrokerTcpChannelTests
     public async Task Written_packets_stay_buffered_until_flush_and_then_go_out_in_one_write()
     {
         var stream = new RecordingStream([]);
-        using var channel = new BrokerTcpChannel(stream, null, null, null, maxPacketBytes: 0);
+        using var channel = new BrokerTcpChannel(stream, null, null, null, new PayloadLimit(int.MaxValue, maxPacketBytes: 0));
 
         await channel.WriteAsync(new ReadOnlySequence<byte>([0x30, 0x02]), isEndOfPacket: false, CancellationToken.None);
         await channel.WriteAsync(new ReadOnlySequence<byte>([0x41, 0x42]), isEndOfPacket: true, CancellationToken.None);
@@ -28,7 +29,7 @@ public sealed class BrokerTcpChannelTests
     public async Task A_buffer_about_to_exceed_64_KiB_is_written_without_waiting_for_a_flush()
     {
         var stream = new RecordingStream([]);
-        using var channel = new BrokerTcpChannel(stream, null, null, null, maxPacketBytes: 0);
+        using var channel = new BrokerTcpChannel(stream, null, null, null, new PayloadLimit(int.MaxValue, maxPacketBytes: 0));
         var packet = new byte[40 * 1024];
 
         await channel.WriteAsync(new ReadOnlySequence<byte>(packet), isEndOfPacket: true, CancellationToken.None);
@@ -42,7 +43,7 @@ public sealed class BrokerTcpChannelTests
     public async Task Small_reads_are_served_from_one_network_read()
     {
         var stream = new RecordingStream([0xC0, 0x00, 0xC0, 0x00, 0x30, 0x03, 0x00, 0x01, 0x61]);
-        using var channel = new BrokerTcpChannel(stream, null, null, null, maxPacketBytes: 1000);
+        using var channel = new BrokerTcpChannel(stream, null, null, null, new PayloadLimit(int.MaxValue, maxPacketBytes: 1000));
         var received = new List<byte>();
         var buffer = new byte[2];
 
@@ -61,7 +62,7 @@ public sealed class BrokerTcpChannelTests
     {
         // PUBLISH with remaining length 200 (two length bytes: 0xC8 0x01), over a 100-byte limit.
         var stream = new RecordingStream([0xC0, 0x00, 0x30, 0xC8, 0x01, 0x00, 0x01, 0x61]);
-        using var channel = new BrokerTcpChannel(stream, null, null, null, maxPacketBytes: 100);
+        using var channel = new BrokerTcpChannel(stream, null, null, null, new PayloadLimit(int.MaxValue, maxPacketBytes: 100));
         var buffer = new byte[8];
 
         var first = await channel.ReadAsync(buffer, 0, 8, CancellationToken.None);
@@ -77,7 +78,7 @@ public sealed class BrokerTcpChannelTests
     {
         var data = new byte[] { 0x30, 0x05, 0x00, 0x01, 0x61, 0x62, 0x63, 0xE0, 0x00 };
         var stream = new RecordingStream(data);
-        using var channel = new BrokerTcpChannel(stream, null, null, null, maxPacketBytes: 7);
+        using var channel = new BrokerTcpChannel(stream, null, null, null, new PayloadLimit(int.MaxValue, maxPacketBytes: 7));
         var buffer = new byte[16];
 
         var read = await channel.ReadAsync(buffer, 0, 16, CancellationToken.None);

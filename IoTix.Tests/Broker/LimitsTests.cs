@@ -1,12 +1,15 @@
 using System.Net;
 using IoTix.Broker;
+using IoTix.Broker.Admin;
 using IoTix.Broker.Limits;
 using IoTix.Broker.Sessions;
 using IoTix.Tests.Shared;
+using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Options;
 using Microsoft.Extensions.Time.Testing;
 using MQTTnet;
+using MQTTnet.Formatter;
 
 namespace IoTix.Tests.Broker;
 
@@ -125,5 +128,49 @@ public sealed class LimitsTests
         await broker.DisposeAsync();
 
         Assert.Equal(MqttClientDisconnectReason.ServerShuttingDown, await disconnected.Task.WaitAsync(BrokerInstance.Timeout));
+    }
+
+    [Fact]
+    public async Task Payload_limit_lowered_at_run_time_refuses_the_next_oversize_publish_of_a_connected_client_and_is_announced_to_new_ones()
+    {
+        await using var broker = await BrokerInstance.StartAsync();
+        var settings = broker.Services.GetRequiredService<IBrokerRuntimeSettings>();
+        using var connected = await broker.ConnectAsync("payload-connected");
+        var disconnected = new TaskCompletionSource<MqttClientDisconnectReason>(TaskCreationOptions.RunContinuationsAsynchronously);
+        connected.DisconnectedAsync += e =>
+        {
+            disconnected.TrySetResult(e.Reason);
+            return Task.CompletedTask;
+        };
+
+        var applied = settings.Apply(settings.Active with { MaxPayloadBytes = 1000 });
+        using var fresh = new MqttClientFactory().CreateMqttClient();
+        var connAck = await fresh.ConnectAsync(broker.Options("payload-fresh").Build());
+        _ = connected.PublishBinaryAsync("limits/big", new byte[2000]).ContinueWith(static _ => { }, TaskScheduler.Default);
+
+        Assert.Equal(["payload limit"], applied.AppliedNow);
+        Assert.Empty(applied.PendingRestart);
+        Assert.Equal(1000u + (64 * 1024), connAck.MaximumPacketSize);
+        Assert.Equal(MqttClientDisconnectReason.PacketTooLarge, await disconnected.Task.WaitAsync(BrokerInstance.Timeout));
+    }
+
+    [Fact]
+    public async Task Payload_limit_raised_at_run_time_lets_a_connected_client_publish_what_the_start_limit_refused()
+    {
+        await using var broker = await BrokerInstance.StartAsync(new Dictionary<string, string> { ["Broker:MaxPayloadBytes"] = "1000" });
+        var settings = broker.Services.GetRequiredService<IBrokerRuntimeSettings>();
+        using var subscriber = await broker.ConnectAsync("payload-raised-sub");
+        var received = new MessageCollector(subscriber);
+        await subscriber.SubscribeAsync("limits/raised");
+        using var publisher = await broker.ConnectAsync("payload-raised-pub", MqttProtocolVersion.V311);
+
+        settings.Apply(settings.Active with { MaxPayloadBytes = 200_000 });
+        // Over the start limit's packet size (1000 + 64 KiB), which the connection's fixed-header check used to refuse.
+        await publisher.PublishBinaryAsync("limits/raised", new byte[100_000]);
+
+        var message = Assert.Single(await received.WaitForAsync(1));
+        Assert.Equal(100_000, message.Payload.Length);
+        Assert.True(publisher.IsConnected);
+        Assert.Equal(200_000, settings.Active.MaxPayloadBytes);
     }
 }

@@ -1,4 +1,6 @@
 using System.Diagnostics;
+using System.Net;
+using System.Net.Sockets;
 using IoTix.Tests.Shared;
 using Microsoft.Extensions.DependencyInjection;
 using MQTTnet;
@@ -266,5 +268,62 @@ public sealed class Mqtt5FeatureTests(BrokerFixture fixture) : IClassFixture<Bro
 
             await Task.Yield();
         }
+    }
+
+    [Fact]
+    public async Task Server_keep_alive_is_sent_in_the_connack_and_enforced_instead_of_the_clients_keep_alive()
+    {
+        await using var broker = await BrokerInstance.StartAsync(new Dictionary<string, string> { ["Broker:ServerKeepAliveSeconds"] = "1" });
+        using var client = new MqttClientFactory().CreateMqttClient();
+        var connAck = await client.ConnectAsync(broker.Options("server-keep-alive").WithKeepAlivePeriod(TimeSpan.FromSeconds(300)).Build());
+        await client.DisconnectAsync();
+        using var silent = new TcpClient();
+        await silent.ConnectAsync(IPAddress.Loopback, broker.TcpPort);
+        // MQTT 5 CONNECT, clean start, Keep Alive 300 s, client id "silt"; then nothing.
+        byte[] connect = [0x10, 0x11, 0x00, 0x04, (byte)'M', (byte)'Q', (byte)'T', (byte)'T', 0x05, 0x02, 0x01, 0x2C, 0x00, 0x00, 0x04, (byte)'s', (byte)'i', (byte)'l', (byte)'t'];
+        var started = Stopwatch.GetTimestamp();
+
+        await silent.GetStream().WriteAsync(connect);
+        var packets = await ReadUntilClosedAsync(silent.GetStream());
+        var elapsed = Stopwatch.GetElapsedTime(started);
+
+        Assert.Equal((ushort)1, connAck.ServerKeepAlive);
+        Assert.Equal([0x20, 0xE0], packets.Select(static p => p.Type).ToArray()); // CONNACK, then DISCONNECT
+        Assert.Equal((byte)MqttDisconnectReasonCode.KeepAliveTimeout, packets[1].Body[0]);
+        Assert.True(elapsed >= TimeSpan.FromSeconds(1), $"closed after {elapsed.TotalMilliseconds:F0} ms, before the Server Keep Alive");
+    }
+
+    /// <summary>The packets the broker sends until it closes the connection (at most 30 s).</summary>
+    private static async Task<List<(byte Type, byte[] Body)>> ReadUntilClosedAsync(NetworkStream stream)
+    {
+        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(30));
+        var bytes = new List<byte>();
+        var buffer = new byte[1024];
+        int read;
+        while ((read = await stream.ReadAsync(buffer, timeout.Token)) > 0)
+        {
+            bytes.AddRange(buffer.AsSpan(0, read));
+        }
+
+        var packets = new List<(byte, byte[])>();
+        var index = 0;
+        while (index < bytes.Count)
+        {
+            var type = (byte)(bytes[index++] & 0xF0);
+            int length = 0, shift = 0;
+            byte encoded;
+            do
+            {
+                encoded = bytes[index++];
+                length |= (encoded & 0x7F) << shift;
+                shift += 7;
+            }
+            while ((encoded & 0x80) != 0);
+
+            packets.Add((type, bytes.GetRange(index, length).ToArray()));
+            index += length;
+        }
+
+        return packets;
     }
 }

@@ -55,6 +55,89 @@ public sealed class SqlitePersistenceTests
             BrokerInstance.DeleteFolder(folder);
         }
     }
+
+    [Fact]
+    public async Task Shared_subscriptions_and_subscription_identifiers_of_persistent_sessions_survive_a_restart()
+    {
+        var settings = new Dictionary<string, string> { ["ConnectionStrings:IoTix"] = BrokerInstance.TemporarySqlite(out var folder) };
+        try
+        {
+            await using (var first = await BrokerInstance.StartAsync(settings))
+            {
+                foreach (var (member, identifier) in new[] { ("share-a", 7u), ("share-b", 8u) })
+                {
+                    using var client = await first.ConnectAsync(member, configure: PersistentSession);
+                    await client.SubscribeAsync(new MqttClientSubscribeOptionsBuilder().WithTopicFilter("$share/g/shared/#", MqttQualityOfServiceLevel.AtLeastOnce).WithSubscriptionIdentifier(identifier).Build());
+                    await client.SubscribeAsync(new MqttClientSubscribeOptionsBuilder().WithTopicFilter($"plain/{member}", MqttQualityOfServiceLevel.AtLeastOnce).WithSubscriptionIdentifier(identifier + 10).Build());
+                    await client.DisconnectAsync();
+                }
+
+                await first.Services.GetRequiredService<BrokerWriteBehind>().WaitForIdleAsync(CancellationToken.None);
+            }
+
+            await using var second = await BrokerInstance.StartAsync(settings);
+            using var publisher = await second.ConnectAsync("share-pub");
+            for (var i = 0; i < 2; i++)
+            {
+                // Both members offline: each message is queued for one of them.
+                await publisher.PublishStringAsync("shared/offline", $"m{i}", MqttQualityOfServiceLevel.AtLeastOnce);
+            }
+
+            using var a = new MqttClientFactory().CreateMqttClient();
+            using var b = new MqttClientFactory().CreateMqttClient();
+            var receivedA = new MessageCollector(a);
+            var receivedB = new MessageCollector(b);
+            var resumedA = await a.ConnectAsync(second.Options("share-a").WithCleanStart(false).WithSessionExpiryInterval(3600).Build());
+            var resumedB = await b.ConnectAsync(second.Options("share-b").WithCleanStart(false).WithSessionExpiryInterval(3600).Build());
+            for (var i = 2; i < 12; i++)
+            {
+                await publisher.PublishStringAsync("shared/online", $"m{i}", MqttQualityOfServiceLevel.AtLeastOnce);
+            }
+
+            // Last on each connection: once it arrives, every shared message (and any duplicate) has.
+            await publisher.PublishStringAsync("plain/share-a", "end", MqttQualityOfServiceLevel.AtLeastOnce);
+            await publisher.PublishStringAsync("plain/share-b", "end", MqttQualityOfServiceLevel.AtLeastOnce);
+            var messagesA = await WaitForEndAsync(receivedA);
+            var messagesB = await WaitForEndAsync(receivedB);
+            var sharedA = messagesA.Where(static m => m.Topic.StartsWith("shared/", StringComparison.Ordinal)).ToList();
+            var sharedB = messagesB.Where(static m => m.Topic.StartsWith("shared/", StringComparison.Ordinal)).ToList();
+
+            Assert.True(resumedA.IsSessionPresent && resumedB.IsSessionPresent);
+            Assert.Equal(Enumerable.Range(0, 12).Select(static i => $"m{i}").Order(), sharedA.Concat(sharedB).Select(static m => m.ConvertPayloadToString()).Order());
+            Assert.NotEmpty(sharedA);
+            Assert.NotEmpty(sharedB);
+            Assert.All(sharedA, static m => Assert.Equal([7u], m.SubscriptionIdentifiers));
+            Assert.All(sharedB, static m => Assert.Equal([8u], m.SubscriptionIdentifiers));
+            Assert.Equal([17u], messagesA[^1].SubscriptionIdentifiers);
+            Assert.Equal([18u], messagesB[^1].SubscriptionIdentifiers);
+        }
+        finally
+        {
+            BrokerInstance.DeleteFolder(folder);
+        }
+    }
+
+    private static void PersistentSession(MqttClientOptionsBuilder options) => options.WithCleanStart(false).WithSessionExpiryInterval(3600);
+
+    private static async Task<IReadOnlyList<MqttApplicationMessage>> WaitForEndAsync(MessageCollector collector)
+    {
+        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(30);
+        while (true)
+        {
+            var messages = collector.Messages;
+            if (messages.Count > 0 && messages[^1].ConvertPayloadToString() == "end")
+            {
+                return messages;
+            }
+
+            if (DateTime.UtcNow > deadline)
+            {
+                throw new TimeoutException($"no end marker after {messages.Count} messages");
+            }
+
+            await collector.WaitForAsync(messages.Count + 1, TimeSpan.FromSeconds(30));
+        }
+    }
 }
 
 [Collection(PostgresCollection.Name)]

@@ -64,4 +64,63 @@ public sealed class ModelEditorJourneyTests(ModelEditorE2EFixture fixture) : ICl
         await Assertions.Expect(page.GetByTestId("ramp")).ToContainTextAsync(new System.Text.RegularExpressions.Regex(@"(^|\D)([4-9]\d|1\d\d|200) running of 200"), new() { Timeout = 20_000 });
         await page.ScreenshotAsync(new PageScreenshotOptions { Path = Path.Combine(ImagesFolder(), "groups.png") });
     }
+
+    [Fact]
+    public async Task The_code_editor_follows_the_dark_and_light_theme_toggle_live()
+    {
+        var page = await fixture.OpenAsync("/models/simple-temperature");
+        var editor = page.Locator(".monaco-editor").First;
+        await editor.WaitForAsync(new LocatorWaitForOptions { Timeout = 30_000 });
+        var light = new System.Text.RegularExpressions.Regex(@"(^|\s)vs(\s|$)");
+        var dark = new System.Text.RegularExpressions.Regex(@"(^|\s)vs-dark(\s|$)");
+        await Assertions.Expect(editor).ToHaveClassAsync(light, new() { Timeout = 20_000 });
+
+        await page.Locator("button[aria-label='toggle theme']").ClickAsync();
+        await Assertions.Expect(editor).ToHaveClassAsync(dark, new() { Timeout = 20_000 });
+        var background = await editor.EvaluateAsync<string>("e => getComputedStyle(e.querySelector('.monaco-editor-background')).backgroundColor");
+        Assert.Equal("rgb(30, 30, 30)", background); // vs-dark's editor background #1e1e1e
+
+        await page.Locator("button[aria-label='toggle theme']").ClickAsync();
+        await Assertions.Expect(editor).ToHaveClassAsync(light, new() { Timeout = 20_000 });
+
+        // Opened while the console is dark: the editor starts dark.
+        await page.Locator("button[aria-label='toggle theme']").ClickAsync();
+        await page.Locator(".mud-drawer .mud-nav-link", new() { HasText = "Models" }).ClickAsync();
+        await page.Locator("a[href='/models/environmental-sensor-v1'], a[href='models/environmental-sensor-v1']").First.ClickAsync();
+        await Assertions.Expect(page.Locator(".monaco-editor").First).ToHaveClassAsync(dark, new() { Timeout = 30_000 });
+    }
+
+    [Fact]
+    public async Task Saving_a_model_that_running_devices_use_says_so_and_the_groups_page_restarts_them_onto_it()
+    {
+        var simulations = fixture.Services.GetRequiredService<SimulationOrchestrator>();
+        Assert.True((await simulations.CreateModelAsync(IoTix.Tests.Web.Api.ApiTestHost.Model("e2e-rev-model", name: "Before"))).Succeeded);
+        Assert.True((await simulations.CreateGroupAsync(new DeviceGroupSpec { ModelId = "e2e-rev-model", Count = 5, GroupId = "e2e-rev-group" })).Succeeded);
+        Assert.True((await simulations.StartGroupAsync("e2e-rev-group", LaunchStrategy.Immediate)).Succeeded);
+        var before = simulations.GroupModelRevision("e2e-rev-group")!.Revision;
+
+        var page = await fixture.OpenAsync("/models/e2e-rev-model");
+        await Assertions.Expect(page.GetByTestId("model-revision")).ToHaveTextAsync($"rev {before}");
+        var name = page.Locator("div[data-path='$.name'] input");
+        await name.FillAsync("After");
+        await name.PressAsync("Tab");
+        await Assertions.Expect(page.GetByTestId("model-valid")).ToBeVisibleAsync();
+        await page.GetByTestId("save-model").ClickAsync();
+
+        var notice = page.GetByTestId("outdated-notice");
+        await Assertions.Expect(notice).ToContainTextAsync("group 'e2e-rev-group' still run an older revision", new() { Timeout = 20_000 });
+        await Assertions.Expect(page.GetByTestId("model-revision")).Not.ToHaveTextAsync($"rev {before}");
+        var after = simulations.GroupModelRevision("e2e-rev-group")!.LatestRevision;
+        Assert.NotEqual(before, after);
+
+        await notice.GetByRole(AriaRole.Link, new() { Name = "Groups" }).ClickAsync();
+        var row = page.Locator("tr", new() { Has = page.Locator("[data-testid=group-e2e-rev-group]") });
+        await Assertions.Expect(row.GetByTestId("model-outdated")).ToBeVisibleAsync(new() { Timeout = 20_000 });
+        await row.Locator("button[aria-label=restart]").ClickAsync();
+        await page.Locator(".mud-dialog").GetByRole(AriaRole.Button, new() { Name = "Restart" }).ClickAsync();
+
+        await Assertions.Expect(row.GetByTestId("model-outdated")).ToHaveCountAsync(0, new() { Timeout = 20_000 });
+        await Assertions.Expect(row.GetByTestId("model-revision")).ToHaveTextAsync($"rev {after}");
+        await Assertions.Expect(row.GetByTestId("state-running")).ToHaveTextAsync("running 5", new() { Timeout = 20_000 });
+    }
 }

@@ -10,8 +10,14 @@ public sealed class CreateDeviceRequest
     /// <summary>The model of the device (required).</summary>
     public string? ModelId { get; set; }
 
-    /// <summary>The device id; default <c>{modelId}-{n}</c>.</summary>
+    /// <summary>The device id; default <c>{modelId}-{n}</c>, or the group's id pattern at its next index.</summary>
     public string? DeviceId { get; set; }
+
+    /// <summary>Optional: an existing group of the same model to add the device to (it then starts, stops and is deleted with the group).</summary>
+    public string? GroupId { get; set; }
+
+    /// <summary>Optional: where the device connects instead of its model's address, <c>host</c> or <c>host:port</c> (default: the group's override, if any).</summary>
+    public string? Endpoint { get; set; }
 }
 
 /// <summary><c>POST /api/v1/groups</c>: <c>{"modelId", "count", "groupId", "idPattern"}</c>.</summary>
@@ -110,7 +116,10 @@ public sealed record DeviceResponse(
     string State,
     DateTimeOffset StateSince,
     [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] string? DesiredState,
-    string? LastError);
+    string? LastError,
+    string? ModelRevision = null,
+    string? LatestModelRevision = null,
+    bool ModelOutdated = false);
 
 /// <summary>A device's counters.</summary>
 public sealed record DeviceMetricsResponse(
@@ -144,7 +153,10 @@ public sealed record GroupResponse(
     long MessagesFailed,
     long BytesSent,
     IReadOnlyDictionary<string, int> DevicesByState,
-    ProgressResponse? Progress);
+    ProgressResponse? Progress,
+    string? ModelRevision = null,
+    string? LatestModelRevision = null,
+    bool ModelOutdated = false);
 
 /// <summary>Launch progress: started/running/pending counts and the expected duration (start fields null before the first start).</summary>
 public sealed record ProgressResponse(
@@ -173,7 +185,9 @@ public sealed record LaunchAcceptedResponse(
     long ExpectedDurationMs,
     DateTimeOffset StartedAt,
     DateTimeOffset ExpectedCompletionAt,
-    string StatusUrl);
+    string StatusUrl,
+    string? ModelRevision = null,
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] string? UpdatedFromRevision = null);
 
 public sealed record GroupStopResponse(string GroupId, int StoppedDevices);
 

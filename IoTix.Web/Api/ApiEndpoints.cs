@@ -5,7 +5,7 @@ using Scalar.AspNetCore;
 
 namespace IoTix.Web.Api;
 
-/// <summary>The REST API <c>/api/v1</c> (models, devices, groups, stats), its OpenAPI document and reference page.</summary>
+/// <summary>The REST API <c>/api/v1</c> (models, devices, groups, stats, settings), its OpenAPI document and reference page.</summary>
 public static class ApiEndpoints
 {
     public const string Prefix = "/api/v1";
@@ -63,6 +63,7 @@ public static class ApiEndpoints
         api.MapDevices();
         api.MapGroups();
         api.MapStats();
+        api.MapSettings();
         api.MapRegistry(); // /registry/devices (+ direct methods)
         api.MapShadows(); // /shadows/{id}
 

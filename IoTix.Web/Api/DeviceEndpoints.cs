@@ -1,4 +1,5 @@
 using IoTix.Core.Devices;
+using IoTix.Core.Protocols;
 using IoTix.Web.Simulations;
 using Microsoft.Extensions.Options;
 
@@ -68,12 +69,22 @@ internal static class DeviceEndpoints
             errors.Add("deviceId", "must be 1 to 200 characters without '/'");
         }
 
+        if (body.GroupId is { } group && (group.Length == 0 || group.Length > 200))
+        {
+            errors.Add("groupId", "must be 1 to 200 characters");
+        }
+
+        if (body.Endpoint is { } endpoint && (endpoint.Length == 0 || endpoint.Length > 300 || !EndpointResolver.TryParseAddress(endpoint, out _, out _, out _)))
+        {
+            errors.Add("endpoint", "must be host or host:port (e.g. 127.0.0.1:1884), at most 300 characters");
+        }
+
         if (errors.Any)
         {
             return ApiProblems.Invalid(errors);
         }
 
-        var result = await simulations.CreateDeviceAsync(body.ModelId!, body.DeviceId, cancellationToken).ConfigureAwait(false);
+        var result = await simulations.CreateDeviceAsync(body.ModelId!, body.DeviceId, body.GroupId, body.Endpoint, cancellationToken).ConfigureAwait(false);
         if (!result.Succeeded)
         {
             return ApiProblems.From(result.Error!);
@@ -115,6 +126,7 @@ internal static class DeviceEndpoints
 
             // Page over the group's devices without snapshotting all of them (groups hold up to a million).
             var members = group.Devices;
+            var revision = simulations.GroupModelRevision(groupId);
             var items = new List<DeviceResponse>(Math.Min(page.Limit, members.Count));
             int total = 0;
             foreach (var device in members)
@@ -126,7 +138,7 @@ internal static class DeviceEndpoints
 
                 if (total >= page.Offset && items.Count < page.Limit && engine.TryGetDeviceMetrics(device.Id, out var metrics))
                 {
-                    items.Add(ToResponse(new DeviceView(metrics, null)));
+                    items.Add(ToResponse(new DeviceView(metrics, null) { ModelRevision = revision }));
                 }
 
                 total++;
@@ -140,7 +152,7 @@ internal static class DeviceEndpoints
         {
             if (stateFilter is null || metrics.State == stateFilter)
             {
-                all.Add(ToResponse(new DeviceView(metrics, simulations.DesiredRunning(metrics.DeviceId))));
+                all.Add(ToResponse(new DeviceView(metrics, simulations.DesiredRunning(metrics.DeviceId)) { ModelRevision = simulations.DeviceModelRevision(metrics.DeviceId) }));
             }
         }
 
@@ -191,6 +203,7 @@ internal static class DeviceEndpoints
             false => "stopped",
             null => null,
         };
-        return new DeviceResponse(m.DeviceId, m.GroupId, m.Index, m.ModelId, DeviceLifecycle.Name(m.State), m.StateSince, desired, m.LastError);
+        var r = view.ModelRevision;
+        return new DeviceResponse(m.DeviceId, m.GroupId, m.Index, m.ModelId, DeviceLifecycle.Name(m.State), m.StateSince, desired, m.LastError, r?.Revision, r?.LatestRevision, r?.Outdated ?? false);
     }
 }

@@ -44,6 +44,13 @@ internal static class GroupEndpoints
             .Produces<LaunchAcceptedResponse>(StatusCodes.Status202Accepted)
             .ProducesValidationProblem()
             .ProducesProblem(StatusCodes.Status404NotFound);
+        groups.MapPost("/{groupId}/restart", Restart)
+            .WithSummary("Stop a group and start it again (body optional: a launch strategy, default its last one); its devices pick up the model's current revision (202)")
+            .Accepts<LaunchRequest>("application/json")
+            .Produces<LaunchAcceptedResponse>(StatusCodes.Status202Accepted)
+            .ProducesValidationProblem()
+            .ProducesProblem(StatusCodes.Status404NotFound)
+            .ProducesProblem(StatusCodes.Status422UnprocessableEntity);
         groups.MapPost("/{groupId}/stop", Stop)
             .WithSummary("Stop a group (pending launches cancelled, graceful disconnects)")
             .Produces<GroupStopResponse>()
@@ -144,7 +151,14 @@ internal static class GroupEndpoints
     private static IResult Progress(string groupId, SimulationOrchestrator simulations) =>
         simulations.GetGroup(groupId) is { } view ? Results.Ok(ToProgress(view)) : GroupNotFound(groupId);
 
-    private static async Task<IResult> Start(string groupId, HttpRequest request, SimulationOrchestrator simulations, CancellationToken cancellationToken)
+    private static Task<IResult> Start(string groupId, HttpRequest request, SimulationOrchestrator simulations, CancellationToken cancellationToken) =>
+        LaunchAsync(groupId, request, restart: false, simulations, cancellationToken);
+
+    private static Task<IResult> Restart(string groupId, HttpRequest request, SimulationOrchestrator simulations, CancellationToken cancellationToken) =>
+        LaunchAsync(groupId, request, restart: true, simulations, cancellationToken);
+
+    /// <summary>Start, or restart (stop, then start on the body's strategy or the group's last one).</summary>
+    private static async Task<IResult> LaunchAsync(string groupId, HttpRequest request, bool restart, SimulationOrchestrator simulations, CancellationToken cancellationToken)
     {
         var (body, problem) = await ApiJson.ReadAsync<LaunchRequest>(request, required: false, cancellationToken).ConfigureAwait(false);
         if (problem is not null)
@@ -159,7 +173,9 @@ internal static class GroupEndpoints
             return ApiProblems.Invalid(errors);
         }
 
-        var result = await simulations.StartGroupAsync(groupId, launch, cancellationToken).ConfigureAwait(false);
+        var result = restart
+            ? await simulations.RestartGroupAsync(groupId, IsEmpty(body!) ? null : launch, cancellationToken).ConfigureAwait(false)
+            : await simulations.StartGroupAsync(groupId, launch, cancellationToken).ConfigureAwait(false);
         if (!result.Succeeded)
         {
             return ApiProblems.From(result.Error!);
@@ -175,8 +191,13 @@ internal static class GroupEndpoints
             (long)receipt.Plan.Duration.TotalMilliseconds,
             receipt.StartedAt,
             receipt.StartedAt + receipt.Plan.Duration,
-            statusUrl));
+            statusUrl,
+            receipt.ModelRevision,
+            receipt.UpdatedFromRevision));
     }
+
+    private static bool IsEmpty(LaunchRequest body) =>
+        body.Strategy is null && body.DelayMs is null && body.BatchSize is null && body.MaxDelayMs is null && body.ExponentBase is null;
 
     private static async Task<IResult> Stop(string groupId, SimulationOrchestrator simulations, CancellationToken cancellationToken)
     {
@@ -389,7 +410,10 @@ internal static class GroupEndpoints
         view.Stats.MessagesFailed,
         view.Stats.BytesSent,
         view.Stats.DevicesByState,
-        view.Progress is null ? null : ToProgress(view));
+        view.Progress is null ? null : ToProgress(view),
+        view.ModelRevision?.Revision,
+        view.ModelRevision?.LatestRevision,
+        view.ModelRevision?.Outdated ?? false);
 
     internal static ProgressResponse ToProgress(GroupView view)
     {

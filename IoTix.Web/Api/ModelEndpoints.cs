@@ -27,7 +27,7 @@ internal static class ModelEndpoints
             .ProducesValidationProblem()
             .ProducesProblem(StatusCodes.Status409Conflict);
         models.MapPut("/{id}", Put)
-            .WithSummary("Create or replace an API device model")
+            .WithSummary("Create or replace an API device model; running devices keep their revision until they restart (X-IoTix-Outdated-Users counts them)")
             .Accepts<DeviceModel>("application/json")
             .Produces<DeviceModel>()
             .Produces<DeviceModel>(StatusCodes.Status201Created)
@@ -93,10 +93,17 @@ internal static class ModelEndpoints
 
         catalog.TryGetSourceFile(id, out var file);
         response.Headers["X-IoTix-Model-Source"] = file is null ? "api" : "file";
+        response.Headers[RevisionHeader] = ModelRevisions.Of(model);
         return Results.Json(model, DeviceModelSerializer.Options);
     }
 
-    private static async Task<IResult> Create(HttpRequest request, SimulationOrchestrator simulations, CancellationToken cancellationToken)
+    /// <summary>The revision (<see cref="ModelRevisions"/>) of the model in the answer.</summary>
+    public const string RevisionHeader = "X-IoTix-Model-Revision";
+
+    /// <summary>After a PUT: the groups and single devices that still run an older revision (they pick it up when they next start or restart).</summary>
+    public const string OutdatedHeader = "X-IoTix-Outdated-Users";
+
+    private static async Task<IResult> Create(HttpRequest request, HttpResponse response, SimulationOrchestrator simulations, CancellationToken cancellationToken)
     {
         var (json, problem) = await ApiJson.ReadTextAsync(request, required: true, cancellationToken).ConfigureAwait(false);
         if (problem is not null)
@@ -111,10 +118,11 @@ internal static class ModelEndpoints
         }
 
         var model = result.Value!;
+        response.Headers[RevisionHeader] = ModelRevisions.Of(model);
         return new LocatedResult($"/api/v1/models/{Uri.EscapeDataString(model.Id)}", Results.Json(model, DeviceModelSerializer.Options, statusCode: StatusCodes.Status201Created));
     }
 
-    private static async Task<IResult> Put(string id, HttpRequest request, SimulationOrchestrator simulations, CancellationToken cancellationToken)
+    private static async Task<IResult> Put(string id, HttpRequest request, HttpResponse response, SimulationOrchestrator simulations, CancellationToken cancellationToken)
     {
         var (json, problem) = await ApiJson.ReadTextAsync(request, required: true, cancellationToken).ConfigureAwait(false);
         if (problem is not null)
@@ -129,6 +137,8 @@ internal static class ModelEndpoints
         }
 
         var (model, created) = result.Value;
+        response.Headers[RevisionHeader] = ModelRevisions.Of(model);
+        response.Headers[OutdatedHeader] = simulations.OutdatedUsers(id).Count.ToString(System.Globalization.CultureInfo.InvariantCulture);
         var body = Results.Json(model, DeviceModelSerializer.Options, statusCode: created ? StatusCodes.Status201Created : StatusCodes.Status200OK);
         return created ? new LocatedResult($"/api/v1/models/{Uri.EscapeDataString(id)}", body) : body;
     }

@@ -46,12 +46,15 @@ internal sealed class BrokerSessionRecord
     public DateTime UpdatedAt { get; set; }
 }
 
-/// <summary>A subscription of a persistent session, with its options (FR-016).</summary>
+/// <summary>A subscription of a persistent session, with its options (FR-016); the topic filter as the client sent it (<c>$share/...</c> for shared ones).</summary>
 internal sealed class BrokerSubscriptionRecord
 {
     public string ClientId { get; set; } = "";
 
     public string TopicFilter { get; set; } = "";
+
+    /// <summary>MQTT 5 Subscription Identifier (1..268435455), 0 = none.</summary>
+    public long SubscriptionIdentifier { get; set; }
 
     public int QualityOfService { get; set; }
 

@@ -33,8 +33,14 @@ internal sealed class EfSessionStore(IoTixDatabase database, TimeProvider timePr
             foreach (var session in sessions)
             {
                 var filters = new List<MqttTopicFilter>();
+                Dictionary<string, uint>? identifiers = null;
                 foreach (var subscription in subscriptions[session.ClientId])
                 {
+                    if (subscription.SubscriptionIdentifier > 0)
+                    {
+                        (identifiers ??= new Dictionary<string, uint>(StringComparer.Ordinal))[subscription.TopicFilter] = (uint)subscription.SubscriptionIdentifier;
+                    }
+
                     filters.Add(new MqttTopicFilter
                     {
                         Topic = subscription.TopicFilter,
@@ -52,7 +58,7 @@ internal sealed class EfSessionStore(IoTixDatabase database, TimeProvider timePr
                 }
 
                 DateTimeOffset? expiresAt = session.ExpiresAt is { } at ? new DateTimeOffset(at, TimeSpan.Zero) : null;
-                result.Add(new StoredSession(session.ClientId, (uint)session.ExpirySeconds, expiresAt, filters, queued));
+                result.Add(new StoredSession(session.ClientId, (uint)session.ExpirySeconds, expiresAt, filters, queued, identifiers));
             }
 
             return result;
@@ -109,6 +115,7 @@ internal sealed class EfSessionStore(IoTixDatabase database, TimeProvider timePr
                         subscription.NoLocal = subscribed.Filter.NoLocal;
                         subscription.RetainAsPublished = subscribed.Filter.RetainAsPublished;
                         subscription.RetainHandling = (int)subscribed.Filter.RetainHandling;
+                        subscription.SubscriptionIdentifier = subscribed.SubscriptionIdentifier;
                         break;
                     case SubscriptionDeleted unsubscribed:
                         await FlushAsync(context, cancellationToken).ConfigureAwait(false);

@@ -6,8 +6,8 @@ namespace IoTix.Web.LiveMetrics;
 /// the previous sample, computed from the engine's and broker's monotonic counters.
 /// </summary>
 /// <remarks>
-/// Publish latency is not part of a point: the protocol adapters (MQTT, CoAP, HTTP) count messages, failures and
-/// bytes but do not time publishes, so there is nothing to sample.
+/// Publish latency (<see cref="SeriesSample.PublishLatency"/>) covers the publishes acknowledged since the previous
+/// sample (MQTT QoS 1/2: PUBLISH written -> PUBACK/PUBCOMP), from the engine's latency histograms.
 /// </remarks>
 /// <param name="Timestamp">When the sample was taken.</param>
 /// <param name="Total">All devices of the engine.</param>
@@ -48,7 +48,14 @@ public sealed record SeriesSample(
 {
     /// <summary>The <see cref="Key"/> of the whole simulation's series.</summary>
     public const string TotalKey = "total";
+
+    /// <summary>Latency of the publishes acknowledged since the previous sample, or null when none was.</summary>
+    public LatencySample? PublishLatency { get; init; }
 }
+
+/// <summary>Publish latency percentiles over one sampling interval, in milliseconds.</summary>
+/// <param name="Count">Publishes acknowledged in the interval.</param>
+public sealed record LatencySample(long Count, double P50Ms, double P95Ms, double P99Ms, double MaxMs);
 
 /// <summary>The hosted broker at one sample.</summary>
 /// <param name="Connections">Clients connected now.</param>

@@ -1,5 +1,6 @@
 using IoTix.Broker.Observability;
 using IoTix.Core.Devices;
+using IoTix.Core.Protocols;
 using Microsoft.Extensions.Options;
 
 namespace IoTix.Web.LiveMetrics;
@@ -26,6 +27,8 @@ internal sealed partial class LiveMetricsSampler : BackgroundService, ILiveMetri
     private Counters _previousTotal;
     private BrokerCounters _previousBroker;
     private Dictionary<string, Counters> _previousGroups = new(StringComparer.Ordinal);
+    private PublishLatencySnapshot? _previousTotalLatency;
+    private Dictionary<string, PublishLatencySnapshot> _previousGroupLatency = new(StringComparer.Ordinal);
 
     public LiveMetricsSampler(ILiveMetricsSource source, IOptions<LiveMetricsOptions> options, TimeProvider time, ILogger<LiveMetricsSampler> logger)
     {
@@ -96,7 +99,9 @@ internal sealed partial class LiveMetricsSampler : BackgroundService, ILiveMetri
         double seconds = _hasPrevious ? _time.GetElapsedTime(_previousTimestamp, now).TotalSeconds : 0;
 
         var totalCounters = new Counters(stats.MessagesSent, stats.MessagesFailed, stats.BytesSent);
-        var total = Series(SeriesSample.TotalKey, stats.DeviceCount, stats.RunningDeviceCount, stats.DevicesByState, totalCounters, _hasPrevious ? _previousTotal : (Counters?)null, seconds);
+        var total = Series(SeriesSample.TotalKey, stats.DeviceCount, stats.RunningDeviceCount, stats.DevicesByState, totalCounters, _hasPrevious ? _previousTotal : (Counters?)null, seconds)
+            with { PublishLatency = Latency(stats.PublishLatency, _hasPrevious ? _previousTotalLatency : null, _hasPrevious) };
+        var groupLatency = new Dictionary<string, PublishLatencySnapshot>(StringComparer.Ordinal);
 
         int limit = Math.Min(stats.Groups.Count, _options.MaxGroupSeries);
         var groups = new SeriesSample[limit];
@@ -106,8 +111,12 @@ internal sealed partial class LiveMetricsSampler : BackgroundService, ILiveMetri
             var g = stats.Groups[i];
             var counters = new Counters(g.MessagesSent, g.MessagesFailed, g.BytesSent);
             Counters? previous = _hasPrevious && _previousGroups.TryGetValue(g.GroupId, out var p) ? p : null;
-            groups[i] = Series(g.GroupId, g.DeviceCount, g.RunningDeviceCount, g.DevicesByState, counters, previous, seconds);
+            PublishLatencySnapshot? previousLatency = null;
+            bool baseline = _hasPrevious && _previousGroupLatency.TryGetValue(g.GroupId, out previousLatency);
+            groups[i] = Series(g.GroupId, g.DeviceCount, g.RunningDeviceCount, g.DevicesByState, counters, previous, seconds)
+                with { PublishLatency = Latency(g.PublishLatency, baseline ? previousLatency : null, baseline) };
             groupCounters[g.GroupId] = counters;
+            groupLatency[g.GroupId] = g.PublishLatency;
         }
 
         BrokerSample? brokerSample = null;
@@ -128,6 +137,8 @@ internal sealed partial class LiveMetricsSampler : BackgroundService, ILiveMetri
         _previousTotal = totalCounters;
         _previousBroker = brokerCounters;
         _previousGroups = groupCounters;
+        _previousTotalLatency = stats.PublishLatency;
+        _previousGroupLatency = groupLatency;
         _hasPrevious = true;
         return new LiveMetricsPoint(_time.GetUtcNow(), total, groups, stats.Groups.Count - limit, brokerSample);
     }
@@ -144,6 +155,21 @@ internal sealed partial class LiveMetricsSampler : BackgroundService, ILiveMetri
         State(states, DeviceState.Dropped),
         State(states, DeviceState.Reconnecting),
         State(states, DeviceState.Failed));
+
+    /// <summary>
+    /// Latency of the publishes acknowledged since the previous sample; null without a baseline (first sample, a new
+    /// group) or when nothing was acknowledged. A histogram that shrank was reset (a group created again): all of it counts.
+    /// </summary>
+    internal static LatencySample? Latency(PublishLatencySnapshot now, PublishLatencySnapshot? previous, bool baseline)
+    {
+        if (!baseline)
+        {
+            return null;
+        }
+
+        var interval = previous is not null && previous.Count <= now.Count ? now.Since(previous) : now;
+        return interval.Count == 0 ? null : new LatencySample(interval.Count, interval.P50Ms, interval.P95Ms, interval.P99Ms, interval.MaxMs);
+    }
 
     /// <summary>
     /// Per-second rate of a monotonic counter. No baseline (first sample, a new group) or no elapsed time: 0. A counter

@@ -84,7 +84,7 @@ internal sealed class EfDeviceStateStore(StoreAccess access, TimeProvider time) 
         access.RunAsync<IReadOnlyList<StoredDevice>?>("list devices", static async (context, ct) =>
         {
             var records = await context.Set<DeviceRecord>().AsNoTracking().OrderBy(d => d.CreatedAt).ThenBy(d => d.DeviceId).ToListAsync(ct).ConfigureAwait(false);
-            return records.ConvertAll(static r => new StoredDevice(r.DeviceId, r.ModelId, r.DesiredRunning, new DateTimeOffset(r.CreatedAt)));
+            return records.ConvertAll(static r => new StoredDevice(r.DeviceId, r.ModelId, r.DesiredRunning, new DateTimeOffset(r.CreatedAt)) { GroupId = r.GroupId, Endpoint = r.Endpoint });
         }, cancellationToken);
 
     public Task<bool> SaveAsync(StoredDevice device, CancellationToken cancellationToken = default) =>
@@ -98,6 +98,8 @@ internal sealed class EfDeviceStateStore(StoreAccess access, TimeProvider time) 
 
             record.ModelId = device.ModelId;
             record.DesiredRunning = device.DesiredRunning;
+            record.GroupId = device.GroupId;
+            record.Endpoint = device.Endpoint;
             record.CreatedAt = device.CreatedAt.UtcDateTime;
             record.UpdatedAt = time.GetUtcNow().UtcDateTime;
             await context.SaveChangesAsync(ct).ConfigureAwait(false);

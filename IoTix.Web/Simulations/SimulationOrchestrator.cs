@@ -12,6 +12,14 @@ namespace IoTix.Web.Simulations;
 /// database is unavailable the change still applies and a warning is logged). Changes are serialised; reads are
 /// lock-free snapshots of the engine plus a small in-memory index of groups and devices.
 /// </summary>
+/// <remarks>
+/// Model revisions (<see cref="ModelRevisions"/>): replacing a model (PUT, a file edit) changes the catalog only.
+/// Devices keep the revision they were built from while they run; a group or single device picks up the catalog's
+/// current revision when it next starts with none of its devices active (its devices are rebuilt, same ids, counters
+/// from zero), and <see cref="RestartGroupAsync"/> stops a running group and starts it again to apply it now.
+/// Starting a group that still has active devices starts its idle ones on the group's revision (a group never mixes
+/// revisions). After a host restart every group and device is built from the current catalog.
+/// </remarks>
 public sealed partial class SimulationOrchestrator
 {
     private readonly SimulationEngine _engine;
@@ -310,6 +318,12 @@ public sealed partial class SimulationOrchestrator
             return new SimulationError(EngineErrorCode.NotFound, $"group '{groupId}' not found");
         }
 
+        var applied = ApplyLatestRevision(entry);
+        if (!applied.Succeeded)
+        {
+            return applied.Error!;
+        }
+
         var started = _engine.StartGroup(groupId, launch);
         if (!started.Succeeded)
         {
@@ -338,7 +352,173 @@ public sealed partial class SimulationOrchestrator
 
         await SaveGroupAsync(entry, cancellationToken).ConfigureAwait(false);
         LogGroupStarted(_logger, groupId, plan.DeviceCount, LaunchConfigJson.StrategyName(launch.Strategy), (long)plan.Duration.TotalMilliseconds, resumed);
-        return SimulationResult<LaunchReceipt>.Ok(new LaunchReceipt(groupId, runId, launch, plan, now));
+        return SimulationResult<LaunchReceipt>.Ok(new LaunchReceipt(groupId, runId, launch, plan, now)
+        {
+            ModelRevision = GroupModelRevision(groupId)?.Revision,
+            UpdatedFromRevision = applied.Value,
+        });
+    }
+
+    /// <summary>
+    /// Stops a group (if it runs), waits (up to 10 s) for its devices to disconnect, and starts it again on
+    /// <paramref name="launch"/> (default: its last launch): its devices pick up the model's current revision. The
+    /// previous run ends as <c>restarted</c>.
+    /// </summary>
+    public async Task<SimulationResult<LaunchReceipt>> RestartGroupAsync(string groupId, LaunchStrategy? launch = null, CancellationToken cancellationToken = default)
+    {
+        await _changes.WaitAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            var entry = FindGroup(groupId);
+            if (entry is null)
+            {
+                return new SimulationError(EngineErrorCode.NotFound, $"group '{groupId}' not found");
+            }
+
+            var stopped = _engine.StopGroup(groupId);
+            if (!stopped.Succeeded)
+            {
+                return SimulationError.FromEngine(stopped.Error!);
+            }
+
+            await WaitUntilDisconnectedAsync(groupId, cancellationToken).ConfigureAwait(false);
+            LaunchStrategy chosen;
+            lock (_indexLock)
+            {
+                chosen = launch ?? entry.Launch ?? LaunchStrategy.Immediate;
+            }
+
+            return await StartGroupCoreAsync(groupId, chosen, resumed: false, cancellationToken).ConfigureAwait(false);
+        }
+        finally
+        {
+            _changes.Release();
+        }
+    }
+
+    /// <summary>Waits until no device of the group is stopping (graceful disconnects done), polling, at most 10 s.</summary>
+    private async Task WaitUntilDisconnectedAsync(string groupId, CancellationToken cancellationToken)
+    {
+        const int Seconds = 10;
+        var deadline = _time.GetUtcNow().AddSeconds(Seconds);
+        var stopping = 0;
+        while (_engine.GetGroupStats(groupId) is { Succeeded: true } stats && (stopping = Count(stats.Value!, DeviceState.Stopping)) > 0)
+        {
+            if (_time.GetUtcNow() >= deadline)
+            {
+                LogRestartNotSettled(_logger, groupId, stopping, Seconds);
+                return;
+            }
+
+            await Task.Delay(TimeSpan.FromMilliseconds(20), _time, cancellationToken).ConfigureAwait(false);
+        }
+    }
+
+    /// <summary>The model revision a group's devices run and the catalog's current one; null for an unknown group.</summary>
+    public ModelRevisionInfo? GroupModelRevision(string groupId) =>
+        _engine.TryGetGroup(groupId, out var group) ? RevisionInfo(group.Model) : null;
+
+    /// <summary>The model revision a device runs and the catalog's current one; null for an unknown device.</summary>
+    public ModelRevisionInfo? DeviceModelRevision(string deviceId) =>
+        _engine.TryGetDevice(deviceId, out var device) ? RevisionInfo(device.Model) : null;
+
+    /// <summary>The groups and single devices of <paramref name="modelId"/> that run an older revision than the catalog's.</summary>
+    public IReadOnlyList<string> OutdatedUsers(string modelId)
+    {
+        var users = new List<string>();
+        foreach (var group in _engine.Groups)
+        {
+            if (string.Equals(group.Model.Id, modelId, StringComparison.Ordinal) && RevisionInfo(group.Model).Outdated)
+            {
+                users.Add($"group '{group.GroupId}'");
+            }
+        }
+
+        string[] singles;
+        lock (_indexLock)
+        {
+            singles = [.. _devices.Keys];
+        }
+
+        foreach (var id in singles)
+        {
+            if (_engine.TryGetDevice(id, out var device) && string.Equals(device.Model.Id, modelId, StringComparison.Ordinal) && RevisionInfo(device.Model).Outdated)
+            {
+                users.Add($"device '{id}'");
+            }
+        }
+
+        return users;
+    }
+
+    private ModelRevisionInfo RevisionInfo(DeviceModel running)
+    {
+        var revision = ModelRevisions.Of(running);
+        var latest = _models.TryGet(running.Id, out var current) ? ModelRevisions.Of(current) : revision;
+        return new ModelRevisionInfo(revision, running.Version, latest);
+    }
+
+    /// <summary>
+    /// Rebuilds an idle group's devices (none active) from the catalog's current model when it changed since they were
+    /// built; the value is the revision they ran before, or null when nothing changed. On failure the group keeps its
+    /// revision.
+    /// </summary>
+    private SimulationResult<string?> ApplyLatestRevision(GroupEntry entry)
+    {
+        if (!_engine.TryGetGroup(entry.GroupId, out var group)
+            || !_models.TryGet(entry.ModelId, out var latest)
+            || ReferenceEquals(latest, group.Model)
+            || string.Equals(ModelRevisions.Of(latest), ModelRevisions.Of(group.Model), StringComparison.Ordinal)
+            || !IsIdle(entry.GroupId))
+        {
+            return SimulationResult<string?>.Ok(null);
+        }
+
+        var previous = group.Model;
+        var spec = new DeviceGroupSpec { ModelId = entry.ModelId, Count = entry.Count, GroupId = entry.GroupId, IdPattern = entry.IdPattern };
+        var error = Rebuild(
+            $"group '{entry.GroupId}'",
+            previous,
+            latest,
+            () => _engine.DeleteGroup(entry.GroupId),
+            model => _engine.CreateGroup(model, spec).Error);
+        return error is null ? SimulationResult<string?>.Ok(ModelRevisions.Of(previous)) : error;
+    }
+
+    /// <summary>
+    /// Replaces devices built from <paramref name="previous"/> by ones built from <paramref name="latest"/> (same ids);
+    /// when that fails, builds them from <paramref name="previous"/> again and answers why, naming <c>modelId</c>.
+    /// </summary>
+    private SimulationError? Rebuild(string what, DeviceModel previous, DeviceModel latest, Action delete, Func<DeviceModel, EngineError?> create)
+    {
+        delete();
+        var failure = create(latest);
+        if (failure is null)
+        {
+            LogModelRevisionApplied(_logger, what, latest.Id, ModelRevisions.Of(latest), ModelRevisions.Of(previous));
+            return null;
+        }
+
+        LogModelRevisionFailed(_logger, what, latest.Id, ModelRevisions.Of(latest), ModelRevisions.Of(previous), failure.ToString());
+        if (create(previous) is { } restored)
+        {
+            LogRestoreFailed(_logger, what, restored.ToString());
+        }
+
+        return SimulationError.FromEngine(
+            new EngineError(failure.Code, $"{what} could not be rebuilt from revision {ModelRevisions.Of(latest)} of model '{latest.Id}' (it keeps revision {ModelRevisions.Of(previous)}): {failure.Message}"),
+            "modelId");
+    }
+
+    private bool IsIdle(string groupId)
+    {
+        if (_engine.GetGroupStats(groupId) is not { Succeeded: true } stats)
+        {
+            return false;
+        }
+
+        var s = stats.Value!;
+        return Count(s, DeviceState.Created) + Count(s, DeviceState.Stopped) + Count(s, DeviceState.Failed) == s.DeviceCount;
     }
 
     /// <summary>Stops a group (pending launches cancelled, graceful disconnects) and ends its run.</summary>
@@ -407,14 +587,35 @@ public sealed partial class SimulationOrchestrator
                 await EndRunAsync(runId, RunEndReasons.Deleted, counters, cancellationToken).ConfigureAwait(false);
             }
 
+            List<string> added = [];
             lock (_indexLock)
             {
                 _groups.Remove(groupId);
+                foreach (var device in _devices.Values)
+                {
+                    if (device.GroupId == groupId)
+                    {
+                        added.Add(device.DeviceId);
+                    }
+                }
+
+                foreach (var id in added)
+                {
+                    _devices.Remove(id);
+                }
             }
 
             if (!await _groupStore.DeleteAsync(groupId, cancellationToken).ConfigureAwait(false))
             {
                 LogNotPersisted(_logger, $"deletion of group '{groupId}'");
+            }
+
+            foreach (var id in added)
+            {
+                if (!await _deviceStore.DeleteAsync(id, cancellationToken).ConfigureAwait(false))
+                {
+                    LogNotPersisted(_logger, $"deletion of device '{id}'");
+                }
             }
 
             return SimulationResult<int>.Ok(deleted.Value);
@@ -492,7 +693,10 @@ public sealed partial class SimulationOrchestrator
                     pending == 0 && starting == 0);
             }
 
-            return new GroupView(entry.GroupId, entry.ModelId, s.DeviceCount, entry.IdPattern, entry.CreatedAt, entry.Running, entry.Launch, s, progress);
+            return new GroupView(entry.GroupId, entry.ModelId, s.DeviceCount, entry.IdPattern, entry.CreatedAt, entry.Running, entry.Launch, s, progress)
+            {
+                ModelRevision = GroupModelRevision(entry.GroupId),
+            };
         }
     }
 
@@ -535,7 +739,14 @@ public sealed partial class SimulationOrchestrator
     // ------------------------------------------------------------------ single devices
 
     /// <summary>Creates one device outside any group (state created) and stores it.</summary>
-    public async Task<SimulationResult<DeviceView>> CreateDeviceAsync(string modelId, string? deviceId, CancellationToken cancellationToken = default)
+    public Task<SimulationResult<DeviceView>> CreateDeviceAsync(string modelId, string? deviceId, CancellationToken cancellationToken = default) =>
+        CreateDeviceAsync(modelId, deviceId, groupId: null, endpoint: null, cancellationToken);
+
+    /// <summary>
+    /// Creates one device (state created) and stores it: on its own, or added to the existing group
+    /// <paramref name="groupId"/> (it then follows the group), optionally with its own endpoint override.
+    /// </summary>
+    public async Task<SimulationResult<DeviceView>> CreateDeviceAsync(string modelId, string? deviceId, string? groupId, string? endpoint, CancellationToken cancellationToken = default)
     {
         if (!_models.TryGet(modelId, out var model))
         {
@@ -545,22 +756,29 @@ public sealed partial class SimulationOrchestrator
         await _changes.WaitAsync(cancellationToken).ConfigureAwait(false);
         try
         {
-            var created = _engine.CreateDevice(model, deviceId);
+            var created = _engine.CreateDevice(model, new DeviceSpec { DeviceId = deviceId, GroupId = groupId, EndpointOverride = endpoint });
             if (!created.Succeeded)
             {
-                var fallback = created.Error!.Code is EngineErrorCode.AlreadyExists ? "deviceId" : created.Error.Code is EngineErrorCode.NoAdapter or EngineErrorCode.InvalidModel ? "modelId" : null;
+                var fallback = created.Error!.Code switch
+                {
+                    EngineErrorCode.AlreadyExists => "deviceId",
+                    EngineErrorCode.NoAdapter or EngineErrorCode.InvalidModel => "modelId",
+                    EngineErrorCode.NotFound or EngineErrorCode.InvalidArgument when groupId is not null && created.Error.Message.StartsWith("group ", StringComparison.Ordinal) => "groupId",
+                    EngineErrorCode.InvalidArgument when endpoint is not null && created.Error.Message.StartsWith("endpoint ", StringComparison.Ordinal) => "endpoint",
+                    _ => null,
+                };
                 return SimulationError.FromEngine(created.Error, fallback);
             }
 
             var metrics = created.Value!;
-            var entry = new DeviceEntry(metrics.DeviceId, metrics.ModelId, _time.GetUtcNow());
+            var entry = new DeviceEntry(metrics.DeviceId, metrics.ModelId, _time.GetUtcNow()) { GroupId = metrics.GroupId, Endpoint = endpoint };
             lock (_indexLock)
             {
                 _devices[entry.DeviceId] = entry;
             }
 
             await SaveDeviceAsync(entry, cancellationToken).ConfigureAwait(false);
-            return SimulationResult<DeviceView>.Ok(new DeviceView(metrics, false));
+            return SimulationResult<DeviceView>.Ok(new DeviceView(metrics, entry.GroupId is null ? false : null));
         }
         finally
         {
@@ -581,6 +799,15 @@ public sealed partial class SimulationOrchestrator
         await _changes.WaitAsync(cancellationToken).ConfigureAwait(false);
         try
         {
+            if (running)
+            {
+                var applied = ApplyLatestRevision(deviceId);
+                if (applied is not null)
+                {
+                    return applied;
+                }
+            }
+
             var result = running ? _engine.StartDevice(deviceId) : _engine.StopDevice(deviceId);
             if (!result.Succeeded)
             {
@@ -591,6 +818,11 @@ public sealed partial class SimulationOrchestrator
             lock (_indexLock)
             {
                 entry = _devices.GetValueOrDefault(deviceId);
+                if (entry is { GroupId: not null })
+                {
+                    entry = null; // a device added to a group follows the group's desired state
+                }
+
                 if (entry is not null)
                 {
                     entry.DesiredRunning = running;
@@ -608,6 +840,37 @@ public sealed partial class SimulationOrchestrator
         {
             _changes.Release();
         }
+    }
+
+    /// <summary>
+    /// Rebuilds an idle single device from the catalog's current model when it changed since the device was built
+    /// (devices of a group follow their group); null when nothing was done, an error when the rebuild failed (the
+    /// device then keeps its revision).
+    /// </summary>
+    private SimulationError? ApplyLatestRevision(string deviceId)
+    {
+        DeviceEntry? entry;
+        lock (_indexLock)
+        {
+            entry = _devices.GetValueOrDefault(deviceId);
+        }
+
+        if (entry is null
+            || !_engine.TryGetDevice(deviceId, out var device)
+            || device.State is not (DeviceState.Created or DeviceState.Stopped or DeviceState.Failed)
+            || !_models.TryGet(entry.ModelId, out var latest)
+            || ReferenceEquals(latest, device.Model)
+            || string.Equals(ModelRevisions.Of(latest), ModelRevisions.Of(device.Model), StringComparison.Ordinal))
+        {
+            return null;
+        }
+
+        return Rebuild(
+            $"device '{deviceId}'",
+            device.Model,
+            latest,
+            () => _engine.DeleteDevice(deviceId),
+            model => _engine.CreateDevice(model, deviceId).Error);
     }
 
     /// <summary>Deletes a single device; devices of a group go with their group.</summary>
@@ -652,7 +915,7 @@ public sealed partial class SimulationOrchestrator
             return null;
         }
 
-        return new DeviceView(metrics, DesiredRunning(deviceId));
+        return new DeviceView(metrics, DesiredRunning(deviceId)) { ModelRevision = DeviceModelRevision(deviceId) };
     }
 
     /// <summary>A single device's desired state; null for devices of a group.</summary>
@@ -660,7 +923,7 @@ public sealed partial class SimulationOrchestrator
     {
         lock (_indexLock)
         {
-            return _devices.TryGetValue(deviceId, out var entry) ? entry.DesiredRunning : null;
+            return _devices.TryGetValue(deviceId, out var entry) && entry.GroupId is null ? entry.DesiredRunning : null;
         }
     }
 
@@ -669,7 +932,7 @@ public sealed partial class SimulationOrchestrator
         StoredDevice stored;
         lock (_indexLock)
         {
-            stored = new StoredDevice(entry.DeviceId, entry.ModelId, entry.DesiredRunning, entry.CreatedAt);
+            stored = new StoredDevice(entry.DeviceId, entry.ModelId, entry.DesiredRunning, entry.CreatedAt) { GroupId = entry.GroupId, Endpoint = entry.Endpoint };
         }
 
         if (!await _deviceStore.SaveAsync(stored, cancellationToken).ConfigureAwait(false))
@@ -693,6 +956,7 @@ public sealed partial class SimulationOrchestrator
         try
         {
             int models = 0, groups = 0, devices = 0, resumed = 0;
+            var resumedGroups = new HashSet<string>(StringComparer.Ordinal);
             foreach (var stored in await _modelStore.ListAsync(cancellationToken).ConfigureAwait(false) ?? [])
             {
                 var result = _models.Upsert(stored.Json);
@@ -735,6 +999,7 @@ public sealed partial class SimulationOrchestrator
                     if (started.Succeeded)
                     {
                         resumed++;
+                        resumedGroups.Add(stored.GroupId);
                     }
                     else
                     {
@@ -751,14 +1016,21 @@ public sealed partial class SimulationOrchestrator
                     continue;
                 }
 
-                var created = _engine.CreateDevice(model, stored.DeviceId);
+                var created = _engine.CreateDevice(model, new DeviceSpec { DeviceId = stored.DeviceId, GroupId = stored.GroupId, EndpointOverride = stored.Endpoint });
                 if (!created.Succeeded)
                 {
                     LogRestoreFailed(_logger, $"device '{stored.DeviceId}'", created.Error!.ToString());
                     continue;
                 }
 
-                var entry = new DeviceEntry(stored.DeviceId, stored.ModelId, stored.CreatedAt) { DesiredRunning = stored.DesiredRunning && _options.ResumeOnStart };
+                // A device added to a group follows it: started when its group was resumed above.
+                bool groupResumed = stored.GroupId is { } g && resumedGroups.Contains(g);
+                var entry = new DeviceEntry(stored.DeviceId, stored.ModelId, stored.CreatedAt)
+                {
+                    GroupId = stored.GroupId,
+                    Endpoint = stored.Endpoint,
+                    DesiredRunning = (stored.GroupId is null ? stored.DesiredRunning : groupResumed) && _options.ResumeOnStart,
+                };
                 lock (_indexLock)
                 {
                     _devices[entry.DeviceId] = entry;
@@ -851,5 +1123,11 @@ public sealed partial class SimulationOrchestrator
         public DateTimeOffset CreatedAt { get; } = createdAt;
 
         public bool DesiredRunning { get; set; }
+
+        /// <summary>The group the device was added to (it follows the group's desired state), or null.</summary>
+        public string? GroupId { get; init; }
+
+        /// <summary>The device's own endpoint override, or null.</summary>
+        public string? Endpoint { get; init; }
     }
 }

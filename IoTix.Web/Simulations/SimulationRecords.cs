@@ -49,6 +49,12 @@ internal sealed class DeviceRecord
     public DateTime CreatedAt { get; set; }
 
     public DateTime UpdatedAt { get; set; }
+
+    /// <summary>The group the device was added to, or null for a device on its own.</summary>
+    public string? GroupId { get; set; }
+
+    /// <summary>The device's endpoint override (<c>host</c> or <c>host:port</c>), or null.</summary>
+    public string? Endpoint { get; set; }
 }
 
 /// <summary>One start of a group (table sim_runs): when, how, with which seed, and the counters when it ended.</summary>
@@ -130,7 +136,10 @@ internal sealed class DeviceRecordConfiguration : IEntityTypeConfiguration<Devic
         builder.HasKey(d => d.DeviceId);
         builder.Property(d => d.DeviceId).HasMaxLength(200);
         builder.Property(d => d.ModelId).HasMaxLength(200);
+        builder.Property(d => d.GroupId).HasMaxLength(200);
+        builder.Property(d => d.Endpoint).HasMaxLength(300);
         builder.HasIndex(d => d.ModelId);
+        builder.HasIndex(d => d.GroupId);
     }
 }
 

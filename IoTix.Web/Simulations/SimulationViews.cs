@@ -13,7 +13,11 @@ public sealed record GroupView(
     bool Running,
     LaunchStrategy? Launch,
     GroupStats Stats,
-    LaunchProgress? Progress);
+    LaunchProgress? Progress)
+{
+    /// <summary>The model revision the group's devices run and the catalog's current one.</summary>
+    public ModelRevisionInfo? ModelRevision { get; init; }
+}
 
 /// <summary>
 /// Progress of a group's latest start. Pending devices wait for their launch slot (created or stopped while the
@@ -34,7 +38,18 @@ public sealed record LaunchProgress(
     bool Complete);
 
 /// <summary>A start request's answer: the plan the engine scheduled.</summary>
-public sealed record LaunchReceipt(string GroupId, long? RunId, LaunchStrategy Launch, LaunchPlan Plan, DateTimeOffset StartedAt);
+public sealed record LaunchReceipt(string GroupId, long? RunId, LaunchStrategy Launch, LaunchPlan Plan, DateTimeOffset StartedAt)
+{
+    /// <summary>The model revision the started devices run.</summary>
+    public string? ModelRevision { get; init; }
+
+    /// <summary>Set when this start rebuilt the devices from a newer model revision: the revision they ran before.</summary>
+    public string? UpdatedFromRevision { get; init; }
+}
 
 /// <summary>A device and its desired state (null for devices of a group: the group's state applies).</summary>
-public sealed record DeviceView(DeviceMetrics Metrics, bool? DesiredRunning);
+public sealed record DeviceView(DeviceMetrics Metrics, bool? DesiredRunning)
+{
+    /// <summary>The model revision the device runs and the catalog's current one.</summary>
+    public ModelRevisionInfo? ModelRevision { get; init; }
+}

@@ -35,6 +35,9 @@ internal sealed class BenchSettings
 
     public string[] Phases { get; set; } = ["tls", "connections", "fixed", "search", "clientcost"];
 
+    /// <summary>Rate searches to run, as QoS:subscribers ("fan" = <see cref="FanOutSubscribers"/>), e.g. `--searches 1:1`.</summary>
+    public string[] Searches { get; set; } = ["0:1", "0:fan", "1:1", "1:fan"];
+
     /// <summary>Applies `--name value` pairs whose names match a property (case-insensitive, dashes ignored).</summary>
     public void Apply(IReadOnlyDictionary<string, string> args)
     {

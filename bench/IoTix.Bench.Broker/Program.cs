@@ -75,7 +75,11 @@ if (phases.Contains("search"))
 {
     Console.WriteLine("== Lossless rate search");
     var fanOut = settings.FanOutSubscribers;
-    (int Qos, int Subscribers)[] configurations = [(0, 1), (0, fanOut), (1, 1), (1, fanOut)];
+    var configurations = Array.ConvertAll(settings.Searches, search =>
+    {
+        var parts = search.Split(':');
+        return (Qos: int.Parse(parts[0], CultureInfo.InvariantCulture), Subscribers: parts[1] == "fan" ? fanOut : int.Parse(parts[1], CultureInfo.InvariantCulture));
+    });
     for (var c = 0; c < configurations.Length; c++)
     {
         foreach (var broker in Ordered(messageBrokers, c))

@@ -140,6 +140,9 @@ internal sealed class CoapExchange
     public long TimeoutMs;
     public int Generation;
 
+    /// <summary>When the first transmission was sent (<see cref="TimeProvider.GetTimestamp"/>), for the publish latency.</summary>
+    public long StartedTimestamp;
+
     public ReadOnlySpan<byte> Datagram => Buffer.AsSpan(0, Length);
 }
 

@@ -52,6 +52,12 @@ internal sealed partial class CoapProtocolAdapter : IProtocolAdapter, IAsyncDisp
     private long _observeRegistrations, _observeReregistrations, _observeFailures, _notifications, _sendErrors;
     private int _inFlight;
 
+    // failed publishes by reason (PublishFailureCounts); _dropped is their sum without not-connected
+    private long _notConnected, _queueFull, _tooLarge, _unsent, _unacknowledged, _refused;
+
+    /// <summary>Latency of confirmable telemetry: first transmission -> 2.xx response.</summary>
+    private readonly PublishLatencyHistogram _latency = new();
+
     public CoapProtocolAdapter(TimeProvider time, IOptions<CoapOptions> options, IOptions<SimulationOptions> simulation, ILogger<CoapProtocolAdapter> logger)
     {
         _time = time;
@@ -80,7 +86,24 @@ internal sealed partial class CoapProtocolAdapter : IProtocolAdapter, IAsyncDisp
         Interlocked.Read(ref _published),
         Interlocked.Read(ref _dropped),
         Interlocked.Read(ref _bytes),
-        Interlocked.Read(ref _commands));
+        Interlocked.Read(ref _commands))
+    {
+        Failures = new PublishFailureCounts(
+            Interlocked.Read(ref _notConnected),
+            Interlocked.Read(ref _queueFull),
+            Interlocked.Read(ref _tooLarge),
+            Interlocked.Read(ref _unsent),
+            Interlocked.Read(ref _unacknowledged),
+            Interlocked.Read(ref _refused)),
+        PublishLatency = _latency.Snapshot(),
+    };
+
+    /// <summary>Counts one failed publish under <paramref name="reason"/> and in MessagesDropped.</summary>
+    private void Drop(ref long reason)
+    {
+        Interlocked.Increment(ref reason);
+        Interlocked.Increment(ref _dropped);
+    }
 
     /// <summary>CoAP-specific counters.</summary>
     public CoapAdapterMetrics GetCoapMetrics()
@@ -255,7 +278,7 @@ internal sealed partial class CoapProtocolAdapter : IProtocolAdapter, IAsyncDisp
             {
                 d.InFlight = null;
                 Release(inFlight);
-                Interlocked.Increment(ref _dropped);
+                Drop(ref _unacknowledged);
             }
 
             if (d.Pending is { } pending)
@@ -263,7 +286,7 @@ internal sealed partial class CoapProtocolAdapter : IProtocolAdapter, IAsyncDisp
                 while (pending.TryDequeue(out var m))
                 {
                     m.Return();
-                    Interlocked.Increment(ref _dropped);
+                    Drop(ref _unsent);
                 }
             }
 
@@ -379,12 +402,13 @@ internal sealed partial class CoapProtocolAdapter : IProtocolAdapter, IAsyncDisp
     {
         if (!Volatile.Read(ref d.Connected))
         {
+            Interlocked.Increment(ref _notConnected);
             return PublishStatus.NotConnected;
         }
 
         if (payload.Length > _options.MaxPayloadBytes || OptionsBound(d, topic) > 4096)
         {
-            Interlocked.Increment(ref _dropped);
+            Drop(ref _tooLarge);
             return PublishStatus.Rejected; // no block-wise transfer [RFC 7959]
         }
 
@@ -392,6 +416,7 @@ internal sealed partial class CoapProtocolAdapter : IProtocolAdapter, IAsyncDisp
         {
             if (!d.Connected || d.Endpoint is not { } ep)
             {
+                Interlocked.Increment(ref _notConnected);
                 return PublishStatus.NotConnected;
             }
 
@@ -401,7 +426,7 @@ internal sealed partial class CoapProtocolAdapter : IProtocolAdapter, IAsyncDisp
                 WriteTelemetry(ref writer, d, topic, CoapMessageType.NonConfirmable, ep.NextMessageId(), d.NewRequestToken(), payload);
                 if (!Send(ep, _scratch.AsSpan(0, writer.Length)))
                 {
-                    Interlocked.Increment(ref _dropped);
+                    Drop(ref _unsent);
                 }
 
                 Interlocked.Increment(ref _nonConfirmable);
@@ -419,7 +444,7 @@ internal sealed partial class CoapProtocolAdapter : IProtocolAdapter, IAsyncDisp
             var queue = d.Pending ??= new Queue<PendingMessage>();
             if (queue.Count >= d.Context.OutboundQueueLimit)
             {
-                Interlocked.Increment(ref _dropped);
+                Drop(ref _queueFull);
                 if (d.Context.OutboundOverflow == OutboundOverflow.DropNewest)
                 {
                     return PublishStatus.QueueFull;
@@ -464,6 +489,7 @@ internal sealed partial class CoapProtocolAdapter : IProtocolAdapter, IAsyncDisp
         ex.MessageId = ep.NextMessageId();
         ex.Token = d.NewRequestToken();
         ex.PayloadLength = payload.Length;
+        ex.StartedTimestamp = _time.GetTimestamp();
         var writer = new CoapMessageWriter(ex.Buffer);
         WriteTelemetry(ref writer, d, topic, CoapMessageType.Confirmable, ex.MessageId, ex.Token, payload);
         ex.Length = writer.Length;
@@ -598,6 +624,7 @@ internal sealed partial class CoapProtocolAdapter : IProtocolAdapter, IAsyncDisp
         var kind = ex.Kind;
         var obs = ex.Observation;
         var ep = ex.Endpoint;
+        long startedTimestamp = ex.StartedTimestamp;
         Release(ex);
         switch (kind)
         {
@@ -642,12 +669,15 @@ internal sealed partial class CoapProtocolAdapter : IProtocolAdapter, IAsyncDisp
                 CoapDeviceConnection? lost = null;
                 if (outcome == Outcome.Response && CoapCode.IsSuccess(response.Code))
                 {
+                    long us = _time.GetElapsedTime(startedTimestamp).Ticks / TimeSpan.TicksPerMicrosecond;
+                    _latency.Record(us);
+                    d.Context.PublishLatency?.Record(us);
                     Interlocked.Increment(ref _acknowledged);
                     d.ConsecutiveTimeouts = 0;
                 }
                 else
                 {
-                    Interlocked.Increment(ref _dropped);
+                    Drop(ref outcome == Outcome.Timeout ? ref _unacknowledged : ref _refused);
                     if (outcome == Outcome.Timeout)
                     {
                         Interlocked.Increment(ref _timeouts);

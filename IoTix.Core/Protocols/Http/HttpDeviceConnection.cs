@@ -83,6 +83,7 @@ internal sealed class HttpDeviceConnection : IDeviceConnection, IThreadPoolWorkI
     {
         if (!_connected)
         {
+            _adapter.CountNotConnected();
             return PublishStatus.NotConnected;
         }
 
@@ -91,12 +92,13 @@ internal sealed class HttpDeviceConnection : IDeviceConnection, IThreadPoolWorkI
         {
             if (!_connected)
             {
+                _adapter.CountNotConnected();
                 return PublishStatus.NotConnected;
             }
 
             if (_queue.Count >= Context.OutboundQueueLimit)
             {
-                _adapter.CountDropped();
+                _adapter.CountQueueFull();
                 if (Context.OutboundOverflow == OutboundOverflow.DropNewest)
                 {
                     return PublishStatus.QueueFull;
@@ -132,7 +134,7 @@ internal sealed class HttpDeviceConnection : IDeviceConnection, IThreadPoolWorkI
             while (_queue.TryDequeue(out var queued))
             {
                 queued.Return();
-                _adapter.CountDropped();
+                _adapter.CountUnsent();
             }
 
             if (mode == DisconnectMode.Abrupt)

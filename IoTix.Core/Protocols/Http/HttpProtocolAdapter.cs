@@ -35,6 +35,12 @@ internal sealed partial class HttpProtocolAdapter : IProtocolAdapter, IAsyncDisp
     private long _connections, _connectFailures, _published, _dropped, _bytes, _commands;
     private long _requests, _succeeded, _failed, _timeouts, _transportErrors, _commandPolls;
 
+    // failed publishes by reason (PublishFailureCounts); _dropped is their sum without not-connected
+    private long _notConnected, _queueFull, _unsent, _unacknowledged, _refused;
+
+    /// <summary>Latency of telemetry requests: sent -> 2xx response.</summary>
+    private readonly PublishLatencyHistogram _latency = new();
+
     public HttpProtocolAdapter(TimeProvider time, IOptions<HttpOptions> options, ILogger<HttpProtocolAdapter> logger)
     {
         _time = time;
@@ -81,7 +87,17 @@ internal sealed partial class HttpProtocolAdapter : IProtocolAdapter, IAsyncDisp
         Interlocked.Read(ref _published),
         Interlocked.Read(ref _dropped),
         Interlocked.Read(ref _bytes),
-        Interlocked.Read(ref _commands));
+        Interlocked.Read(ref _commands))
+    {
+        Failures = new PublishFailureCounts(
+            Interlocked.Read(ref _notConnected),
+            Interlocked.Read(ref _queueFull),
+            0,
+            Interlocked.Read(ref _unsent),
+            Interlocked.Read(ref _unacknowledged),
+            Interlocked.Read(ref _refused)),
+        PublishLatency = _latency.Snapshot(),
+    };
 
     /// <summary>HTTP-specific counters.</summary>
     public HttpAdapterMetrics GetHttpMetrics()
@@ -124,13 +140,25 @@ internal sealed partial class HttpProtocolAdapter : IProtocolAdapter, IAsyncDisp
         }
     }
 
-    internal void CountDropped() => Interlocked.Increment(ref _dropped);
+    internal void CountNotConnected() => Interlocked.Increment(ref _notConnected);
+
+    /// <summary>A message dropped by the full outbound queue.</summary>
+    internal void CountQueueFull() => Drop(ref _queueFull);
+
+    /// <summary>A queued message dropped by a disconnect.</summary>
+    internal void CountUnsent() => Drop(ref _unsent);
 
     internal void CountUnexpected(HttpDeviceConnection d, Exception exception)
     {
         Interlocked.Increment(ref _failed);
-        Interlocked.Increment(ref _dropped);
+        Drop(ref _unacknowledged);
         LogUnexpected(_logger, d.DeviceId, exception);
+    }
+
+    private void Drop(ref long reason)
+    {
+        Interlocked.Increment(ref reason);
+        Interlocked.Increment(ref _dropped);
     }
 
     // ------------------------------------------------------------------ the in-flight bound
@@ -203,6 +231,7 @@ internal sealed partial class HttpProtocolAdapter : IProtocolAdapter, IAsyncDisp
             }
         }
 
+        long started = _time.GetTimestamp();
         try
         {
             using var response = await _client.SendAsync(request, HttpCompletionOption.ResponseContentRead, d.AbortToken).ConfigureAwait(false);
@@ -214,11 +243,15 @@ internal sealed partial class HttpProtocolAdapter : IProtocolAdapter, IAsyncDisp
 
             if (response.IsSuccessStatusCode)
             {
+                long us = _time.GetElapsedTime(started).Ticks / TimeSpan.TicksPerMicrosecond;
+                _latency.Record(us);
+                d.Context.PublishLatency?.Record(us);
                 Interlocked.Increment(ref _succeeded);
             }
             else
             {
-                Fail();
+                Interlocked.Increment(ref _failed);
+                Drop(ref _refused);
                 LogRequestFailed(_logger, d.DeviceId, status);
             }
         }
@@ -241,7 +274,7 @@ internal sealed partial class HttpProtocolAdapter : IProtocolAdapter, IAsyncDisp
         void Fail()
         {
             Interlocked.Increment(ref _failed);
-            Interlocked.Increment(ref _dropped);
+            Drop(ref _unacknowledged);
         }
     }
 

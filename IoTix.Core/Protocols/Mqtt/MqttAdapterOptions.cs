@@ -18,8 +18,14 @@ public sealed class MqttAdapterOptions
     /// <summary>TCP connect + TLS handshake + CONNACK (+ SUBACK) deadline in ms (default 10000).</summary>
     public int ConnectTimeoutMs { get; set; } = 10_000;
 
-    /// <summary>How long a graceful disconnect waits for queued messages and DISCONNECT to be written, in ms (default 2000).</summary>
+    /// <summary>How long a graceful disconnect waits for queued messages and DISCONNECT to be written, in ms (default 2000), after the drain.</summary>
     public int DisconnectTimeoutMs { get; set; } = 2_000;
+
+    /// <summary>
+    /// How long a graceful disconnect waits for outstanding PUBACK/PUBCOMP before writing DISCONNECT, in ms (default 2000;
+    /// 0 = do not wait). Messages still unacknowledged then count as <see cref="PublishFailureCounts.Unacknowledged"/>.
+    /// </summary>
+    public int DisconnectDrainMs { get; set; } = 2_000;
 
     /// <summary>QoS 1/2 messages sent but not yet acknowledged, per connection (default 32); further ones wait in the outbound queue. The broker's Receive Maximum lowers it [MQTT-3.3.4-7].</summary>
     public int InflightWindow { get; set; } = 32;
@@ -98,6 +104,7 @@ internal sealed class MqttAdapterOptionsValidator : IValidateOptions<MqttAdapter
 
         Range(options.ConnectTimeoutMs, 100, 600_000, "ConnectTimeoutMs");
         Range(options.DisconnectTimeoutMs, 0, 600_000, "DisconnectTimeoutMs");
+        Range(options.DisconnectDrainMs, 0, 600_000, "DisconnectDrainMs");
         Range(options.InflightWindow, 1, 65_535, "InflightWindow");
         Range(options.MaxIncomingPacketSize, 64, MqttPacketWriter.MaxRemainingLength, "MaxIncomingPacketSize");
         Range(options.ReceiveBufferSize, 64, 1024 * 1024, "ReceiveBufferSize");

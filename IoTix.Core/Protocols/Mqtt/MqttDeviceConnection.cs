@@ -76,6 +76,7 @@ internal sealed class MqttDeviceConnection : IDeviceConnection, IThreadPoolWorkI
     private int _controlLength;
     private bool _flushScheduled;
     private bool _sendDisconnect;
+    private bool _drainExpired;
     private TaskCompletionSource? _disconnectWritten;
 
     // QoS 1/2 sent, not yet acknowledged (kept across reconnects of a persistent session)
@@ -93,6 +94,9 @@ internal sealed class MqttDeviceConnection : IDeviceConnection, IThreadPoolWorkI
     private long _pingSentMs = -1;
 
     private byte[][]? _commandFilters;
+
+    // MQTT 5 PUBLISH property block of this device (user properties rendered once, at the first connect)
+    private byte[]? _publishProperties;
 
     public MqttDeviceConnection(MqttProtocolAdapter adapter, DeviceConnectionContext context, MqttDeviceSettings settings)
     {
@@ -139,6 +143,7 @@ internal sealed class MqttDeviceConnection : IDeviceConnection, IThreadPoolWorkI
             {
                 _registered = true;
                 _adapter.Register(this);
+                _publishProperties = _settings.DevicePublishProperties(_context);
             }
 
             _state = StateConnecting;
@@ -724,32 +729,33 @@ internal sealed class MqttDeviceConnection : IDeviceConnection, IThreadPoolWorkI
     // ------------------------------------------------------------------ publish
 
     public PublishStatus TryPublish(string topic, ReadOnlySpan<byte> payload, int qos, bool retain) =>
-        TryPublishCore(topic, payload, qos, retain, _settings.PublishProperties);
+        TryPublishCore(topic, payload, qos, retain, _publishProperties ?? _settings.PublishProperties);
 
     /// <summary>An answer to a request: the model's PUBLISH properties plus Correlation Data and a <c>status</c> user property (MQTT 5).</summary>
     public PublishStatus TryPublishResponse(string topic, ReadOnlySpan<byte> payload, ReadOnlySpan<byte> correlationData, int status, int qos) =>
         _settings.V5
-            ? TryPublishCore(topic, payload, qos, retain: false, MqttDeviceSettings.ResponseProperties(_settings.PublishProperties, correlationData, status))
+            ? TryPublishCore(topic, payload, qos, retain: false, MqttDeviceSettings.ResponseProperties(_publishProperties ?? _settings.PublishProperties, correlationData, status))
             : TryPublish(topic, payload, qos, retain: false);
 
     private PublishStatus TryPublishCore(string topic, ReadOnlySpan<byte> payload, int qos, bool retain, ReadOnlySpan<byte> properties)
     {
         if (Volatile.Read(ref _state) != StateConnected)
         {
+            Interlocked.Increment(ref _adapter.NotConnectedCounter);
             return PublishStatus.NotConnected;
         }
 
         // A topic name is not empty and has no wildcards [MQTT-4.7.3-1], [MQTT-3.3.2-2].
         if (topic.Length == 0 || topic.AsSpan().IndexOfAny('+', '#') >= 0 || qos is < 0 or > 2)
         {
-            Interlocked.Increment(ref _adapter.DroppedCounter);
+            Interlocked.Increment(ref _adapter.RejectedCounter);
             return PublishStatus.Rejected;
         }
 
         if (retain && !_retainAvailable)
         {
             // The server said Retain Available = 0 [MQTT-3.2.2-14].
-            Interlocked.Increment(ref _adapter.DroppedCounter);
+            Interlocked.Increment(ref _adapter.RejectedCounter);
             return PublishStatus.Rejected;
         }
 
@@ -762,7 +768,7 @@ internal sealed class MqttDeviceConnection : IDeviceConnection, IThreadPoolWorkI
         if (size > _maxPacketSize || remaining > MqttPacketWriter.MaxRemainingLength)
         {
             // Never above the server's Maximum Packet Size [MQTT-3.1.2-24].
-            Interlocked.Increment(ref _adapter.DroppedCounter);
+            Interlocked.Increment(ref _adapter.RejectedCounter);
             return PublishStatus.Rejected;
         }
 
@@ -775,6 +781,7 @@ internal sealed class MqttDeviceConnection : IDeviceConnection, IThreadPoolWorkI
             if (_state != StateConnected)
             {
                 Pool.Return(buffer);
+                Interlocked.Increment(ref _adapter.NotConnectedCounter);
                 return PublishStatus.NotConnected;
             }
 
@@ -784,7 +791,7 @@ internal sealed class MqttDeviceConnection : IDeviceConnection, IThreadPoolWorkI
                 if (_context.OutboundOverflow == OutboundOverflow.DropNewest)
                 {
                     Pool.Return(buffer);
-                    Interlocked.Increment(ref _adapter.DroppedCounter);
+                    Interlocked.Increment(ref _adapter.QueueFullCounter);
                     return PublishStatus.QueueFull;
                 }
 
@@ -806,7 +813,7 @@ internal sealed class MqttDeviceConnection : IDeviceConnection, IThreadPoolWorkI
         if (discarded is not null)
         {
             Pool.Return(discarded);
-            Interlocked.Increment(ref _adapter.DroppedCounter);
+            Interlocked.Increment(ref _adapter.QueueFullCounter);
         }
 
         return PublishStatus.Accepted;
@@ -957,7 +964,9 @@ internal sealed class MqttDeviceConnection : IDeviceConnection, IThreadPoolWorkI
             }
         }
 
-        bool disconnect = _sendDisconnect && _state == StateClosing && take == _queueCount;
+        // A graceful close writes DISCONNECT once everything queued is written and (until the drain time
+        // runs out) every QoS 1/2 message is acknowledged, so only what really never was counts as lost.
+        bool disconnect = _sendDisconnect && _state == StateClosing && take == _queueCount && (_drainExpired || (take == 0 && !HasOutstandingLocked()));
         if (disconnect)
         {
             size += 2;
@@ -983,6 +992,7 @@ internal sealed class MqttDeviceConnection : IDeviceConnection, IThreadPoolWorkI
             }
         }
 
+        long sentAt = 0;
         for (int i = 0; i < take; i++)
         {
             var queue2 = _queue!;
@@ -994,7 +1004,12 @@ internal sealed class MqttDeviceConnection : IDeviceConnection, IThreadPoolWorkI
             {
                 ushort id = NextPacketIdLocked();
                 BinaryPrimitives.WriteUInt16BigEndian(e.Buffer.AsSpan(e.IdOffset), id);
-                AddInflightLocked(new InflightEntry(e.Buffer, e.Length, id, e.Qos == 1 ? StageAwaitPubAck : StageAwaitPubRec));
+                if (sentAt == 0)
+                {
+                    sentAt = _adapter.Clock.Time.GetTimestamp(); // once per batch: latency = batch written -> acknowledged
+                }
+
+                AddInflightLocked(new InflightEntry(e.Buffer, e.Length, id, e.Qos == 1 ? StageAwaitPubAck : StageAwaitPubRec, sentAt));
                 e.Buffer.AsSpan(0, e.Length).CopyTo(batch.AsSpan(o));
             }
             else
@@ -1078,6 +1093,21 @@ internal sealed class MqttDeviceConnection : IDeviceConnection, IThreadPoolWorkI
         _inflightCount++;
     }
 
+    /// <summary>True while a QoS 1/2 message awaits PUBACK, PUBREC or PUBCOMP.</summary>
+    private bool HasOutstandingLocked()
+    {
+        var ring = _inflight;
+        for (int i = 0; i < _inflightCount; i++)
+        {
+            if (ring![(_inflightHead + i) % ring.Length].Stage != StageFree)
+            {
+                return true;
+            }
+        }
+
+        return false;
+    }
+
     private int FindInflightLocked(ushort id)
     {
         var ring = _inflight;
@@ -1108,9 +1138,9 @@ internal sealed class MqttDeviceConnection : IDeviceConnection, IThreadPoolWorkI
             _inflightCount--;
         }
 
-        if (_queueCount > 0)
+        if (_queueCount > 0 || (_sendDisconnect && _state == StateClosing))
         {
-            ScheduleFlushLocked(); // the window has room again
+            ScheduleFlushLocked(); // the window has room again, or a graceful close may write DISCONNECT now
         }
     }
 
@@ -1148,7 +1178,7 @@ internal sealed class MqttDeviceConnection : IDeviceConnection, IThreadPoolWorkI
             if (e.Buffer is { } buffer)
             {
                 Pool.Return(buffer);
-                Interlocked.Increment(ref _adapter.DroppedCounter);
+                Interlocked.Increment(ref _adapter.UnacknowledgedCounter);
             }
 
             e = default;
@@ -1156,6 +1186,13 @@ internal sealed class MqttDeviceConnection : IDeviceConnection, IThreadPoolWorkI
 
         _inflightHead = 0;
         _inflightCount = 0;
+    }
+
+    private void RecordLatency(long sentTimestamp)
+    {
+        var elapsed = _adapter.Clock.Time.GetElapsedTime(sentTimestamp).Ticks / TimeSpan.TicksPerMicrosecond;
+        _adapter.Latency.Record(elapsed);
+        _context.PublishLatency?.Record(elapsed);
     }
 
     // ------------------------------------------------------------------ receive
@@ -1366,13 +1403,22 @@ internal sealed class MqttDeviceConnection : IDeviceConnection, IThreadPoolWorkI
             {
                 case MqttPacketType.PubAck when e.Stage == StageAwaitPubAck:
                 case MqttPacketType.PubComp when e.Stage == StageAwaitPubComp:
+                    if (reason >= 0x80)
+                    {
+                        Interlocked.Increment(ref _adapter.RefusedCounter); // MQTT 5 PUBACK with a failure reason [MQTT-3.4.2.1]
+                    }
+                    else
+                    {
+                        RecordLatency(e.SentTimestamp);
+                    }
+
                     CompleteInflightLocked(slot);
                     break;
                 case MqttPacketType.PubRec when e.Stage == StageAwaitPubRec:
                     if (reason >= 0x80)
                     {
                         CompleteInflightLocked(slot); // refused: no PUBREL [MQTT-4.3.3-4 (5.0)]
-                        Interlocked.Increment(ref _adapter.DroppedCounter);
+                        Interlocked.Increment(ref _adapter.RefusedCounter);
                         break;
                     }
 
@@ -1631,6 +1677,7 @@ internal sealed class MqttDeviceConnection : IDeviceConnection, IThreadPoolWorkI
                 case StateConnected when mode == DisconnectMode.Graceful:
                     _state = StateClosing;
                     _sendDisconnect = true;
+                    _drainExpired = _adapter.Options.DisconnectDrainMs == 0;
                     written = _disconnectWritten = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
                     gen = _generation;
                     ScheduleFlushLocked();
@@ -1649,13 +1696,20 @@ internal sealed class MqttDeviceConnection : IDeviceConnection, IThreadPoolWorkI
             }
         }
 
-        try
+        var options = _adapter.Options;
+        if (!await WaitAsync(written.Task, options.DisconnectDrainMs, cancellationToken).ConfigureAwait(false))
         {
-            await written.Task.WaitAsync(TimeSpan.FromMilliseconds(_adapter.Options.DisconnectTimeoutMs), _adapter.Clock.Time, cancellationToken).ConfigureAwait(false);
-        }
-        catch (Exception ex) when (ex is TimeoutException or OperationCanceledException)
-        {
-            // close anyway
+            // The drain ran out: write DISCONNECT now; what is still unacknowledged counts as such at the close.
+            lock (_gate)
+            {
+                if (_state == StateClosing && gen == _generation)
+                {
+                    _drainExpired = true;
+                    ScheduleFlushLocked();
+                }
+            }
+
+            await WaitAsync(written.Task, options.DisconnectTimeoutMs, cancellationToken).ConfigureAwait(false);
         }
 
         lock (_gate)
@@ -1675,6 +1729,25 @@ internal sealed class MqttDeviceConnection : IDeviceConnection, IThreadPoolWorkI
                 _state = StateIdle;
                 _lostUnexpectedly = false;
             }
+        }
+    }
+
+    /// <summary>Waits for <paramref name="task"/> up to <paramref name="timeoutMs"/> on the adapter's clock; false on timeout or cancellation.</summary>
+    private async ValueTask<bool> WaitAsync(Task task, int timeoutMs, CancellationToken cancellationToken)
+    {
+        if (task.IsCompleted)
+        {
+            return true;
+        }
+
+        try
+        {
+            await task.WaitAsync(TimeSpan.FromMilliseconds(timeoutMs), _adapter.Clock.Time, cancellationToken).ConfigureAwait(false);
+            return true;
+        }
+        catch (Exception ex) when (ex is TimeoutException or OperationCanceledException)
+        {
+            return false;
         }
     }
 
@@ -1713,7 +1786,7 @@ internal sealed class MqttDeviceConnection : IDeviceConnection, IThreadPoolWorkI
             ref var e = ref queue![(_queueHead + i) % queue.Length];
             Pool.Return(e.Buffer);
             e = default;
-            Interlocked.Increment(ref _adapter.DroppedCounter);
+            Interlocked.Increment(ref _adapter.UnsentCounter);
         }
 
         _queueHead = 0;
@@ -1759,11 +1832,14 @@ internal sealed class MqttDeviceConnection : IDeviceConnection, IThreadPoolWorkI
 
     private readonly record struct OutboundEntry(byte[] Buffer, int Length, int IdOffset, byte Qos, int PayloadLength);
 
-    private struct InflightEntry(byte[]? buffer, int length, ushort packetId, byte stage)
+    private struct InflightEntry(byte[]? buffer, int length, ushort packetId, byte stage, long sentTimestamp)
     {
         public byte[]? Buffer = buffer;
         public int Length = length;
         public ushort PacketId = packetId;
         public byte Stage = stage;
+
+        /// <summary>When the PUBLISH was first written (<see cref="TimeProvider.GetTimestamp"/>); a resend keeps it.</summary>
+        public long SentTimestamp = sentTimestamp;
     }
 }

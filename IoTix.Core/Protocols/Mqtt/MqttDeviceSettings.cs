@@ -43,8 +43,14 @@ internal sealed class MqttDeviceSettings
 
     public X509Certificate2? ClientCertificate { get; private init; }
 
-    /// <summary>Encoded MQTT 5 PUBLISH properties including the length prefix (empty for 3.1.1).</summary>
+    /// <summary>Encoded MQTT 5 PUBLISH properties including the length prefix (empty for 3.1.1); without the model's per-device user properties.</summary>
     public byte[] PublishProperties { get; private init; } = Empty;
+
+    /// <summary>The model's user properties whose values name the device (<c>${deviceId}</c> ...): rendered once per device by <see cref="DevicePublishProperties"/>; null when none does.</summary>
+    private UserPropertyTemplate[]? DeviceUserProperties { get; init; }
+
+    /// <summary>The property block without its length prefix, when <see cref="DeviceUserProperties"/> is set.</summary>
+    private byte[] PublishPropertiesBody { get; init; } = Empty;
 
     public ModelTemplate[] CommandTopics { get; private init; } = [];
 
@@ -139,6 +145,47 @@ internal sealed class MqttDeviceSettings
             }
         }
 
+        // MQTT 5 PUBLISH properties: what every device of the model shares is encoded here once. When a
+        // user property names the device, the model's user properties are kept as templates (in their
+        // order [MQTT-3.3.2-18]) and encoded once per device.
+        var body = new List<byte>();
+        var userProperties = new List<UserPropertyTemplate>();
+        bool perDevice = false;
+        if (v5)
+        {
+            EncodeSharedPublishProperties(body, model, options);
+            foreach (var (key, value) in c.UserProperties ?? EmptyProperties)
+            {
+                if (!ModelTemplate.TryParse(value, out var template, out var tError))
+                {
+                    errors.Add($"connection.userProperties.{key}: {tError}");
+                    continue;
+                }
+
+                foreach (var name in template.Placeholders)
+                {
+                    if (!name.StartsWith("env:", StringComparison.Ordinal))
+                    {
+                        perDevice = true;
+                    }
+                    else if (Environment.GetEnvironmentVariable(name[4..]) is null)
+                    {
+                        errors.Add($"connection.userProperties.{key}: environment variable {name[4..]} is not set");
+                    }
+                }
+
+                userProperties.Add(new UserPropertyTemplate(key, template));
+            }
+
+            if (!perDevice)
+            {
+                foreach (var p in userProperties)
+                {
+                    AddUserProperty(body, p.Name, p.Value.Render(ResolveEnvironment));
+                }
+            }
+        }
+
         var commandTopics = new List<ModelTemplate>();
         var commandNames = new List<string>();
         foreach (var command in model.Commands)
@@ -188,10 +235,34 @@ internal sealed class MqttDeviceSettings
             CaCertificate = ca,
             CaFile = caPath,
             ClientCertificate = client,
-            PublishProperties = v5 ? EncodePublishProperties(model, options) : Empty,
+            PublishProperties = v5 ? WithLength(body) : Empty,
+            PublishPropertiesBody = perDevice ? [.. body] : Empty,
+            DeviceUserProperties = perDevice ? [.. userProperties] : null,
             CommandTopics = [.. commandTopics],
             CommandNames = [.. commandNames],
         };
+    }
+
+    /// <summary>
+    /// The PUBLISH property block of one device: the shared block, or (when the model's user properties
+    /// name the device) the shared part plus those properties rendered for the device. Called once per
+    /// device (at its first connect), never per message.
+    /// </summary>
+    public byte[] DevicePublishProperties(DeviceConnectionContext context)
+    {
+        if (DeviceUserProperties is not { } templates)
+        {
+            return PublishProperties;
+        }
+
+        var body = new List<byte>(PublishPropertiesBody.Length + 64);
+        body.AddRange(PublishPropertiesBody);
+        foreach (var p in templates)
+        {
+            AddUserProperty(body, p.Name, p.Value.RenderForDevice(context.DeviceId, context.Index, context.GroupId, ResolveEnvironment));
+        }
+
+        return WithLength(body);
     }
 
     /// <summary>The will payload: a JSON string's text, other JSON as written.</summary>
@@ -231,9 +302,8 @@ internal sealed class MqttDeviceSettings
     private static string Resolve(string path, string? baseDirectory) =>
         Path.IsPathRooted(path) || baseDirectory is null ? Path.GetFullPath(path) : Path.GetFullPath(Path.Combine(baseDirectory, path));
 
-    private static byte[] EncodePublishProperties(DeviceModel model, MqttAdapterOptions options)
+    private static void EncodeSharedPublishProperties(List<byte> body, DeviceModel model, MqttAdapterOptions options)
     {
-        var body = new List<byte>();
         if (options.SendContentType)
         {
             bool json = model.Payload.Format == PayloadFormat.Json;
@@ -258,11 +328,19 @@ internal sealed class MqttDeviceSettings
 
         foreach (var (key, value) in options.UserProperties)
         {
-            body.Add(MqttProperty.UserProperty);
-            AddString(body, key);
-            AddString(body, value);
+            AddUserProperty(body, key, value);
         }
+    }
 
+    private static void AddUserProperty(List<byte> body, string name, string value)
+    {
+        body.Add(MqttProperty.UserProperty);
+        AddString(body, name);
+        AddString(body, value);
+    }
+
+    private static byte[] WithLength(List<byte> body)
+    {
         var result = new byte[MqttPacketWriter.VarIntSize(body.Count) + body.Count];
         int o = MqttPacketWriter.WriteVarInt(result, body.Count);
         body.CopyTo(result, o);
@@ -296,11 +374,15 @@ internal sealed class MqttDeviceSettings
         body.Add(MqttProperty.UserProperty);
         AddString(body, "status");
         AddString(body, status.ToString(System.Globalization.CultureInfo.InvariantCulture));
-        var result = new byte[MqttPacketWriter.VarIntSize(body.Count) + body.Count];
-        int o = MqttPacketWriter.WriteVarInt(result, body.Count);
-        body.CopyTo(result, o);
-        return result;
+        return WithLength(body);
     }
+
+    private static readonly Dictionary<string, string> EmptyProperties = [];
+
+    private static readonly Func<string, string?> ResolveEnvironment = static name =>
+        name.StartsWith("env:", StringComparison.Ordinal) ? Environment.GetEnvironmentVariable(name[4..]) ?? string.Empty : null;
+
+    private sealed record UserPropertyTemplate(string Name, ModelTemplate Value);
 
     private static void AddString(List<byte> target, string value)
     {

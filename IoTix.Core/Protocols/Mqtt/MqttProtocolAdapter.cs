@@ -26,7 +26,12 @@ internal sealed partial class MqttProtocolAdapter : IProtocolAdapter, IDisposabl
     internal long ConnectsCounter;
     internal long ConnectFailuresCounter;
     internal long PublishedCounter;
-    internal long DroppedCounter;
+    internal long NotConnectedCounter;
+    internal long QueueFullCounter;
+    internal long RejectedCounter;
+    internal long UnsentCounter;
+    internal long UnacknowledgedCounter;
+    internal long RefusedCounter;
     internal long BytesCounter;
     internal long CommandsCounter;
     internal long OpenCounter;
@@ -65,14 +70,34 @@ internal sealed partial class MqttProtocolAdapter : IProtocolAdapter, IDisposabl
         return new MqttDeviceConnection(this, context, settings);
     }
 
-    /// <summary>Connections = successful connects (CONNACK accepted) so far; MessagesPublished/BytesPublished = PUBLISH packets and payload bytes written to sockets.</summary>
-    public ProtocolAdapterMetrics GetMetrics() => new(
-        Interlocked.Read(ref ConnectsCounter),
-        Interlocked.Read(ref ConnectFailuresCounter),
-        Interlocked.Read(ref PublishedCounter),
-        Interlocked.Read(ref DroppedCounter),
-        Interlocked.Read(ref BytesCounter),
-        Interlocked.Read(ref CommandsCounter));
+    /// <summary>Latency of acknowledged QoS 1/2 publishes over every connection of the adapter.</summary>
+    internal PublishLatencyHistogram Latency { get; } = new();
+
+    /// <summary>
+    /// Connections = successful connects (CONNACK accepted) so far; MessagesPublished/BytesPublished = PUBLISH
+    /// packets and payload bytes written to sockets; MessagesDropped = the failures of <see cref="PublishFailureCounts.Dropped"/>.
+    /// </summary>
+    public ProtocolAdapterMetrics GetMetrics()
+    {
+        var failures = new PublishFailureCounts(
+            Interlocked.Read(ref NotConnectedCounter),
+            Interlocked.Read(ref QueueFullCounter),
+            Interlocked.Read(ref RejectedCounter),
+            Interlocked.Read(ref UnsentCounter),
+            Interlocked.Read(ref UnacknowledgedCounter),
+            Interlocked.Read(ref RefusedCounter));
+        return new ProtocolAdapterMetrics(
+            Interlocked.Read(ref ConnectsCounter),
+            Interlocked.Read(ref ConnectFailuresCounter),
+            Interlocked.Read(ref PublishedCounter),
+            failures.Dropped,
+            Interlocked.Read(ref BytesCounter),
+            Interlocked.Read(ref CommandsCounter))
+        {
+            Failures = failures,
+            PublishLatency = Latency.Snapshot(),
+        };
+    }
 
     /// <summary>The source address of the device at <paramref name="index"/> (rotation over <see cref="MqttAdapterOptions.LocalAddresses"/>), or null.</summary>
     internal IPAddress? LocalAddressFor(int index, AddressFamily family)

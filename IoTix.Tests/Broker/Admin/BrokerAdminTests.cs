@@ -142,7 +142,7 @@ public sealed class BrokerRuntimeSettingsTests
     {
         var options = Options.Create(new BrokerOptions { ConnectionRateLimit = new ConnectionRateLimitOptions { PerIpPerSecond = perSecond, ExemptLoopback = false } });
         var limiter = new ConnectionRateLimiter(options, new FakeTimeProvider());
-        return (new BrokerRuntimeSettings(options, limiter), limiter);
+        return (new BrokerRuntimeSettings(options, limiter, new PayloadLimit(options.Value.MaxPayloadBytes)), limiter);
     }
 
     [Fact]
@@ -171,22 +171,25 @@ public sealed class BrokerRuntimeSettingsTests
     }
 
     [Fact]
-    public void A_new_payload_limit_waits_for_a_restart_and_invalid_values_change_nothing()
+    public void A_new_payload_limit_applies_at_once_and_invalid_values_change_nothing()
     {
-        var (settings, _) = Create();
-        var before = settings.Requested;
+        var options = Options.Create(new BrokerOptions());
+        var limit = new PayloadLimit(options.Value.MaxPayloadBytes);
+        var settings = new BrokerRuntimeSettings(options, new ConnectionRateLimiter(options, new FakeTimeProvider()), limit);
+        var before = settings.Active;
 
         var invalid = settings.Apply(before with { MaxPayloadBytes = 0, ConnectionRatePerIpPerSecond = -1 });
-        var unchanged = settings.Requested;
+        var unchanged = settings.Active;
         var payload = settings.Apply(before with { MaxPayloadBytes = 1024 });
 
         Assert.Equal(2, invalid.Errors.Count);
         Assert.Contains(invalid.Errors, e => e.Contains("Broker:MaxPayloadBytes", StringComparison.Ordinal));
         Assert.Contains(invalid.Errors, e => e.Contains("Broker:ConnectionRateLimit:PerIpPerSecond", StringComparison.Ordinal));
         Assert.Equal(before, unchanged);
-        Assert.Equal(["payload limit"], payload.PendingRestart);
-        Assert.Equal(1024, settings.Requested.MaxPayloadBytes);
-        Assert.Equal(before.MaxPayloadBytes, settings.Active.MaxPayloadBytes);
+        Assert.Equal(["payload limit"], payload.AppliedNow);
+        Assert.Empty(payload.PendingRestart);
+        Assert.Equal(1024, settings.Active.MaxPayloadBytes);
+        Assert.Equal((1024, 1024L + (64 * 1024)), (limit.MaxPayloadBytes, limit.MaxPacketBytes));
     }
 }
 

@@ -528,6 +528,41 @@ public sealed class DeviceModelValidatorTests
     }
 
     [Fact]
+    public void User_properties_with_device_placeholders_and_environment_variables_are_valid()
+    {
+        var json = Mutate(m => m["connection"]!["userProperties"] = new JsonObject { ["device"] = "${deviceId}", ["slot"] = "${groupId}-${index}", ["token"] = "${env:SITE_TOKEN}", ["fixed"] = "v1" });
+
+        var result = Validator().Validate(json);
+
+        Assert.True(result.IsValid, string.Join("; ", result.Errors));
+        Assert.Equal("${deviceId}", result.Model!.Connection.UserProperties!["device"]);
+    }
+
+    [Theory]
+    [InlineData("mqtt", "3.1.1", "${deviceId}", "$.connection.userProperties", "need MQTT 5")]
+    [InlineData("mqtt", "5", "${temperature}", "$.connection.userProperties.p", "resolved once per device")]
+    [InlineData("mqtt", "5", "${env:1BAD}", "$.connection.userProperties.p", "not a valid environment variable name")]
+    [InlineData("mqtt", "5", "${deviceId", "$.connection.userProperties.p", "")]
+    [InlineData("http", "5", "x", "$.connection.userProperties", "MQTT 5 devices only")]
+    public void Invalid_user_properties_are_reported_at_their_path(string protocol, string version, string value, string expectedPath, string expectedText)
+    {
+        var (path, message) = SingleError(Mutate(m =>
+        {
+            m["protocol"] = protocol;
+            if (protocol == "http")
+            {
+                m["connection"]!["url"] = "http://localhost:8080/t/${deviceId}";
+            }
+
+            m["connection"]!["mqttVersion"] = version;
+            m["connection"]!["userProperties"] = new JsonObject { ["p"] = value };
+        }));
+
+        Assert.Equal(expectedPath, path);
+        Assert.Contains(expectedText, message, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void Binary_payload_without_a_binary_item_is_reported()
     {
         var (path, _) = SingleError(Mutate(m => m["payload"] = new JsonObject { ["format"] = "binary" }));

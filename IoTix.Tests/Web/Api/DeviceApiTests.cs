@@ -37,6 +37,28 @@ public sealed class DeviceApiTests(ApiFixture fixture) : IClassFixture<ApiFixtur
     }
 
     [Fact]
+    public async Task Create_into_a_group_or_with_a_bad_group_or_endpoint()
+    {
+        var groupId = ApiTestHost.Unique("g-add");
+        Assert.Equal(HttpStatusCode.Created, (await _client.PostJsonAsync("/api/v1/groups", $$"""{"modelId": "{{ApiFixture.FileModelId}}", "count": 2, "groupId": "{{groupId}}"}""")).StatusCode);
+
+        using var added = await _client.PostJsonAsync("/api/v1/devices", $$"""{"modelId": "{{ApiFixture.FileModelId}}", "groupId": "{{groupId}}", "endpoint": "127.0.0.1:1884"}""");
+        var body = await added.JsonAsync();
+        using var noGroup = await _client.PostJsonAsync("/api/v1/devices", $$"""{"modelId": "{{ApiFixture.FileModelId}}", "groupId": "{{groupId}}-missing"}""");
+        using var badEndpoint = await _client.PostJsonAsync("/api/v1/devices", $$"""{"modelId": "{{ApiFixture.FileModelId}}", "endpoint": "host:notaport"}""");
+        using var deleteOne = await _client.DeleteAsync($"/api/v1/devices/{groupId}-2");
+        var group = await _client.GetJsonAsync($"/api/v1/groups/{groupId}");
+
+        Assert.Equal(HttpStatusCode.Created, added.StatusCode);
+        Assert.Equal(($"{groupId}-2", groupId, 2), (body.GetProperty("deviceId").GetString(), body.GetProperty("groupId").GetString(), body.GetProperty("index").GetInt32()));
+        Assert.False(body.TryGetProperty("desiredState", out _)); // it follows its group
+        Assert.Contains("not found", await noGroup.AssertFieldProblemAsync(HttpStatusCode.NotFound, "groupId"), StringComparison.Ordinal);
+        await badEndpoint.AssertFieldProblemAsync(HttpStatusCode.BadRequest, "endpoint");
+        Assert.Equal(HttpStatusCode.Conflict, deleteOne.StatusCode);
+        Assert.Equal(3, group.GetProperty("devicesByState").GetProperty("created").GetInt32());
+    }
+
+    [Fact]
     public async Task Create_without_model_id_names_model_id()
     {
         using var response = await _client.PostJsonAsync("/api/v1/devices", "{}");

@@ -88,6 +88,37 @@ public abstract class SimulationPersistenceTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task A_device_added_to_a_group_comes_back_in_the_group_with_its_endpoint_and_goes_with_the_group()
+    {
+        var database = await DatabaseAsync();
+        await using (var before = Host(database))
+        {
+            var c = before.CreateClient();
+            await ArrangeAsync(c);
+            using var added = await c.PostJsonAsync("/api/v1/devices", $$"""{"modelId": "{{ApiModel}}", "groupId": "g-run", "endpoint": "127.0.0.1:9"}""");
+            var body = await added.JsonAsync();
+            Assert.Equal(HttpStatusCode.Created, added.StatusCode);
+            Assert.Equal(("run-50", "g-run", 50), (body.GetProperty("deviceId").GetString(), body.GetProperty("groupId").GetString(), body.GetProperty("index").GetInt32()));
+        }
+
+        await using (var after = Host(database))
+        {
+            var client = after.CreateClient();
+
+            // Resumed with its group, with its own endpoint.
+            var device = await client.WaitForAsync("/api/v1/devices/run-50", d => d.GetProperty("state").GetString() == "running", "run-50 resumed");
+            var adapter = (RecordingProtocolAdapter)after.Services.GetServices<IoTix.Core.Protocols.IProtocolAdapter>().Single();
+            Assert.Equal("g-run", device.GetProperty("groupId").GetString());
+            Assert.Equal("127.0.0.1:9", adapter.Connection("run-50").Context.EndpointOverride);
+            Assert.Equal(HttpStatusCode.NoContent, (await client.DeleteAsync("/api/v1/groups/g-run")).StatusCode);
+        }
+
+        await using var last = Host(database);
+        using var gone = await last.CreateClient().GetAsync("/api/v1/devices/run-50");
+        Assert.Equal(HttpStatusCode.NotFound, gone.StatusCode);
+    }
+
+    [Fact]
     public async Task Settings_are_kept_across_a_restart_and_can_be_replaced_and_deleted()
     {
         var database = await DatabaseAsync();

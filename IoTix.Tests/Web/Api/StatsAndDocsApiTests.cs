@@ -43,6 +43,7 @@ public sealed class StatsAndDocsApiTests(ApiFixture fixture) : IClassFixture<Api
             ("/api/v1/groups/{groupId}/stop", "post"), ("/api/v1/groups/{groupId}/dropout", "post"), ("/api/v1/groups/{groupId}", "delete"),
             ("/api/v1/groups/{groupId}/progress", "get"), ("/api/v1/groups/{groupId}/launch/preview", "get"),
             ("/api/v1/groups/{groupId}/dropout/preview", "get"), ("/api/v1/stats", "get"),
+            ("/api/v1/settings", "get"), ("/api/v1/settings", "put"), ("/api/v1/groups/{groupId}/restart", "post"),
         })
         {
             Assert.True(paths.TryGetProperty(path, out var item) && item.TryGetProperty(method, out _), $"{method} {path} missing from the OpenAPI document");

@@ -152,6 +152,16 @@ internal sealed class RunConsole : IAsyncDisposable
         Row("messages failed", t.MessagesFailed.ToString("N0", ic));
         Row("error rate", string.Create(ic, $"{t.ErrorRate:P2} (max {report.Thresholds.MaxErrorRate:P2})"));
         Row("rate avg / peak", string.Create(ic, $"{t.MessagesPerSecondAvg:N1} / {t.MessagesPerSecondPeak:N0} msg/s"));
+        if (report.PublishFailures is { } f)
+        {
+            Row("publish failures", string.Create(ic, $"not connected {f.NotConnected:N0}, queue full {f.QueueFull:N0}, rejected {f.Rejected:N0}, unsent {f.Unsent:N0}, unacknowledged {f.Unacknowledged:N0}, refused {f.RefusedByPeer:N0}"));
+        }
+
+        if (report.PublishLatency is { Count: > 0 } l)
+        {
+            Row("publish latency", string.Create(ic, $"p50 {l.P50Ms:0.###} / p95 {l.P95Ms:0.###} / p99 {l.P99Ms:0.###} / max {l.MaxMs:0.###} ms ({l.Count:N0} acknowledged)"));
+        }
+
         Row("bytes sent", t.BytesSent.ToString("N0", ic));
         Row("duration", string.Create(ic, $"{report.Timings.RunMs / 1000.0:0.0}s run of {report.Timings.DurationRequestedMs / 1000.0:0.0}s, {report.Timings.StopMs / 1000.0:0.0}s stop"));
         Row("seed", report.Seed);

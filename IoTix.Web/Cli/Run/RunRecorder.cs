@@ -1,4 +1,5 @@
 using IoTix.Core.Devices;
+using IoTix.Core.Protocols;
 
 namespace IoTix.Web.Cli.Run;
 
@@ -101,7 +102,13 @@ internal sealed class RunRecorder
         _series.Add(entry);
     }
 
-    public IReadOnlyList<ReportError> Errors(long messagesFailed)
+    public const string UnsentReason = "publish accepted but never written (the connection closed or was lost first)";
+
+    public const string UnacknowledgedReason = "publish written but never acknowledged (PUBACK/PUBCOMP missing at the close or loss)";
+
+    public const string RefusedReason = "publish refused by the server (failure reason code)";
+
+    public IReadOnlyList<ReportError> Errors(long messagesFailed, PublishFailureCounts adapterFailures = default)
     {
         var list = new List<ReportError>();
         lock (_gate)
@@ -117,7 +124,20 @@ internal sealed class RunRecorder
             list.Add(new ReportError(PublishFailedReason, messagesFailed));
         }
 
+        // Losses after the adapter accepted a message (the engine counted it as sent).
+        AddIfAny(list, UnsentReason, adapterFailures.Unsent);
+        AddIfAny(list, UnacknowledgedReason, adapterFailures.Unacknowledged);
+        AddIfAny(list, RefusedReason, adapterFailures.RefusedByPeer);
+
         return Sort(list);
+    }
+
+    private static void AddIfAny(List<ReportError> list, string reason, long count)
+    {
+        if (count > 0)
+        {
+            list.Add(new ReportError(reason, count));
+        }
     }
 
     internal static List<ReportError> Sort(List<ReportError> list)

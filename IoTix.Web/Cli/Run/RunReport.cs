@@ -1,5 +1,6 @@
 using System.Text.Json;
 using System.Text.Json.Serialization;
+using IoTix.Core.Protocols;
 
 namespace IoTix.Web.Cli.Run;
 
@@ -86,6 +87,12 @@ internal sealed record RunReport
 
     /// <summary>Connect failures, lost connections, failed devices and failed publishes, grouped by reason, most frequent first.</summary>
     public IReadOnlyList<ReportError> Errors { get; init; } = [];
+
+    /// <summary>The adapter's failed publishes by reason (null in reports written before the field existed).</summary>
+    public PublishFailureCounts? PublishFailures { get; init; }
+
+    /// <summary>Latency of acknowledged publishes (MQTT QoS 1/2: written -> PUBACK/PUBCOMP), with the histogram's buckets so shards merge exactly; null in older reports.</summary>
+    public PublishLatencySnapshot? PublishLatency { get; init; }
 
     private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web)
     {

@@ -1,4 +1,5 @@
 using System.Text.Json;
+using IoTix.Core.Protocols;
 
 namespace IoTix.Web.Cli.Run;
 
@@ -84,8 +85,14 @@ internal static class RunReportMerger
         double avg = 0, maxErrorRate = double.MaxValue;
         int maxConnectFailures = int.MaxValue;
         bool interrupted = false;
+        PublishFailureCounts? failures = null;
         foreach (var r in reports)
         {
+            if (r.PublishFailures is { } f)
+            {
+                failures = (failures ?? default) + f;
+            }
+
             var t = r.Totals;
             devices += t.Devices;
             launched += t.Launched;
@@ -187,6 +194,8 @@ internal static class RunReportMerger
             Totals = totals,
             Series = mergedSeries,
             Errors = RunRecorder.Sort(errorList),
+            PublishFailures = failures,
+            PublishLatency = reports.Any(r => r.PublishLatency is not null) ? PublishLatencySnapshot.Merge(reports.Select(r => r.PublishLatency)) : null,
         };
         error = null;
         return true;

@@ -28,14 +28,13 @@ internal sealed class SimulationRun(SimulationEngine engine, TimeProvider time, 
         engine.DeviceStateChanged += recorder.OnStateChanged;
         var startedAt = time.GetUtcNow();
         long start = time.GetTimestamp();
-        using var loops = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         bool interrupted = false;
         ReportDropout? dropoutReport = null;
         var launchPlanned = TimeSpan.Zero;
         TimeSpan runTime;
         try
         {
-            launchPlanned = population.StartLaunch(settings.Launch, settings.Count, time, loops.Token);
+            launchPlanned = population.StartLaunch(settings.Launch);
             var dropoutAt = settings.DropoutAt ?? launchPlanned + TimeSpan.FromSeconds(1);
             bool dropoutDone = settings.Dropout is null;
             console.Begin(Title(population));
@@ -58,7 +57,7 @@ internal sealed class SimulationRun(SimulationEngine engine, TimeProvider time, 
                 if (!dropoutDone && time.GetElapsedTime(start) >= dropoutAt && !end)
                 {
                     dropoutDone = true;
-                    dropoutReport = StartDropout(population, dropoutAt, loops.Token);
+                    dropoutReport = StartDropout(population, dropoutAt);
                 }
 
                 var stats = engine.GetStats();
@@ -81,11 +80,6 @@ internal sealed class SimulationRun(SimulationEngine engine, TimeProvider time, 
         finally
         {
             runTime = time.GetElapsedTime(start);
-            await loops.CancelAsync().ConfigureAwait(false);
-            if (population is ShardPopulation shard)
-            {
-                await shard.CompletionAsync().ConfigureAwait(false);
-            }
         }
 
         // Stop: what was still connecting failed to connect; everyone disconnects gracefully.
@@ -132,6 +126,7 @@ internal sealed class SimulationRun(SimulationEngine engine, TimeProvider time, 
             MessagesPerSecondAvg = runTime.TotalSeconds > 0 ? Math.Round(final.MessagesSent / runTime.TotalSeconds, 3) : 0,
             MessagesPerSecondPeak = peak,
         };
+        var failures = engine.GetAdapterMetrics().TryGetValue(Name(model.Model.Protocol), out var adapter) ? adapter.Failures : default;
         var thresholds = new ReportThresholds(settings.MaxErrorRate, settings.MaxConnectFailures);
         var (status, reasons) = RunVerdict.Judge(totals, thresholds, interrupted);
         var launch = settings.Launch;
@@ -152,11 +147,13 @@ internal sealed class SimulationRun(SimulationEngine engine, TimeProvider time, 
             Timings = new ReportTimings(startedAt, startedAt + runTime + stopTime, (long)settings.Duration.TotalMilliseconds, (long)runTime.TotalMilliseconds, (long)stopTime.TotalMilliseconds),
             Totals = totals,
             Series = recorder.Series,
-            Errors = recorder.Errors(final.MessagesFailed),
+            Errors = recorder.Errors(final.MessagesFailed, failures),
+            PublishFailures = failures,
+            PublishLatency = final.PublishLatency,
         };
     }
 
-    private ReportDropout StartDropout(DevicePopulation population, TimeSpan at, CancellationToken cancellationToken)
+    private ReportDropout StartDropout(DevicePopulation population, TimeSpan at)
     {
         var plan = settings.Dropout!;
         if (plan.Count is { } count && !settings.Shard.IsWhole)
@@ -166,7 +163,7 @@ internal sealed class SimulationRun(SimulationEngine engine, TimeProvider time, 
             plan = Copy(plan, count / shard.Count + (shard.Index - 1 < count % shard.Count ? 1 : 0));
         }
 
-        var started = population.StartDropout(plan, time, cancellationToken);
+        var started = population.StartDropout(plan);
         return new ReportDropout(
             Name(plan.Strategy), plan.Count, plan.Percentage, plan.DelayMs, plan.DurationMs, plan.Reconnect, plan.ReconnectDelayMs,
             (long)at.TotalMilliseconds, started.Succeeded ? started.Value : 0);
@@ -203,7 +200,7 @@ internal sealed class SimulationRun(SimulationEngine engine, TimeProvider time, 
 
     private string Title(DevicePopulation population)
     {
-        var shard = settings.Shard.IsWhole ? string.Empty : $" shard {settings.Shard} ({population.DeviceCount} devices, {population.Mode} mode)";
+        var shard = settings.Shard.IsWhole ? string.Empty : $" shard {settings.Shard} ({population.DeviceCount} devices)";
         return string.Create(CultureInfo.InvariantCulture, $"iotix run: {settings.Count} x {model.Model.Id} ({model.Model.Protocol.ToString().ToLowerInvariant()}){shard} for {settings.Duration.TotalSeconds:0.###}s, launch {Name(settings.Launch.Strategy)}, seed {unchecked((long)engine.RunSeed)}");
     }
 

@@ -115,6 +115,7 @@ public sealed class CoapExchangeTests : IDisposable
         Assert.All(datagrams, d => Assert.Equal(Parse(datagrams[0]).Header.MessageId, Parse(d).Header.MessageId));
         Assert.All(datagrams, d => Assert.Equal(CoapMessageType.Confirmable, Parse(d).Header.Type));
         Assert.Equal(1, adapter.GetMetrics().MessagesDropped);
+        Assert.Equal(1, adapter.GetMetrics().Failures.Unacknowledged);
         Assert.Equal(0, adapter.GetCoapMetrics().InFlight);
     }
 
@@ -171,6 +172,7 @@ public sealed class CoapExchangeTests : IDisposable
         };
         var first = Parse(await _peer.ReceiveAsync());
         Assert.False(_peer.TryReceive(out _)); // NSTART = 1: the second waits
+        Advance(40); // the first exchange takes 40 ms of the adapter's clock
         _peer.Send(Message(CoapMessageType.Acknowledgement, CoapCode.Changed, first.Header.MessageId, first.Token));
         var second = Parse(await _peer.ReceiveAsync());
 
@@ -180,6 +182,8 @@ public sealed class CoapExchangeTests : IDisposable
         Assert.NotEqual(first.Header.MessageId, second.Header.MessageId);
         await Until(() => adapter.GetCoapMetrics().Acknowledged == 1);
         Assert.Equal(1, adapter.GetCoapMetrics().Responses2xx);
+        Assert.Equal(1, adapter.GetMetrics().Failures.QueueFull);
+        Assert.Equal((1L, 40.0), (adapter.GetMetrics().PublishLatency!.Count, adapter.GetMetrics().PublishLatency!.P50Ms));
     }
 
     [Fact]
@@ -254,6 +258,7 @@ public sealed class CoapExchangeTests : IDisposable
         await Until(() => adapter.GetCoapMetrics().Responses5xx == 1);
 
         Assert.Equal(1, adapter.GetMetrics().MessagesDropped);
+        Assert.Equal(1, adapter.GetMetrics().Failures.RefusedByPeer);
         Assert.Equal(0, adapter.GetCoapMetrics().Acknowledged);
         Assert.Equal(0, adapter.GetCoapMetrics().InFlight);
     }
@@ -426,6 +431,7 @@ public sealed class CoapExchangeTests : IDisposable
 
         Assert.Equal(PublishStatus.Rejected, status);
         Assert.Equal(0, adapter.GetMetrics().MessagesPublished);
+        Assert.Equal(1, adapter.GetMetrics().Failures.Rejected);
     }
 
     [Fact]
@@ -436,6 +442,7 @@ public sealed class CoapExchangeTests : IDisposable
 
         Assert.Equal(PublishStatus.NotConnected, connection.TryPublish(topic, "1"u8, 0, false));
         Assert.False(connection.IsConnected);
+        Assert.Equal(1, adapter.GetMetrics().Failures.NotConnected);
     }
 
     [Fact]

@@ -90,6 +90,7 @@ public sealed class HttpAdapterTests : IAsyncLifetime
         Assert.Equal("Bearer s3cret", request.Headers["Authorization"]);
         await Until(() => adapter.GetHttpMetrics().Succeeded == 1);
         Assert.Equal(1, adapter.GetHttpMetrics().StatusCodes[204]);
+        Assert.Equal(1, adapter.GetMetrics().PublishLatency!.Count);
     }
 
     [Fact]
@@ -138,6 +139,8 @@ public sealed class HttpAdapterTests : IAsyncLifetime
         Assert.Equal(2, metrics.StatusCodes[500]);
         Assert.Equal(0, metrics.Succeeded);
         Assert.Equal(2, adapter.GetMetrics().MessagesDropped);
+        Assert.Equal(2, adapter.GetMetrics().Failures.RefusedByPeer);
+        Assert.Equal(0, adapter.GetMetrics().PublishLatency!.Count);
     }
 
     [Fact]

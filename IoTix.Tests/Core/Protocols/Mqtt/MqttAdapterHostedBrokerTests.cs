@@ -2,6 +2,7 @@ using IoTix.Core.Devices;
 using IoTix.Tests.Shared;
 using MQTTnet;
 using MQTTnet.Formatter;
+using MQTTnet.Packets;
 using MQTTnet.Protocol;
 
 namespace IoTix.Tests.Core.Protocols.Mqtt;
@@ -46,6 +47,54 @@ public sealed class MqttAdapterHostedBrokerTests(BrokerFixture fixture) : IClass
 
         Assert.Equal("{\"rebooted\":true,\"reason\":\"hosted\"}", MqttModels.Text(ack[0]));
         client.Dispose();
+    }
+
+    [Fact]
+    public async Task Model_user_properties_reach_an_MQTT_5_subscriber_rendered_once_per_device_in_order()
+    {
+        string variable = "IOTIX_TEST_UP_" + Guid.NewGuid().ToString("N")[..8].ToUpperInvariant();
+        Environment.SetEnvironmentVariable(variable, "secret-site");
+        await using var harness = new MqttEngineHarness();
+        var model = MqttModels.Sensor(Broker.TcpPort, $$"""
+            "qos": 1, "userProperties": { "site": "${env:{{variable}}}", "device": "${deviceId}", "slot": "${groupId}/${index}", "schema": "v2" }
+            """, intervalMs: 100);
+        string group = "up" + Guid.NewGuid().ToString("N")[..8];
+        var (client, messages) = await MqttModels.SubscribeAsync(id => Broker.ConnectAsync(id), "it/+/telemetry");
+
+        harness.StartGroup(model, 2, group);
+        var received = (await messages.WaitForAsync(6)).Where(m => m.Topic.StartsWith($"it/{group}-", StringComparison.Ordinal)).ToList();
+
+        foreach (var message in received)
+        {
+            string device = message.Topic.Split('/')[1];
+            var properties = message.UserProperties.Select(p => (p.Name, p.ReadValueAsString())).ToList();
+            Assert.Equal([("site", "secret-site"), ("device", device), ("slot", $"{group}/{device[^1]}"), ("schema", "v2")], properties);
+        }
+
+        Assert.Contains(received, m => m.Topic.EndsWith("-1/telemetry", StringComparison.Ordinal));
+        client.Dispose();
+        Environment.SetEnvironmentVariable(variable, null);
+    }
+
+    [Fact]
+    public async Task QoS_1_publish_latency_reaches_the_group_the_engine_and_the_adapter()
+    {
+        await using var harness = new MqttEngineHarness();
+        var model = MqttModels.Sensor(Broker.TcpPort, "\"qos\": 1", intervalMs: 50);
+        string group = harness.StartGroup(model, 2);
+
+        var deadline = DateTime.UtcNow + MqttEngineHarness.Timeout;
+        while (harness.Engine.GetStats().PublishLatency.Count < 10 && DateTime.UtcNow < deadline)
+        {
+            await Task.Delay(20);
+        }
+
+        var stats = harness.Engine.GetStats();
+        var groupLatency = stats.Groups.Single(g => g.GroupId == group).PublishLatency;
+        Assert.True(groupLatency.Count >= 10, $"{groupLatency.Count} acknowledged");
+        Assert.InRange(groupLatency.P50Ms, 0, groupLatency.P99Ms);
+        Assert.True(harness.Adapter.GetMetrics().PublishLatency!.Count >= groupLatency.Count);
+        Assert.True(stats.PublishLatency.Count >= groupLatency.Count);
     }
 
     [Fact]

@@ -42,6 +42,35 @@ public sealed class MqttAdapterMosquittoTests(MosquittoFixture fixture) : IClass
         subscriber.Dispose();
     }
 
+    [Fact]
+    public async Task Mosquitto_sub_prints_the_model_user_properties_of_each_device()
+    {
+        await using var harness = new MqttEngineHarness();
+        var model = MqttModels.Sensor(Mosquitto.Port, """
+            "userProperties": { "device": "${deviceId}", "fleet": "north" }
+            """, intervalMs: 100);
+        string group = "mup" + Guid.NewGuid().ToString("N")[..8];
+        var start = new System.Diagnostics.ProcessStartInfo("mosquitto_sub")
+        {
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+        };
+        foreach (var arg in new[] { "-h", "127.0.0.1", "-p", Mosquitto.Port.ToString(System.Globalization.CultureInfo.InvariantCulture), "-V", "5", "-F", "%t %P", "-C", "2", "-W", "20", "-t", $"it/{group}-0/telemetry" })
+        {
+            start.ArgumentList.Add(arg);
+        }
+
+        using var sub = System.Diagnostics.Process.Start(start)!;
+        var output = sub.StandardOutput.ReadToEndAsync();
+        harness.StartGroup(model, 1, group); // publishes every 100 ms: a subscription made after the first message gets the next two
+
+        await sub.WaitForExitAsync().WaitAsync(TimeSpan.FromSeconds(30));
+        var lines = (await output).Split('\n', StringSplitOptions.RemoveEmptyEntries);
+
+        Assert.Equal(2, lines.Length);
+        Assert.All(lines, line => Assert.Equal($"it/{group}-0/telemetry device:{group}-0 fleet:north", line.Trim()));
+    }
+
     [Theory]
     [InlineData("5", MqttQualityOfServiceLevel.AtLeastOnce)]
     [InlineData("5", MqttQualityOfServiceLevel.ExactlyOnce)]

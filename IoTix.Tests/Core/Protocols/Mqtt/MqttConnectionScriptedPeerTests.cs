@@ -5,6 +5,7 @@ using IoTix.Core.Protocols;
 using IoTix.Core.Protocols.Mqtt;
 using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Options;
+using Microsoft.Extensions.Time.Testing;
 
 namespace IoTix.Tests.Core.Protocols.Mqtt;
 
@@ -99,6 +100,129 @@ public sealed class MqttConnectionScriptedPeerTests
         Assert.True((await reconnecting.WaitAsync(Timeout)).Succeeded);
         Assert.Equal(0x3A, resent.Header); // QoS 1 with DUP [MQTT-3.3.1-1]
         Assert.Equal("m1", Encoding.UTF8.GetString(resent.Body.AsSpan(resent.Body.Length - 2)));
-        Assert.Equal(3, adapter.GetMetrics().MessagesDropped); // m4 refused, m2 and m3 unsent at the loss
+        var metrics = adapter.GetMetrics();
+        Assert.Equal(3, metrics.MessagesDropped); // m4 refused, m2 and m3 unsent at the loss
+        Assert.Equal((1, 2, 0), (metrics.Failures.QueueFull, metrics.Failures.Unsent, metrics.Failures.Unacknowledged));
+    }
+
+    /// <summary>A connected device (QoS 1, clean session, MQTT 3.1.1) and the server side of its socket.</summary>
+    private sealed class Peer : IAsyncDisposable
+    {
+        private readonly TcpListener _listener = new(IPAddress.Loopback, 0);
+        private TcpClient? _server;
+
+        public MqttProtocolAdapter Adapter { get; private set; } = null!;
+
+        public IDeviceConnection Connection { get; private set; } = null!;
+
+        public PublishLatencyHistogram GroupLatency { get; } = new();
+
+        public NetworkStream Stream => _server!.GetStream();
+
+        public static async Task<Peer> ConnectAsync(MqttAdapterOptions options, TimeProvider time)
+        {
+            var peer = new Peer();
+            peer._listener.Start();
+            int port = ((IPEndPoint)peer._listener.LocalEndpoint).Port;
+            peer.Adapter = new MqttProtocolAdapter(Options.Create(options), new EndpointResolver(Options.Create(new EndpointOptions())), time, NullLogger<MqttProtocolAdapter>.Instance);
+            peer.Connection = peer.Adapter.CreateConnection(new DeviceConnectionContext
+            {
+                DeviceId = "drain-0", Index = 0, Model = MqttModels.Sensor(port, "\"mqttVersion\": \"3.1.1\", \"qos\": 1"), ClientId = "drain-0", Events = new Events(),
+                PublishLatency = peer.GroupLatency,
+            });
+            var connecting = peer.Connection.ConnectAsync().AsTask();
+            peer._server = await peer._listener.AcceptTcpClientAsync().WaitAsync(Timeout);
+            await ReadPacketAsync(peer.Stream); // CONNECT
+            await peer.Stream.WriteAsync(new byte[] { 0x20, 0x02, 0x00, 0x00 });
+            Assert.True((await connecting.WaitAsync(Timeout)).Succeeded);
+            return peer;
+        }
+
+        public async ValueTask DisposeAsync()
+        {
+            await Connection.DisposeAsync();
+            Adapter.Dispose();
+            _server?.Dispose();
+            _listener.Stop();
+        }
+    }
+
+    [Fact]
+    public async Task Graceful_disconnect_waits_for_the_PUBACK_before_DISCONNECT_and_counts_nothing_as_dropped()
+    {
+        await using var peer = await Peer.ConnectAsync(new MqttAdapterOptions { DisconnectDrainMs = 30_000 }, TimeProvider.System);
+        Assert.Equal(PublishStatus.Accepted, peer.Connection.TryPublish("t/drain", "m1"u8, 1, false));
+        var publish = await ReadPacketAsync(peer.Stream);
+
+        var disconnecting = peer.Connection.DisconnectAsync(DisconnectMode.Graceful).AsTask();
+        bool completedBeforeAck = disconnecting.IsCompleted;
+        await peer.Stream.WriteAsync(new byte[] { 0x40, 0x02, publish.Body[^4], publish.Body[^3] }); // PUBACK with the packet id
+        var next = await ReadPacketAsync(peer.Stream);
+        await disconnecting.WaitAsync(Timeout);
+
+        Assert.False(completedBeforeAck);
+        Assert.Equal(0xE0, next.Header); // DISCONNECT only after the PUBACK
+        var metrics = peer.Adapter.GetMetrics();
+        Assert.Equal(0, metrics.MessagesDropped);
+        Assert.Equal(default, metrics.Failures);
+        Assert.Equal(1, metrics.PublishLatency!.Count);
+        Assert.Equal(1, peer.GroupLatency.Count);
+    }
+
+    [Fact]
+    public async Task Graceful_disconnect_gives_up_after_the_drain_time_and_counts_the_message_unacknowledged()
+    {
+        await using var peer = await Peer.ConnectAsync(new MqttAdapterOptions { DisconnectDrainMs = 200 }, TimeProvider.System);
+        peer.Connection.TryPublish("t/drain", "m1"u8, 1, false);
+        await ReadPacketAsync(peer.Stream);
+
+        await peer.Connection.DisconnectAsync(DisconnectMode.Graceful).AsTask().WaitAsync(Timeout);
+        var next = await ReadPacketAsync(peer.Stream);
+
+        Assert.Equal(0xE0, next.Header);
+        var metrics = peer.Adapter.GetMetrics();
+        Assert.Equal(1, metrics.Failures.Unacknowledged);
+        Assert.Equal(1, metrics.MessagesDropped);
+        Assert.Equal(0, metrics.PublishLatency!.Count);
+    }
+
+    [Fact]
+    public async Task Publish_latency_is_the_time_from_the_write_to_the_PUBACK_on_the_adapter_clock()
+    {
+        var time = new FakeTimeProvider(DateTimeOffset.UnixEpoch);
+        await using var peer = await Peer.ConnectAsync(new MqttAdapterOptions(), time);
+        peer.Connection.TryPublish("t/latency", "m1"u8, 1, false);
+        var publish = await ReadPacketAsync(peer.Stream);
+
+        time.Advance(TimeSpan.FromMilliseconds(25));
+        await peer.Stream.WriteAsync(new byte[] { 0x40, 0x02, publish.Body[^4], publish.Body[^3] });
+        await WaitUntilAsync(() => peer.GroupLatency.Count == 1);
+
+        var latency = peer.Adapter.GetMetrics().PublishLatency!;
+        Assert.Equal((1L, 25.0, 25.0), (latency.Count, latency.P99Ms, latency.MaxMs));
+        Assert.Equal(25.0, peer.GroupLatency.Snapshot().P50Ms);
+    }
+
+    [Fact]
+    public async Task Publishing_while_not_connected_is_counted_by_reason()
+    {
+        await using var peer = await Peer.ConnectAsync(new MqttAdapterOptions(), TimeProvider.System);
+        await peer.Connection.DisconnectAsync(DisconnectMode.Abrupt);
+
+        var status = peer.Connection.TryPublish("t/x", "m"u8, 1, false);
+
+        Assert.Equal(PublishStatus.NotConnected, status);
+        Assert.Equal(1, peer.Adapter.GetMetrics().Failures.NotConnected);
+        Assert.Equal(0, peer.Adapter.GetMetrics().MessagesDropped);
+    }
+
+    private static async Task WaitUntilAsync(Func<bool> condition)
+    {
+        var deadline = DateTime.UtcNow + Timeout;
+        while (!condition())
+        {
+            Assert.True(DateTime.UtcNow < deadline, "condition not met in time");
+            await Task.Delay(10);
+        }
     }
 }

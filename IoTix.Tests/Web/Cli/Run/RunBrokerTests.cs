@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using IoTix.Core.Protocols;
 using IoTix.Tests.Shared;
 using IoTix.Web.Cli.Run;
 using MQTTnet;
@@ -76,6 +77,24 @@ public sealed class RunHostedBrokerTests(BrokerFixture fixture) : IClassFixture<
         Assert.Equal(report.Totals.MessagesSent, ours.Count);
         Assert.Equal(10, ours.Select(m => m.Topic).Distinct().Count());
         Assert.Equal($"mqtt://127.0.0.1:{broker.TcpPort}", report.Endpoint);
+    }
+
+    [Fact]
+    public async Task A_QoS_1_run_reports_every_message_acknowledged_with_its_latency_and_no_failure()
+    {
+        var broker = fixture.Broker;
+        _harness.Write("qos1.json", RunHarness.SensorModel.Replace("\"topicPattern\"", "\"qos\": 1, \"topicPattern\"", StringComparison.Ordinal));
+
+        var (exit, output, error) = await InvokeAsync(["run", "--model", _harness.PathOf("qos1.json"), "--count", "5", "--duration", "3s", "--broker", $"mqtt://127.0.0.1:{broker.TcpPort}", "--report", _harness.PathOf("r.json")]);
+
+        Assert.True(exit == RunExitCodes.Ok, error + output);
+        var report = _harness.ReadReport("r.json");
+        Assert.True(report.Totals.MessagesSent >= 10, $"{report.Totals.MessagesSent} sent");
+        Assert.Equal(report.Totals.MessagesSent, report.PublishLatency!.Count); // the graceful stop waited for every PUBACK
+        Assert.InRange(report.PublishLatency.P50Ms, 0, report.PublishLatency.P99Ms);
+        Assert.Equal(new PublishFailureCounts(), report.PublishFailures);
+        Assert.Contains("publish latency", output, StringComparison.Ordinal);
+        Assert.Contains("unacknowledged 0", output, StringComparison.Ordinal);
     }
 
     [Fact]

@@ -1,3 +1,4 @@
+using IoTix.Core.Protocols;
 using IoTix.Web.Cli.Run;
 
 namespace IoTix.Tests.Web.Cli.Run;
@@ -37,6 +38,28 @@ public sealed class RunReportMergerTests : IDisposable
         Series = series,
         Errors = failedToConnect > 0 ? [new ReportError("connect failed: refused", failedToConnect)] : [],
     };
+
+    [Fact]
+    public void Merge_sums_publish_failures_and_merges_latency_through_the_buckets_after_a_json_round_trip()
+    {
+        var h1 = new PublishLatencyHistogram();
+        var h2 = new PublishLatencyHistogram();
+        h1.Record(1_000);
+        h2.Record(90_000);
+        h2.Record(90_000);
+        var a = Shard(1, 2, 5, 100, 0, 5) with { PublishFailures = new PublishFailureCounts(1, 2, 0, 3, 4, 0), PublishLatency = h1.Snapshot() };
+        var b = Shard(2, 2, 5, 100, 0, 5) with { PublishFailures = new PublishFailureCounts(0, 0, 1, 0, 1, 5), PublishLatency = h2.Snapshot() };
+        var old = Shard(2, 2, 5, 100, 0, 5);
+
+        Assert.True(RunReportMerger.TryMerge([RunReport.FromJson(a.ToJson()), RunReport.FromJson(b.ToJson())], out var merged, out var error), error);
+        Assert.True(RunReportMerger.TryMerge([a, old], out var withOld, out _));
+
+        Assert.Equal(new PublishFailureCounts(1, 2, 1, 3, 5, 5), merged.PublishFailures);
+        Assert.Equal((3L, 90.0, 90.0), (merged.PublishLatency!.Count, merged.PublishLatency.P50Ms, merged.PublishLatency.MaxMs));
+        Assert.Contains("\"unacknowledged\": 4", a.ToJson(), StringComparison.Ordinal);
+        Assert.Equal(a.PublishFailures, withOld.PublishFailures);
+        Assert.Equal(1, withOld.PublishLatency!.Count);
+    }
 
     [Fact]
     public void Merge_sums_totals_and_aligns_series_on_wall_clock_seconds()

@@ -108,7 +108,7 @@ internal sealed class RunHarness : IDisposable
         }
         """;
 
-    /// <summary>A model whose topic uses <c>${index}</c>: shards must create the whole group to keep global indexes.</summary>
+    /// <summary>A model whose topic uses <c>${index}</c>: a shard's devices must see their global index.</summary>
     public const string IndexedModel = """
         {
           "id": "indexed",

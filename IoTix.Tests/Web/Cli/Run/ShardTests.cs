@@ -50,30 +50,20 @@ public sealed class ShardTests : IDisposable
         Assert.All(connectedBy, c => Assert.Equal(c.Shard - 1, int.Parse(c.Id[(model.Length + 1)..], System.Globalization.CultureInfo.InvariantCulture) % shards));
     }
 
-    [Fact]
-    public async Task A_shard_of_an_index_dependent_model_gives_devices_their_global_index()
+    [Theory]
+    [InlineData("indexed")]
+    [InlineData("sensor")]
+    public async Task A_shard_creates_only_its_own_devices_with_their_global_index(string model)
     {
         var h = NewHarness();
 
-        var (exit, output, _) = await h.InvokeAsync(["run", "--model", "indexed", "--count", "9", "--duration", "2s", "--shard", "2/3"]);
+        var (exit, output, _) = await h.InvokeAsync(["run", "--model", model, "--count", "9", "--duration", "2s", "--shard", "2/3"]);
 
         Assert.Equal(0, exit);
-        Assert.Contains("group mode", output, StringComparison.Ordinal);
-        Assert.Equal(["indexed-1", "indexed-4", "indexed-7"], h.Adapter.Connects.Keys.Order());
-        Assert.Equal(1, h.Adapter.CreatedIndexes["indexed-1"]);
-        Assert.Equal(7, h.Adapter.CreatedIndexes["indexed-7"]);
-    }
-
-    [Fact]
-    public async Task A_shard_of_an_index_free_model_creates_only_its_own_devices()
-    {
-        var h = NewHarness();
-
-        var (exit, output, _) = await h.InvokeAsync(["run", "--model", "sensor", "--count", "9", "--duration", "2s", "--shard", "3/3"]);
-
-        Assert.Equal(0, exit);
-        Assert.Contains("devices mode", output, StringComparison.Ordinal);
-        Assert.Equal(["sensor-2", "sensor-5", "sensor-8"], h.Adapter.CreatedIndexes.Keys.Order());
+        Assert.Contains("shard 2/3 (3 devices)", output, StringComparison.Ordinal);
+        Assert.Equal([$"{model}-1", $"{model}-4", $"{model}-7"], h.Adapter.CreatedIndexes.Keys.Order());
+        Assert.Equal(1, h.Adapter.CreatedIndexes[$"{model}-1"]);
+        Assert.Equal(7, h.Adapter.CreatedIndexes[$"{model}-7"]);
     }
 
     [Fact]

@@ -1,4 +1,5 @@
 using Bunit;
+using IoTix.Core.Protocols;
 using IoTix.Tests.Shared;
 using IoTix.Web.Components.Pages.Dashboard;
 using IoTix.Web.LiveMetrics;
@@ -150,6 +151,84 @@ public sealed class DashboardPageTests : IAsyncLifetime
 
         Assert.InRange(component.LiveRenders, 5, 6);
         Assert.InRange(component.OwnRenders - rendersBefore, 5, 6);
+    }
+
+    /// <summary>Samples <paramref name="seconds"/> seconds; in each, the engine acknowledges 100 publishes of 10.239 ms (a bucket's bound) and one of <paramref name="slowMs"/>.</summary>
+    private void SampleLatencySeconds(int seconds, int slowMs)
+    {
+        var histogram = new PublishLatencyHistogram();
+        for (int s = 0; s < seconds; s++)
+        {
+            for (int i = 0; i < 100; i++)
+            {
+                histogram.Record(10_239);
+            }
+
+            histogram.Record(slowMs * 1000L);
+            _source.Stats = ScriptedLiveMetricsSource.Simulation(new GroupCounters("group-0", 10, 10, Sent: s * 101)) with { PublishLatency = histogram.Snapshot() };
+            _sampler.Sample();
+            _time.Advance(TimeSpan.FromSeconds(1));
+        }
+    }
+
+    [Fact]
+    public void View_model_charts_p50_p95_p99_of_each_interval_and_the_kpi_shows_the_last_p99()
+    {
+        SampleLatencySeconds(4, slowMs: 300);
+        var vm = ViewModel();
+
+        vm.Refresh();
+
+        Assert.Equal(["p50", "p95", "p99"], vm.LatencySeries.Select(s => s.Name));
+        Assert.Equal(3, vm.LatencySeries[0].Data.Count); // the first sample has no baseline
+        Assert.All(vm.LatencySeries[0].Data.Values, v => Assert.Equal(10.239, v));
+        Assert.All(vm.LatencySeries[2].Data.Values, v => Assert.Equal(10.239, v)); // 1 slow of 101: above p99
+        var kpi = vm.Kpis.Single(k => k.Id == "latency");
+        Assert.Equal("10.2 ms", kpi.Value);
+        Assert.Equal("p50 10.2 ms, p95 10.2 ms (101 acknowledged)", kpi.Caption);
+        Assert.Equal(Color.Success, kpi.Color);
+    }
+
+    [Fact]
+    public void Latency_kpi_turns_warning_when_p99_passes_100_ms()
+    {
+        var kpi = DashboardViewModel.LatencyKpi(new LatencySample(50, 20, 90, 150, 400));
+        var none = DashboardViewModel.LatencyKpi(null);
+
+        Assert.Equal(("150 ms", Color.Warning), (kpi.Value, kpi.Color));
+        Assert.Equal("-", none.Value);
+    }
+
+    [Fact]
+    public void Page_charts_publish_latency_or_says_why_there_is_none()
+    {
+        SampleSeconds(3);
+        var silent = RenderPage();
+        Assert.NotEmpty(silent.FindAll("[data-testid=latency-empty]"));
+
+        SampleLatencySeconds(3, slowMs: 50);
+        var page = _context.Render<DashboardPage>();
+
+        Assert.NotEmpty(page.FindAll("[data-testid=chart-latency] svg"));
+        Assert.Empty(page.FindAll("[data-testid=latency-empty]"));
+        Assert.Equal("10.2 ms", page.Find("[data-testid=kpi-latency-value]").TextContent.Trim());
+    }
+
+    [Fact]
+    public void Sampler_latency_covers_only_the_interval_since_the_previous_sample()
+    {
+        var histogram = new PublishLatencyHistogram();
+        histogram.Record(500_000);
+        var before = histogram.Snapshot();
+        histogram.Record(4_095);
+
+        var first = LiveMetricsSampler.Latency(before, null, baseline: false);
+        var interval = LiveMetricsSampler.Latency(histogram.Snapshot(), before, baseline: true);
+        var idle = LiveMetricsSampler.Latency(before, before, baseline: true);
+
+        Assert.Null(first);
+        Assert.Equal((1L, 4.095), (interval!.Count, interval.P99Ms));
+        Assert.Null(idle);
     }
 
     [Fact]

@@ -63,4 +63,27 @@ public sealed class GroupsTableTests : IAsyncLifetime
 
         Assert.Equal("alpha", stopped);
     }
+
+    [Fact]
+    public async Task A_group_on_an_older_model_revision_says_so_and_its_restart_action_reports_the_group()
+    {
+        string? restarted = null;
+        var groups = new[]
+        {
+            Group("alpha", new() { ["running"] = 10 }, 10) with { ModelRevision = new ModelRevisionInfo("aaaa1111", "1.0.0", "bbbb2222") },
+            Group("beta", new() { ["running"] = 10 }, 10) with { ModelRevision = new ModelRevisionInfo("bbbb2222", null, "bbbb2222") },
+        };
+
+        var cut = _context.Render<GroupsTable>(p => p
+            .Add(c => c.Groups, groups)
+            .Add(c => c.OnRestart, (string id) => restarted = id));
+        var rows = cut.FindAll("tbody tr");
+
+        Assert.Equal("rev 1.0.0 (aaaa1111)", rows[0].QuerySelector("[data-testid=model-revision]")!.TextContent.Trim());
+        Assert.Equal("model changed: restart to apply", rows[0].QuerySelector("[data-testid=model-outdated]")!.TextContent.Trim());
+        Assert.Equal("rev bbbb2222", rows[1].QuerySelector("[data-testid=model-revision]")!.TextContent.Trim());
+        Assert.Null(rows[1].QuerySelector("[data-testid=model-outdated]"));
+        await cut.InvokeAsync(() => cut.FindAll("button[aria-label=restart]")[0].Click());
+        Assert.Equal("alpha", restarted);
+    }
 }

@@ -100,4 +100,75 @@ public sealed class GroupsViewModelTests : IAsyncLifetime
         var missing = await vm.CreateAsync(new DeviceGroupSpec { ModelId = "no-such-model", Count = 1 });
         Assert.Equal(EngineErrorCode.NotFound, missing!.Code);
     }
+
+    [Fact]
+    public async Task Opening_the_page_after_a_launch_draws_its_whole_ramp_from_the_engine()
+    {
+        Assert.True((await _simulations.CreateGroupAsync(new DeviceGroupSpec { ModelId = "simple-temperature", Count = 20, GroupId = "vm-late" })).Succeeded);
+        Assert.True((await _simulations.StartGroupAsync("vm-late", new LaunchStrategy { Strategy = LaunchStrategyKind.Batch, BatchSize = 10, DelayMs = 300 })).Succeeded);
+        await Eventually(() => _simulations.GetGroup("vm-late")!.Stats.RunningDeviceCount == 20);
+
+        // The page opens only now, on a clock that agrees with the host's.
+        using var vm = new GroupsViewModel(_simulations, new FakeTimeProvider(DateTimeOffset.UtcNow));
+        vm.Start();
+        var ramp = vm.Ramp("vm-late");
+
+        Assert.NotNull(ramp);
+        Assert.True(ramp.Backfilled);
+        Assert.True(ramp.Complete);
+        Assert.Equal(LaunchStrategyKind.Batch, ramp.Strategy);
+        Assert.Equal(20, ramp.Running);
+        Assert.Equal(300, ramp.PlannedDurationMs);
+        var observed = ramp.RunningDevices.Where(v => v is not null).Select(v => v!.Value).ToList();
+        Assert.True(observed.Count > 2, "the running curve has points before the page opened");
+        Assert.Contains(observed, v => v < 20); // the first batch alone, before the second one's slot
+        Assert.Equal(20, observed[^1]);
+        for (var i = 1; i < observed.Count; i++)
+        {
+            Assert.True(observed[i] >= observed[i - 1], "the reconstructed ramp never goes down");
+        }
+    }
+
+    [Fact]
+    public async Task After_a_restart_the_last_stored_run_gives_the_plan_and_how_it_ended()
+    {
+        var data = Directory.CreateTempSubdirectory("iotix-vm-runs-").FullName;
+        var settings = new Dictionary<string, string?> { ["IoTix:Simulation:ResumeOnStart"] = "false" };
+        try
+        {
+            await using (var before = ApiTestHost.CreateFactory(ModelTestSupport.SeedModelsFolder(), data, settings))
+            {
+                var simulations = before.Services.GetRequiredService<SimulationOrchestrator>();
+                Assert.True((await simulations.CreateGroupAsync(new DeviceGroupSpec { ModelId = "simple-temperature", Count = 12, GroupId = "vm-stored" })).Succeeded);
+                Assert.True((await simulations.StartGroupAsync("vm-stored", new LaunchStrategy { Strategy = LaunchStrategyKind.Linear, DelayMs = 10 })).Succeeded);
+                await Eventually(() => simulations.GetGroup("vm-stored")!.Stats.RunningDeviceCount == 12);
+                Assert.True((await simulations.StopGroupAsync("vm-stored")).Succeeded);
+            }
+
+            await using var after = ApiTestHost.CreateFactory(ModelTestSupport.SeedModelsFolder(), data, settings);
+            using var vm = new GroupsViewModel(after.Services.GetRequiredService<SimulationOrchestrator>(), _time);
+            vm.Start();
+            Assert.Null(vm.Ramp("vm-stored"));
+
+            var runs = await vm.RunsAsync("vm-stored");
+            var ramp = vm.Ramp("vm-stored");
+
+            Assert.Single(runs!);
+            Assert.NotNull(ramp);
+            Assert.True(ramp.Stored);
+            Assert.True(ramp.Complete);
+            Assert.Equal(runs![0].Id, ramp.RunId);
+            Assert.Equal(LaunchStrategyKind.Linear, ramp.Strategy);
+            Assert.Equal(12, ramp.Planned);
+            Assert.Equal(110, ramp.PlannedDurationMs);
+            Assert.Equal(12, ramp.PlannedDevices[^1]);
+            Assert.All(ramp.RunningDevices, v => Assert.Null(v));
+            Assert.Equal("stopped", ramp.EndReason);
+            Assert.Equal(12, ramp.RunningAtEnd);
+        }
+        finally
+        {
+            BrokerInstance.DeleteFolder(data);
+        }
+    }
 }

@@ -48,6 +48,9 @@ public sealed class DashboardViewModel(ILiveMetrics metrics, IOptions<LiveMetric
 
     public List<ChartSeries<double>> BrokerSeries { get; private set; } = [];
 
+    /// <summary>Publish latency of the whole simulation per sample: p50, p95 and p99 (ms) of the publishes acknowledged in each interval.</summary>
+    public List<ChartSeries<double>> LatencySeries { get; private set; } = [];
+
     public IReadOnlyList<KpiCardModel> Kpis { get; private set; } = [];
 
     /// <summary>Whether there are enough points to draw lines.</summary>
@@ -82,10 +85,20 @@ public sealed class DashboardViewModel(ILiveMetrics metrics, IOptions<LiveMetric
         var brokerIn = new List<(DateTime, double)>();
         var brokerOut = new List<(DateTime, double)>();
         var brokerDropped = new List<(DateTime, double)>();
+        var p50 = new List<(DateTime, double)>();
+        var p95 = new List<(DateTime, double)>();
+        var p99 = new List<(DateTime, double)>();
         foreach (var point in points)
         {
             var at = point.Timestamp.LocalDateTime;
             Add(SeriesSample.TotalKey, point.Total, at);
+            if (point.Total.PublishLatency is { } latency)
+            {
+                p50.Add((at, latency.P50Ms));
+                p95.Add((at, latency.P95Ms));
+                p99.Add((at, latency.P99Ms));
+            }
+
             foreach (var group in point.Groups)
             {
                 if (!messages.ContainsKey(group.Key))
@@ -116,6 +129,12 @@ public sealed class DashboardViewModel(ILiveMetrics metrics, IOptions<LiveMetric
             new ChartSeries<double> { Name = "received", Data = new ChartData<double>(brokerIn) },
             new ChartSeries<double> { Name = "delivered", Data = new ChartData<double>(brokerOut) },
             new ChartSeries<double> { Name = "dropped", Data = new ChartData<double>(brokerDropped) },
+        ];
+        LatencySeries = p50.Count < 2 ? [] :
+        [
+            new ChartSeries<double> { Name = "p50", Data = new ChartData<double>(p50) },
+            new ChartSeries<double> { Name = "p95", Data = new ChartData<double>(p95) },
+            new ChartSeries<double> { Name = "p99", Data = new ChartData<double>(p99) },
         ];
         Kpis = BuildKpis(Latest);
 
@@ -171,9 +190,21 @@ public sealed class DashboardViewModel(ILiveMetrics metrics, IOptions<LiveMetric
             broker is null
                 ? new KpiCardModel("broker", "Broker", "off", "hosted broker disabled", Color.Default)
                 : new KpiCardModel("broker", "Broker clients", Count(broker.Connections), $"{Rate(broker.MessagesInPerSecond)} in/s, {Rate(broker.MessagesOutPerSecond)} out/s", broker.DroppedPerSecond > 0 ? Color.Warning : Color.Info),
-            new KpiCardModel("latency", "Publish latency", "n/a", "the protocol adapters do not time publishes", Color.Default),
+            LatencyKpi(total.PublishLatency),
         ];
     }
+
+    /// <summary>p99 of the last interval's acknowledged publishes (p50 and p95 in the caption).</summary>
+    internal static KpiCardModel LatencyKpi(LatencySample? latency) => latency is null
+        ? new KpiCardModel("latency", "Publish latency p99", "-", "no QoS 1/2 publish acknowledged in the last interval", Color.Default)
+        : new KpiCardModel(
+            "latency",
+            "Publish latency p99",
+            Milliseconds(latency.P99Ms),
+            $"p50 {Milliseconds(latency.P50Ms)}, p95 {Milliseconds(latency.P95Ms)} ({Count(latency.Count)} acknowledged)",
+            latency.P99Ms >= 1000 ? Color.Error : latency.P99Ms >= 100 ? Color.Warning : Color.Success);
+
+    internal static string Milliseconds(double ms) => ms.ToString(ms >= 100 ? "N0" : ms >= 10 ? "0.0" : "0.00", CultureInfo.InvariantCulture) + " ms";
 
     internal static string Rate(double perSecond) => perSecond.ToString(perSecond >= 100 ? "N0" : "0.0", CultureInfo.InvariantCulture);
 

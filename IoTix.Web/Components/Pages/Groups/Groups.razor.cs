@@ -163,6 +163,47 @@ public sealed partial class Groups : IDisposable
         }
     }
 
+    private async Task RestartAsync(string groupId)
+    {
+        var group = _vm.Groups.FirstOrDefault(g => g.GroupId == groupId);
+        if (group is null)
+        {
+            return;
+        }
+
+        var strategy = LaunchConfigJson.StrategyName((group.Launch ?? LaunchStrategy.Immediate).Strategy);
+        var revision = group.ModelRevision is { Outdated: true } r
+            ? $" They pick up the model's new revision {r.LatestRevision} (they run {r.Revision})."
+            : string.Empty;
+        await ConfirmThenAsync("Restart", $"Stop the {group.Stats.DeviceCount} devices of {groupId} and launch them again ({strategy}, its last launch)?{revision}", async () =>
+        {
+            var result = await _vm.RestartAsync(groupId);
+            var applied = result.Value?.UpdatedFromRevision is { } from ? $", model revision {result.Value.ModelRevision} (was {from})" : string.Empty;
+            Report(result.Error, $"Restarted {groupId}{applied}");
+            await SelectAsync(groupId);
+        });
+    }
+
+    /// <summary>Asks "{action} group", then runs <paramref name="action"/> with the busy bar shown.</summary>
+    private async Task ConfirmThenAsync(string verb, string question, Func<Task> action)
+    {
+        var confirmed = await Dialogs.ShowMessageBoxAsync($"{verb} group", question, yesText: verb, cancelText: "Cancel");
+        if (confirmed != true)
+        {
+            return;
+        }
+
+        _busy = true;
+        try
+        {
+            await action();
+        }
+        finally
+        {
+            _busy = false;
+        }
+    }
+
     private async Task DropoutAsync(string groupId)
     {
         var group = _vm.Groups.FirstOrDefault(g => g.GroupId == groupId);
@@ -190,18 +231,7 @@ public sealed partial class Groups : IDisposable
     private async Task DeleteAsync(string groupId)
     {
         var group = _vm.Groups.FirstOrDefault(g => g.GroupId == groupId);
-        var confirmed = await Dialogs.ShowMessageBoxAsync(
-            "Delete group",
-            $"Delete {groupId} and its {group?.Stats.DeviceCount ?? 0} devices? Running devices are stopped first.",
-            yesText: "Delete",
-            cancelText: "Cancel");
-        if (confirmed != true)
-        {
-            return;
-        }
-
-        _busy = true;
-        try
+        await ConfirmThenAsync("Delete", $"Delete {groupId} and its {group?.Stats.DeviceCount ?? 0} devices? Running devices are stopped first.", async () =>
         {
             var result = await _vm.DeleteAsync(groupId);
             Report(result.Error, $"Deleted {groupId}");
@@ -209,11 +239,7 @@ public sealed partial class Groups : IDisposable
             {
                 _selected = null;
             }
-        }
-        finally
-        {
-            _busy = false;
-        }
+        });
     }
 
     private void Report(SimulationError? error, string success)
@@ -233,6 +259,24 @@ public sealed partial class Groups : IDisposable
         new() { Name = "planned", Data = new ChartData<double>(ramp.PlannedDevices) },
         new() { Name = "running", Data = new ChartData<double>(ramp.RunningDevices) },
     ];
+
+    private static string RampSummary(RampView ramp)
+    {
+        var strategy = LaunchConfigJson.StrategyName(ramp.Strategy);
+        var run = ramp.RunId is { } id ? $"Run {id} ({strategy}), started {ramp.StartedAt.ToString("u", System.Globalization.CultureInfo.InvariantCulture)}: " : $"Launch ({strategy}): ";
+        var planned = $"{ramp.Planned} planned over {StrategyTimeline.FormatMs(ramp.PlannedDurationMs)}";
+        if (ramp.EndReason is { } reason)
+        {
+            return $"{run}{planned}; ended ({reason}) with {ramp.RunningAtEnd ?? 0} running";
+        }
+
+        if (ramp.Stored)
+        {
+            return $"{run}{planned}";
+        }
+
+        return $"{run}{ramp.Running} running of {planned}" + (ramp.Complete ? " (launch complete)" : " (launching)");
+    }
 
     private static string[] RampLabels(RampView ramp)
     {

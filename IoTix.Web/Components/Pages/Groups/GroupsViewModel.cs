@@ -7,8 +7,12 @@ namespace IoTix.Web.Components.Pages.Groups;
 
 /// <summary>
 /// State of the groups page: the groups with their state counts and launch progress, refreshed by polling the
-/// orchestrator on a timer (about twice a second) while the page lives, and each launch's ramp as it happens
-/// (running devices against the plan). Actions go through <see cref="SimulationOrchestrator"/>, the REST API's path.
+/// orchestrator on a timer (about twice a second) while the page lives, and each launch's ramp (running devices
+/// against the plan). A launch already under way (or over) when the page first sees it is drawn from what the engine
+/// knows: each running device's time of connection since the run's start, so opening the page mid-launch or after it
+/// still shows the whole ramp. A group with no launch in this process shows its last stored run (run store: start
+/// time, strategy, planned devices, how it ended). Actions go through <see cref="SimulationOrchestrator"/>, the REST
+/// API's path.
 /// </summary>
 public sealed class GroupsViewModel : IDisposable
 {
@@ -22,6 +26,7 @@ public sealed class GroupsViewModel : IDisposable
     private readonly TimeSpan _interval;
     private readonly Lock _lock = new();
     private readonly Dictionary<string, RampTrace> _ramps = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, SimulationRun> _lastRuns = new(StringComparer.Ordinal);
     private ITimer? _timer;
     private IReadOnlyList<GroupView> _groups = [];
 
@@ -99,6 +104,14 @@ public sealed class GroupsViewModel : IDisposable
         return result.Error;
     }
 
+    /// <summary>Stops the group and launches it again on its last strategy (applies the model's current revision).</summary>
+    public async Task<SimulationResult<LaunchReceipt>> RestartAsync(string groupId)
+    {
+        var result = await _simulations.RestartGroupAsync(groupId);
+        Refresh();
+        return result;
+    }
+
     public async Task<SimulationResult<int>> StopAsync(string groupId)
     {
         var result = await _simulations.StopGroupAsync(groupId);
@@ -125,21 +138,37 @@ public sealed class GroupsViewModel : IDisposable
         return result;
     }
 
-    /// <summary>The group's runs, newest first; null when the database is unavailable.</summary>
-    public Task<IReadOnlyList<SimulationRun>?> RunsAsync(string groupId, int limit = 20) =>
-        _simulations.ListRunsAsync(groupId, limit);
+    /// <summary>The group's runs, newest first; null when the database is unavailable. The newest is kept for <see cref="Ramp"/>.</summary>
+    public async Task<IReadOnlyList<SimulationRun>?> RunsAsync(string groupId, int limit = 20)
+    {
+        var runs = await _simulations.ListRunsAsync(groupId, limit).ConfigureAwait(false);
+        if (runs is { Count: > 0 })
+        {
+            lock (_lock)
+            {
+                _lastRuns[groupId] = runs[0];
+            }
+        }
+
+        return runs;
+    }
 
     /// <summary>The seed the engine uses for the group's first dropout of this run (so the preview matches it).</summary>
     public ulong DropoutSeed(string groupId) => DeviceRandom.Mix(_simulations.Engine.RunSeed, groupId, 0x4000);
 
-    /// <summary>The latest launch of a group as planned and as it happened so far; null before the first launch seen here.</summary>
+    /// <summary>
+    /// The latest launch of a group as planned and as it happened so far: traced live, filled in from the engine when
+    /// the launch was under way before the page saw it, or (no launch in this process) the last stored run's plan
+    /// once <see cref="RunsAsync"/> read it. Null when the group was never launched.
+    /// </summary>
     public RampView? Ramp(string groupId, int points = 40)
     {
         lock (_lock)
         {
+            _lastRuns.TryGetValue(groupId, out var lastRun);
             if (!_ramps.TryGetValue(groupId, out var trace))
             {
-                return null;
+                return lastRun is null ? null : StoredRamp(lastRun, points);
             }
 
             long lastAt = trace.Samples.Count == 0 ? 0 : trace.Samples[^1].AtMs;
@@ -161,8 +190,49 @@ public sealed class GroupsViewModel : IDisposable
             }
 
             var lastRunning = trace.Samples.Count == 0 ? 0 : trace.Samples[^1].Running;
-            return new RampView(trace.Planned, at, planned, running, lastRunning, trace.Complete, trace.Plan.TotalMs);
+            var ended = lastRun is not null && trace.RunId == lastRun.Id ? lastRun : null;
+            return new RampView(trace.Planned, at, planned, running, lastRunning, trace.Complete, trace.Plan.TotalMs)
+            {
+                RunId = trace.RunId,
+                StartedAt = trace.StartedAt,
+                Strategy = trace.Strategy,
+                Backfilled = trace.Backfilled,
+                EndReason = ended?.EndReason,
+                RunningAtEnd = ended?.AtEnd?.RunningDevices,
+            };
         }
+    }
+
+    /// <summary>A run of an earlier process: its plan (the running devices were not observed here), and how it ended.</summary>
+    private static RampView StoredRamp(SimulationRun run, int points)
+    {
+        var plan = Plan(run.Launch, run.PlannedDevices);
+        long span = Math.Max(plan.TotalMs, 1000);
+        var at = new long[points];
+        var planned = new double?[points];
+        var running = new double?[points];
+        for (var j = 0; j < points; j++)
+        {
+            at[j] = span * j / (points - 1);
+            planned[j] = PlannedAt(plan, at[j]);
+        }
+
+        return new RampView(run.PlannedDevices, at, planned, running, run.AtEnd?.RunningDevices ?? 0, run.EndedAt is not null, plan.TotalMs)
+        {
+            RunId = run.Id,
+            StartedAt = run.StartedAt,
+            Strategy = run.Launch.Strategy,
+            Stored = true,
+            EndReason = run.EndReason,
+            RunningAtEnd = run.AtEnd?.RunningDevices,
+        };
+    }
+
+    private static StrategyTimeline Plan(LaunchStrategy launch, int planned)
+    {
+        var offsets = new long[planned];
+        launch.ComputeOffsets(offsets);
+        return StrategyTimeline.FromOffsets(offsets, null, PlanPoints);
     }
 
     private void Tick()
@@ -188,10 +258,19 @@ public sealed class GroupsViewModel : IDisposable
         if (!_ramps.TryGetValue(group.GroupId, out var trace) || trace.RunId != progress.RunId || trace.StartedAt != progress.StartedAt)
         {
             var launch = group.Launch ?? LaunchStrategy.Immediate;
-            var offsets = new long[progress.PlannedDevices];
-            launch.ComputeOffsets(offsets);
-            trace = new RampTrace(progress.RunId, progress.StartedAt, progress.PlannedDevices, StrategyTimeline.FromOffsets(offsets, null, PlanPoints));
+            trace = new RampTrace(progress.RunId, progress.StartedAt, progress.PlannedDevices, launch.Strategy, Plan(launch, progress.PlannedDevices));
             _ramps[group.GroupId] = trace;
+            if (!group.Running)
+            {
+                // Stopped before the page saw it: the plan, and how the run ended (from the run store).
+                trace.Complete = true;
+                return;
+            }
+
+            if (progress.RunningDevices > 0)
+            {
+                Backfill(trace, group.GroupId);
+            }
         }
 
         if (trace.Complete)
@@ -200,6 +279,11 @@ public sealed class GroupsViewModel : IDisposable
         }
 
         var atMs = Math.Max(0, (long)(now - progress.StartedAt).TotalMilliseconds);
+        if (trace.Samples.Count > 0 && atMs < trace.Samples[^1].AtMs)
+        {
+            atMs = trace.Samples[^1].AtMs; // never go back in time (the engine's clock and this one may differ slightly)
+        }
+
         trace.Samples.Add(new RampSample(atMs, progress.RunningDevices));
         if (progress.Complete)
         {
@@ -213,6 +297,46 @@ public sealed class GroupsViewModel : IDisposable
                 trace.Samples.RemoveAt(i);
             }
         }
+    }
+
+    /// <summary>
+    /// A launch the page first sees under way or over: its past, from when each running device connected (the
+    /// engine's state-since time) relative to the run's start. Devices that dropped or stopped since are not counted.
+    /// </summary>
+    private void Backfill(RampTrace trace, string groupId)
+    {
+        var devices = _simulations.Engine.ListDevices(groupId);
+        var offsets = new List<long>(devices.Count);
+        foreach (var device in devices)
+        {
+            if (device.State == DeviceState.Running)
+            {
+                offsets.Add(Math.Max(0, (long)(device.StateSince - trace.StartedAt).TotalMilliseconds));
+            }
+        }
+
+        if (offsets.Count == 0)
+        {
+            return;
+        }
+
+        offsets.Sort();
+        var sorted = offsets.ToArray();
+        long last = sorted[^1];
+        long previous = -1;
+        for (var j = 0; j < PlanPoints; j++)
+        {
+            long at = last * j / (PlanPoints - 1);
+            if (at == previous)
+            {
+                continue;
+            }
+
+            previous = at;
+            trace.Samples.Add(new RampSample(at, OffsetTimeline.CountAtOrBefore(sorted, at)));
+        }
+
+        trace.Backfilled = true;
     }
 
     private static double PlannedAt(StrategyTimeline plan, long atMs)
@@ -236,8 +360,13 @@ public sealed class GroupsViewModel : IDisposable
         return value;
     }
 
-    private sealed class RampTrace(long? runId, DateTimeOffset startedAt, int planned, StrategyTimeline plan)
+    private sealed class RampTrace(long? runId, DateTimeOffset startedAt, int planned, LaunchStrategyKind strategy, StrategyTimeline plan)
     {
+        public LaunchStrategyKind Strategy { get; } = strategy;
+
+        /// <summary>True when the samples before the page saw the launch come from the engine's state.</summary>
+        public bool Backfilled { get; set; }
+
         public long? RunId { get; } = runId;
 
         public DateTimeOffset StartedAt { get; } = startedAt;
@@ -262,4 +391,24 @@ public sealed record RampView(
     IReadOnlyList<double?> RunningDevices,
     int Running,
     bool Complete,
-    long PlannedDurationMs);
+    long PlannedDurationMs)
+{
+    /// <summary>The run (null when the run store was unavailable at the start).</summary>
+    public long? RunId { get; init; }
+
+    public DateTimeOffset StartedAt { get; init; }
+
+    public LaunchStrategyKind Strategy { get; init; }
+
+    /// <summary>The part before the page saw the launch was reconstructed from the engine's state.</summary>
+    public bool Backfilled { get; init; }
+
+    /// <summary>A run of an earlier process, from the run store: planned only, the running devices were not observed.</summary>
+    public bool Stored { get; init; }
+
+    /// <summary>How the run ended (stopped, deleted, host-stopped ...); null while it runs or when not read yet.</summary>
+    public string? EndReason { get; init; }
+
+    /// <summary>Running devices when the run ended.</summary>
+    public int? RunningAtEnd { get; init; }
+}

@@ -17,6 +17,7 @@ public sealed partial class JsonCodeEditor
     private bool _ready;
     private string? _initialText;
     private bool _fallback;
+    private bool _appliedDark;
 
     /// <summary>The JSON text.</summary>
     [Parameter]
@@ -32,6 +33,7 @@ public sealed partial class JsonCodeEditor
     [Parameter]
     public bool ReadOnly { get; set; }
 
+    /// <summary>Dark theme (Monaco's vs-dark) or light (vs); a change applies at once (Monaco's theme is global to the page).</summary>
     [Parameter]
     public bool Dark { get; set; }
 
@@ -50,6 +52,11 @@ public sealed partial class JsonCodeEditor
 
     protected override async Task OnParametersSetAsync()
     {
+        if (_ready && Dark != _appliedDark)
+        {
+            await ApplyThemeAsync();
+        }
+
         if (_appliedRevision == -1)
         {
             _appliedRevision = Revision;
@@ -86,9 +93,30 @@ public sealed partial class JsonCodeEditor
         }
     }
 
+    private static string ThemeOf(bool dark) => dark ? "vs-dark" : "vs";
+
+    private async Task ApplyThemeAsync()
+    {
+        _appliedDark = Dark;
+        try
+        {
+            await Global.SetTheme(ThemeOf(Dark));
+        }
+        catch (JSException)
+        {
+            _fallback = true;
+        }
+    }
+
     private async Task OnEditorReadyAsync()
     {
         _ready = true;
+
+        // The theme toggled while Monaco was loading.
+        if (Dark != _appliedDark)
+        {
+            await ApplyThemeAsync();
+        }
 
         // Form edits made while Monaco was loading.
         if (!string.Equals(_initialText, _known, StringComparison.Ordinal))
@@ -103,7 +131,7 @@ public sealed partial class JsonCodeEditor
         Value = _initialText = _known,
         AutomaticLayout = true,
         ReadOnly = ReadOnly,
-        Theme = Dark ? "vs-dark" : "vs",
+        Theme = ThemeOf(_appliedDark = Dark),
         Minimap = new EditorMinimapOptions { Enabled = false },
         ScrollBeyondLastLine = false,
         TabSize = 2,

@@ -36,9 +36,14 @@ public sealed partial class ModelEditor : IDisposable
     private bool _saving;
     private bool _interactive;
     private string? _saveError;
+    private string? _outdatedNotice;
 
     [Parameter]
     public string? ModelId { get; set; }
+
+    /// <summary>The layout's theme: the code editor follows it (vs-dark / vs), live when toggled.</summary>
+    [CascadingParameter(Name = IoTix.Web.Components.Layout.ConsoleTheme.DarkMode)]
+    public bool Dark { get; set; }
 
     [Inject]
     private SimulationOrchestrator Simulations { get; set; } = default!;
@@ -177,6 +182,7 @@ public sealed partial class ModelEditor : IDisposable
             }
 
             Snackbar.Add($"Saved model '{outcome}'", Severity.Success);
+            _outdatedNotice = OutdatedNotice(outcome);
             if (!string.Equals(outcome, ModelId, StringComparison.Ordinal))
             {
                 Navigation.NavigateTo($"/models/{Uri.EscapeDataString(outcome)}");
@@ -186,6 +192,22 @@ public sealed partial class ModelEditor : IDisposable
         {
             _saving = false;
         }
+    }
+
+    /// <summary>The loaded model's revision, "1.0.0 (3fa2b1c0)"; null for a new or missing model.</summary>
+    private string? Revision => ModelId is { } id && Simulations.Models.TryGet(id, out var model) ? ModelRevisions.Describe(model) : null;
+
+    /// <summary>After a save: which groups and devices still run an older revision of the model, in words; null when none.</summary>
+    private string? OutdatedNotice(string modelId)
+    {
+        var users = Simulations.OutdatedUsers(modelId);
+        if (users.Count == 0 || !Simulations.Models.TryGet(modelId, out var model))
+        {
+            return null;
+        }
+
+        var shown = users.Count <= 5 ? string.Join(", ", users) : $"{string.Join(", ", users.Take(5))} and {users.Count - 5} more";
+        return $"{shown} still run an older revision of this model. They pick up revision {ModelRevisions.Of(model)} when they next start; restart them on the Groups page to apply it now.";
     }
 
     private static string Describe(SimulationError error)

@@ -10,6 +10,9 @@ public sealed record SettingsSaveResult(IReadOnlyList<string> Errors, IReadOnlyL
     public bool Succeeded => Errors.Count == 0;
 }
 
+/// <summary>A settings value that is not allowed: which setting (<see cref="ConsoleSettingsService"/>'s field names) and why, in words.</summary>
+public sealed record SettingError(string Field, string Message);
+
 /// <summary>
 /// Reads and writes the console settings: persisted through <see cref="ISettingsStore"/> (kept across restarts; a
 /// stored value wins over appsettings/environment), broker settings applied through <see cref="IBrokerRuntimeSettings"/>.
@@ -36,13 +39,69 @@ public sealed class ConsoleSettingsService(ISettingsStore store, IBrokerRuntimeS
     /// <summary>The payload limit the running listeners enforce.</summary>
     public int ActiveMaxPayloadBytes => broker.Active.MaxPayloadBytes;
 
+    /// <summary>Field names of the settings (the REST API's JSON names), used by <see cref="ValidateFields"/>.</summary>
+    public const string RetentionField = "historyRetention";
+    public const string PayloadField = "maxPayloadBytes";
+    public const string RateField = "connectionRateLimitPerIpPerSecond";
+    public const string DuplicateClientIdField = "duplicateClientId";
+
+    /// <summary>Why <paramref name="bytes"/> is not a valid payload limit, in words; null when it is.</summary>
+    public static string? ValidatePayload(int bytes) => bytes switch
+    {
+        < 1 => "The payload limit must be at least 1 byte.",
+        > BrokerRuntimeSettingsValues.MaxPayloadLimit => $"The payload limit cannot exceed {BrokerRuntimeSettingsValues.MaxPayloadLimit} bytes (256 MB, the largest MQTT packet).",
+        _ => null,
+    };
+
+    /// <summary>Why <paramref name="perSecond"/> is not a valid connection rate limit, in words; null when it is.</summary>
+    public static string? ValidateRate(int perSecond) => perSecond switch
+    {
+        < 0 => "The connection rate limit cannot be negative; use 0 to turn it off.",
+        > BrokerRuntimeSettingsValues.MaxConnectionRate => $"The connection rate limit cannot exceed {BrokerRuntimeSettingsValues.MaxConnectionRate} connections per second and IP.",
+        _ => null,
+    };
+
+    /// <summary>Every invalid value with the setting it concerns (the Settings page's messages); empty when all are valid.</summary>
+    public static IReadOnlyList<SettingError> ValidateFields(ConsoleSettingsValues values)
+    {
+        ArgumentNullException.ThrowIfNull(values);
+        var errors = new List<SettingError>();
+        if (!Enum.IsDefined(values.HistoryRetention))
+        {
+            errors.Add(new SettingError(RetentionField, RetentionMessage));
+        }
+
+        if (ValidatePayload(values.MaxPayloadBytes) is { } payload)
+        {
+            errors.Add(new SettingError(PayloadField, payload));
+        }
+
+        if (ValidateRate(values.ConnectionRatePerIpPerSecond) is { } rate)
+        {
+            errors.Add(new SettingError(RateField, rate));
+        }
+
+        if (!Enum.IsDefined(values.DuplicateClientId))
+        {
+            errors.Add(new SettingError(DuplicateClientIdField, DuplicateClientIdMessage));
+        }
+
+        return errors;
+    }
+
+    /// <summary>The allowed retention values, in words.</summary>
+    public const string RetentionMessage = "Message history retention must be 12 hours, 24 hours, 48 hours or 7 days (12h, 24h, 48h, 7d).";
+
+    /// <summary>The allowed duplicate client id policies, in words.</summary>
+    public const string DuplicateClientIdMessage = "The duplicate client id policy must be takeover (disconnect the old client) or reject (refuse the new one).";
+
     public static IReadOnlyList<string> Validate(ConsoleSettingsValues values)
     {
         ArgumentNullException.ThrowIfNull(values);
         var errors = new List<string>();
         if (!Enum.IsDefined(values.HistoryRetention))
         {
-            errors.Add("Message history retention must be 12 hours, 24 hours, 48 hours or 7 days.");
+            errors.Add(RetentionMessage);
         }
 
         errors.AddRange(ToBroker(values).Validate());

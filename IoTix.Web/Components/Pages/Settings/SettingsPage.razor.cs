@@ -12,7 +12,7 @@ public sealed partial class SettingsPage
 
     private string? RateError => SettingsViewModel.ValidateRate(Model.ConnectionRatePerIpPerSecond);
 
-    private string PayloadHelp => $"{Pages.Broker.RetainedMessagesViewModel.Size(Model.MaxPayloadBytes)}; larger PUBLISH packets are refused. Takes effect at the next start";
+    private string PayloadHelp => $"{Pages.Broker.RetainedMessagesViewModel.Size(Model.MaxPayloadBytes)}; larger PUBLISH packets are refused. Applies at once, to connected clients too";
 
     protected override Task OnInitializedAsync() => Model.LoadAsync();
 

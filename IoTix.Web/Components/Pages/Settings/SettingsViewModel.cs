@@ -34,19 +34,9 @@ public sealed class SettingsViewModel(ConsoleSettingsService settings, IBrokerRu
 
     public bool IsValid => ValidatePayload(MaxPayloadBytes) is null && ValidateRate(ConnectionRatePerIpPerSecond) is null;
 
-    public static string? ValidatePayload(int bytes) => bytes switch
-    {
-        < 1 => "The payload limit must be at least 1 byte.",
-        > BrokerRuntimeSettingsValues.MaxPayloadLimit => $"The payload limit cannot exceed {BrokerRuntimeSettingsValues.MaxPayloadLimit} bytes (256 MB, the largest MQTT packet).",
-        _ => null,
-    };
+    public static string? ValidatePayload(int bytes) => ConsoleSettingsService.ValidatePayload(bytes);
 
-    public static string? ValidateRate(int perSecond) => perSecond switch
-    {
-        < 0 => "The connection rate limit cannot be negative; use 0 to turn it off.",
-        > BrokerRuntimeSettingsValues.MaxConnectionRate => $"The connection rate limit cannot exceed {BrokerRuntimeSettingsValues.MaxConnectionRate} connections per second and IP.",
-        _ => null,
-    };
+    public static string? ValidateRate(int perSecond) => ConsoleSettingsService.ValidateRate(perSecond);
 
     public static string RetentionLabel(HistoryRetention retention) => retention switch
     {

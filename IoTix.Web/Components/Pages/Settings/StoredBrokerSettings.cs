@@ -5,8 +5,8 @@ using Microsoft.Extensions.Options;
 namespace IoTix.Web.Components.Pages.Settings;
 
 /// <summary>
-/// At start, broker settings saved in the console (settings store) replace the configured ones, so a payload limit
-/// saved for "the next start" takes effect and the live settings survive a restart. Runs once, when the broker's
+/// At start, broker settings saved in the console (settings store) replace the configured ones, so the settings
+/// applied live survive a restart. Runs once, when the broker's
 /// options are first built (start-up validation), before the listeners exist. An unavailable database or an invalid
 /// stored value leaves the configured value (logged).
 /// </summary>

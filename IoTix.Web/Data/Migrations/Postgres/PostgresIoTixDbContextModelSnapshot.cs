@@ -108,6 +108,9 @@ namespace IoTix.Web.Data.Migrations.Postgres
                     b.Property<int>("RetainHandling")
                         .HasColumnType("integer");
 
+                    b.Property<long>("SubscriptionIdentifier")
+                        .HasColumnType("bigint");
+
                     b.HasKey("ClientId", "TopicFilter");
 
                     b.ToTable("broker_subscriptions", (string)null);
@@ -269,6 +272,14 @@ namespace IoTix.Web.Data.Migrations.Postgres
                     b.Property<bool>("DesiredRunning")
                         .HasColumnType("boolean");
 
+                    b.Property<string>("Endpoint")
+                        .HasMaxLength(300)
+                        .HasColumnType("character varying(300)");
+
+                    b.Property<string>("GroupId")
+                        .HasMaxLength(200)
+                        .HasColumnType("character varying(200)");
+
                     b.Property<string>("ModelId")
                         .IsRequired()
                         .HasMaxLength(200)
@@ -278,6 +289,8 @@ namespace IoTix.Web.Data.Migrations.Postgres
                         .HasColumnType("timestamp with time zone");
 
                     b.HasKey("DeviceId");
+
+                    b.HasIndex("GroupId");
 
                     b.HasIndex("ModelId");
 

@@ -103,6 +103,9 @@ namespace IoTix.Web.Data.Migrations.Sqlite
                     b.Property<int>("RetainHandling")
                         .HasColumnType("INTEGER");
 
+                    b.Property<long>("SubscriptionIdentifier")
+                        .HasColumnType("INTEGER");
+
                     b.HasKey("ClientId", "TopicFilter");
 
                     b.ToTable("broker_subscriptions", (string)null);
@@ -264,6 +267,14 @@ namespace IoTix.Web.Data.Migrations.Sqlite
                     b.Property<bool>("DesiredRunning")
                         .HasColumnType("INTEGER");
 
+                    b.Property<string>("Endpoint")
+                        .HasMaxLength(300)
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("GroupId")
+                        .HasMaxLength(200)
+                        .HasColumnType("TEXT");
+
                     b.Property<string>("ModelId")
                         .IsRequired()
                         .HasMaxLength(200)
@@ -273,6 +284,8 @@ namespace IoTix.Web.Data.Migrations.Sqlite
                         .HasColumnType("TEXT");
 
                     b.HasKey("DeviceId");
+
+                    b.HasIndex("GroupId");
 
                     b.HasIndex("ModelId");
 
