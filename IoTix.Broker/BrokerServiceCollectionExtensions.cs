@@ -1,4 +1,5 @@
 using IoTix.Broker.Admin;
+using IoTix.Broker.Devices;
 using IoTix.Broker.Limits;
 using IoTix.Broker.Listeners;
 using IoTix.Broker.Observability;
@@ -52,6 +53,7 @@ public static class BrokerServiceCollectionExtensions
         services.TryAddSingleton<BrokerRuntimeSettings>();
         services.TryAddSingleton<IBrokerRuntimeSettings>(static sp => sp.GetRequiredService<BrokerRuntimeSettings>());
         services.TryAddSingleton<IBrokerAdmin, BrokerAdmin>();
+        services.AddBrokerDeviceServices(configuration); // presence, shadows, direct methods (IoTix.Broker/Devices)
 
         return services;
     }

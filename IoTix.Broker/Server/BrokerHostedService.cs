@@ -48,6 +48,7 @@ internal sealed partial class BrokerHostedService : IHostedService, IBrokerStatu
     private readonly List<TcpListenerAdapter> _tcpListeners = [];
     private readonly Dictionary<string, int> _boundPorts = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<string, ITimer> _pendingWills = new(StringComparer.Ordinal);
+    private readonly IEnumerable<IBrokerServerExtension> _extensions;
     private readonly object _stopLock = new();
     private Task? _stopped;
     private MqttServer? _server;
@@ -70,8 +71,10 @@ internal sealed partial class BrokerHostedService : IHostedService, IBrokerStatu
         TimeProvider timeProvider,
         ILoggerFactory loggerFactory,
         IRetainedMessageStore? retainedStore = null,
-        ISessionStore? sessionStore = null)
+        ISessionStore? sessionStore = null,
+        IEnumerable<IBrokerServerExtension>? extensions = null)
     {
+        _extensions = extensions ?? [];
         _options = options.Value;
         _acl = acl;
         _users = users;
@@ -150,6 +153,10 @@ internal sealed partial class BrokerHostedService : IHostedService, IBrokerStatu
         _gate.SessionLookup = clientId => FindSession(server, clientId);
         _metrics.RetainedCountProvider = () => server.IsStarted ? server.GetRetainedMessagesAsync().GetAwaiter().GetResult().Count : 0;
         _server = server;
+        foreach (var extension in _extensions)
+        {
+            extension.Attach(server);
+        }
 
         await server.StartAsync().ConfigureAwait(false);
         foreach (var listener in _tcpListeners)
@@ -237,6 +244,11 @@ internal sealed partial class BrokerHostedService : IHostedService, IBrokerStatu
         // Session states of the clients just disconnected, and anything else still queued, reach the store.
         using var flush = new CancellationTokenSource(TimeSpan.FromSeconds(Math.Max(2, _options.ShutdownDrainSeconds)));
         await _writeBehind.FlushAndStopAsync(flush.Token).ConfigureAwait(false);
+        foreach (var extension in _extensions)
+        {
+            extension.Detach();
+        }
+
         LogStopped(_logger);
     }
 

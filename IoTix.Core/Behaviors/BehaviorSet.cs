@@ -121,7 +121,13 @@ internal sealed class BehaviorSet
     public int[] VariableBehaviors { get; }
 
     public Dictionary<string, int[]> CommandBehaviors { get; }
+
+    /// <summary>Answers of commands that declare a <c>response</c>, by command name.</summary>
+    public Dictionary<string, CompiledResponse> Responses { get; init; } = new(StringComparer.Ordinal);
 }
+
+/// <summary>A command's compiled answer (status and payload template; null payload: empty).</summary>
+internal sealed record CompiledResponse(int Status, PayloadTemplate? Payload);
 
 /// <summary>Compiles a model's <c>behaviors</c>; reports every problem with its JSON path.</summary>
 internal static class BehaviorCompiler
@@ -188,7 +194,60 @@ internal static class BehaviorCompiler
             compiled[i].Index = i;
         }
 
-        return new BehaviorSet([.. compiled], symbols);
+        return new BehaviorSet([.. compiled], symbols) { Responses = CompileResponses(model, symbols, errors) };
+    }
+
+    /// <summary>The <c>response</c> of each command (MQTT 5 only: an answer needs the request's Response Topic) and the <c>shadow</c> settings.</summary>
+    private static Dictionary<string, CompiledResponse> CompileResponses(DeviceModel model, ModelSymbols symbols, List<(string Path, string Message)> errors)
+    {
+        var responses = new Dictionary<string, CompiledResponse>(StringComparer.Ordinal);
+        bool mqtt5 = model.Protocol == DeviceProtocol.Mqtt && model.Connection.MqttVersion is null or "5" or "5.0";
+        for (int i = 0; i < model.Commands.Count; i++)
+        {
+            if (model.Commands[i] is not { Response: { } response } command)
+            {
+                continue;
+            }
+
+            string path = $"$.commands[{i}].response";
+            if (!mqtt5)
+            {
+                errors.Add((path, "a response needs protocol mqtt with connection.mqttVersion 5 (it is sent to the request's MQTT 5 Response Topic)"));
+                continue;
+            }
+
+            if (response.Status is < 100 or > 599)
+            {
+                errors.Add(($"{path}.status", $"status must be 100..599 (was {response.Status})"));
+                continue;
+            }
+
+            PayloadTemplate? payload = null;
+            if (response.Payload is { } template && !PayloadTemplate.TryCompile(template, symbols, allowParameters: true, $"{path}.payload", errors, out payload))
+            {
+                continue;
+            }
+
+            responses[command.Name] = new CompiledResponse(response.Status, payload);
+        }
+
+        if (model.Shadow is { Enabled: true } shadow)
+        {
+            if (model.Protocol != DeviceProtocol.Mqtt)
+            {
+                errors.Add(("$.shadow", "a shadow needs protocol mqtt"));
+            }
+            else if (!ModelTemplate.TryParse(shadow.TopicPrefix, out _, out var prefixError))
+            {
+                errors.Add(("$.shadow.topicPrefix", prefixError!));
+            }
+            else if (shadow.TopicPrefix.AsSpan().IndexOfAny('+', '#') >= 0 || shadow.TopicPrefix.EndsWith('/'))
+            {
+                errors.Add(("$.shadow.topicPrefix", "topicPrefix is a topic name: no '+' or '#', no trailing '/'"));
+            }
+        }
+
+        return responses;
     }
 
     public static ActionKind? ParseActionKind(string? type) =>

@@ -166,7 +166,7 @@ internal static class PlaceholderResolver
         }
     }
 
-    private static void WriteValue(Utf8JsonWriter writer, in TelemetryValue v)
+    internal static void WriteValue(Utf8JsonWriter writer, in TelemetryValue v)
     {
         if (!v.HasValue)
         {

@@ -2,6 +2,7 @@ using System.Text.Json;
 using IoTix.Core.Behaviors;
 using IoTix.Core.Generators;
 using IoTix.Core.Models;
+using IoTix.Core.Protocols;
 using IoTix.Core.Scheduling;
 
 namespace IoTix.Core.Devices;
@@ -122,9 +123,17 @@ public sealed partial class SimulationEngine
         }
     }
 
-    private void OnCommand(SimulatedDevice d, string name, byte[]? payload, long now)
+    private void OnCommand(SimulatedDevice d, string name, byte[]? payload, CommandReply? reply, long now)
     {
-        if (d.State != DeviceState.Running || !d.Runtime.Behaviors.CommandBehaviors.TryGetValue(name, out var indexes))
+        if (d.State == DeviceState.Running && name is ShadowCommands.Delta or ShadowCommands.Document)
+        {
+            ApplyShadow(d, name, payload, now);
+            return;
+        }
+
+        var set = d.Runtime.Behaviors;
+        CompiledResponse? response = null;
+        if (d.State != DeviceState.Running || (!set.CommandBehaviors.TryGetValue(name, out var indexes) & !(reply is not null && set.Responses.TryGetValue(name, out response))))
         {
             LogCommandIgnored(_logger, d.Id, name, d.State);
             return;
@@ -147,9 +156,18 @@ public sealed partial class SimulationEngine
 
             d.X.Parameters = document?.RootElement;
             PrepareBehaviorClock(d, now);
-            foreach (int index in indexes)
+            if (indexes is not null)
             {
-                TryFire(d, d.Runtime.Behaviors.Behaviors[index], now, depth: 0);
+                foreach (int index in indexes)
+                {
+                    TryFire(d, set.Behaviors[index], now, depth: 0);
+                }
+            }
+
+            if (response is not null && d.State == DeviceState.Running)
+            {
+                // After the behaviours: the answer shows the state they left (a method that moves a valve reports the new position).
+                Respond(d, response, reply!, now);
             }
         }
         finally

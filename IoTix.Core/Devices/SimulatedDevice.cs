@@ -172,6 +172,9 @@ public sealed class SimulatedDevice : ITemplateSource, IDeviceConnectionEvents
     void IDeviceConnectionEvents.CommandReceived(string commandName, ReadOnlySpan<byte> payload) =>
         Runtime.Engine.OnCommandReceived(this, commandName, payload);
 
+    void IDeviceConnectionEvents.CommandReceived(string commandName, ReadOnlySpan<byte> payload, ReadOnlySpan<byte> responseTopic, ReadOnlySpan<byte> correlationData) =>
+        Runtime.Engine.OnCommandReceived(this, commandName, payload, responseTopic, correlationData);
+
     void IDeviceConnectionEvents.ConnectionLost(string reason) => Runtime.Engine.OnConnectionLost(this, reason, reconnect: false);
 
     void IDeviceConnectionEvents.ConnectionLost(string reason, bool reconnect) => Runtime.Engine.OnConnectionLost(this, reason, reconnect);
@@ -223,6 +226,9 @@ internal sealed class DeviceExtras
     public int EffectEpoch;
 
     public JsonElement? Parameters;
+
+    /// <summary>The device's shadow topic root, rendered on first use.</summary>
+    public string? ShadowPrefix;
     public string? LastError;
     public long MessagesFailed;
     public long CommandsReceived;

@@ -38,6 +38,12 @@ public sealed partial class SimulationEngine
     [LoggerMessage(EventId = 2110, Level = LogLevel.Debug, Message = "Device {DeviceId}: command {Command} ignored in state {State} (no behaviour or not running)")]
     private static partial void LogCommandIgnored(ILogger logger, string deviceId, string command, DeviceState state);
 
+    [LoggerMessage(EventId = 2113, Level = LogLevel.Debug, Message = "Device {DeviceId}: shadow message {Kind} ignored: {Reason}")]
+    private static partial void LogShadowIgnored(ILogger logger, string deviceId, string kind, string reason);
+
+    [LoggerMessage(EventId = 2114, Level = LogLevel.Debug, Message = "Device {DeviceId}: {Count} desired shadow values applied and reported")]
+    private static partial void LogShadowApplied(ILogger logger, string deviceId, int count);
+
     [LoggerMessage(EventId = 2111, Level = LogLevel.Debug, Message = "Device {DeviceId}: behaviour {Behavior} fired")]
     private static partial void LogBehaviorFired(ILogger logger, string deviceId, string behavior);
 

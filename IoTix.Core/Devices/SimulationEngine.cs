@@ -515,7 +515,7 @@ public sealed partial class SimulationEngine : IScheduledWorkHandler, IAsyncDisp
             return EngineResult<string>.Fail(EngineErrorCode.NotFound, $"device '{deviceId}' not found");
         }
 
-        return EnqueueCommand(d, command, payload)
+        return EnqueueCommand(d, command, payload, null)
             ? EngineResult<string>.Ok(command)
             : EngineResult<string>.Fail(EngineErrorCode.LimitExceeded, $"inbound command queue full ({SimulationOptions.SectionName}:InboundCommandQueueLimit = {_options.InboundCommandQueueLimit}); command dropped");
     }
@@ -975,6 +975,7 @@ public sealed partial class SimulationEngine : IScheduledWorkHandler, IAsyncDisp
         }
 
         ArmTimeBehaviors(d, now, reconnect);
+        SyncShadowOnConnect(d, now);
     }
 
     private void Drop(SimulatedDevice d, long now, long reconnectDelayMs, string reason)
@@ -1078,7 +1079,7 @@ public sealed partial class SimulationEngine : IScheduledWorkHandler, IAsyncDisp
                     break;
                 case InboxKind.Command:
                     Interlocked.Decrement(ref _pendingCommands);
-                    OnCommand(d, item.Name!, item.Payload, nowMs);
+                    OnCommand(d, item.Name!, item.Payload, item.Reply, nowMs);
                     break;
                 case InboxKind.ConnectionLost:
                     if (d.State == DeviceState.Running)
@@ -1317,18 +1318,24 @@ public sealed partial class SimulationEngine : IScheduledWorkHandler, IAsyncDisp
             status = PublishStatus.Rejected;
         }
 
+        CountSend(d, status, payload.Length, now);
+    }
+
+    /// <summary>Counts one message handed to a device's connection (sent or failed) in the device, group and engine totals.</summary>
+    private void CountSend(SimulatedDevice d, PublishStatus status, int length, long now)
+    {
         var g = d.Group;
         if (status == PublishStatus.Accepted)
         {
             d.MessagesSent++;
-            d.BytesSent += payload.Length;
+            d.BytesSent += length;
             d.LastMessageMs = now;
             _messagesSent++;
-            _bytesSent += payload.Length;
+            _bytesSent += length;
             if (g is not null)
             {
                 g.MessagesSent++;
-                g.BytesSent += payload.Length;
+                g.BytesSent += length;
             }
         }
         else
@@ -1344,7 +1351,7 @@ public sealed partial class SimulationEngine : IScheduledWorkHandler, IAsyncDisp
 
     // ------------------------------------------------------------------ inbound
 
-    private bool EnqueueCommand(SimulatedDevice d, string name, ReadOnlySpan<byte> payload)
+    private bool EnqueueCommand(SimulatedDevice d, string name, ReadOnlySpan<byte> payload, CommandReply? reply)
     {
         if (Interlocked.Increment(ref _pendingCommands) > _options.InboundCommandQueueLimit)
         {
@@ -1356,7 +1363,7 @@ public sealed partial class SimulationEngine : IScheduledWorkHandler, IAsyncDisp
 
         Interlocked.Increment(ref _commandsReceived);
         Interlocked.Increment(ref d.X.CommandsReceived);
-        _inbox.Enqueue(new InboxItem(InboxKind.Command, d, 0, default, name, payload.ToArray()));
+        _inbox.Enqueue(new InboxItem(InboxKind.Command, d, 0, default, name, payload.ToArray(), reply));
         _scheduler.RequestTick();
         return true;
     }
@@ -1365,11 +1372,15 @@ public sealed partial class SimulationEngine : IScheduledWorkHandler, IAsyncDisp
 
     private enum InboxKind : byte { ConnectCompleted, Command, ConnectionLost }
 
-    private readonly record struct InboxItem(InboxKind Kind, SimulatedDevice Device, int Epoch, ConnectResult Result, string? Name, byte[]? Payload);
+    private readonly record struct InboxItem(InboxKind Kind, SimulatedDevice Device, int Epoch, ConnectResult Result, string? Name, byte[]? Payload, CommandReply? Reply = null);
 
     /// <summary>A device's connection received a command (any thread): into the inbox.</summary>
     internal void OnCommandReceived(SimulatedDevice device, string commandName, ReadOnlySpan<byte> payload) =>
-        EnqueueCommand(device, commandName, payload);
+        EnqueueCommand(device, commandName, payload, null);
+
+    /// <summary>A request that expects an answer (MQTT 5 Response Topic and Correlation Data), from any thread: into the inbox.</summary>
+    internal void OnCommandReceived(SimulatedDevice device, string commandName, ReadOnlySpan<byte> payload, ReadOnlySpan<byte> responseTopic, ReadOnlySpan<byte> correlationData) =>
+        EnqueueCommand(device, commandName, payload, new CommandReply(System.Text.Encoding.UTF8.GetString(responseTopic), correlationData.ToArray()));
 
     /// <summary>A device's connection was lost (any thread): into the inbox; <paramref name="reconnect"/> asks for an immediate reconnect (the adapter paces it).</summary>
     internal void OnConnectionLost(SimulatedDevice device, string reason, bool reconnect)

@@ -37,6 +37,12 @@ public sealed class DeviceModel
     /// <summary>How telemetry is framed on the wire.</summary>
     public PayloadSettings Payload { get; init; } = new();
 
+    /// <summary>
+    /// The device keeps a shadow (digital twin) on the broker: it subscribes to its delta, applies desired values to
+    /// its state variables and telemetry, and reports them back. Null: no shadow. MQTT only.
+    /// </summary>
+    public ShadowSettings? Shadow { get; init; }
+
     /// <summary>Free-form description data (manufacturer, firmware version ...), published with the device.</summary>
     public IReadOnlyDictionary<string, JsonElement>? Metadata { get; init; }
 
@@ -74,4 +80,20 @@ public enum TelemetryDataType : byte
     [JsonStringEnumMemberName("boolean")] Boolean,
     [JsonStringEnumMemberName("string")] String,
     [JsonStringEnumMemberName("binary")] Binary,
+}
+
+/// <summary>A model's shadow settings (the <c>shadow</c> object of the model).</summary>
+public sealed class ShadowSettings
+{
+    /// <summary>Default root of a device's shadow topics (the hosted broker's layout).</summary>
+    public const string DefaultTopicPrefix = "$iotix/things/${deviceId}/shadow";
+
+    /// <summary>False turns the shadow off without removing the settings.</summary>
+    public bool Enabled { get; init; } = true;
+
+    /// <summary>Root of the shadow topics (<c>/update</c>, <c>/update/delta</c>, <c>/get</c> ... below it); placeholders as in topics.</summary>
+    public string TopicPrefix { get; init; } = DefaultTopicPrefix;
+
+    /// <summary>On every connect, report the state variables and ask for the document (<c>/get</c>), so desired changes made while offline apply.</summary>
+    public bool SyncOnConnect { get; init; } = true;
 }

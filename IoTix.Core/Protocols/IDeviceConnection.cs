@@ -27,6 +27,15 @@ public interface IDeviceConnection : IAsyncDisposable
     PublishStatus TryPublish(string topic, ReadOnlySpan<byte> payload, int qos, bool retain);
 
     /// <summary>
+    /// Hands over the answer to a request (see <see cref="IDeviceConnectionEvents.CommandReceived(string, ReadOnlySpan{byte}, ReadOnlySpan{byte}, ReadOnlySpan{byte})"/>):
+    /// published to <paramref name="topic"/> (the request's Response Topic) carrying <paramref name="correlationData"/>
+    /// and <paramref name="status"/> (MQTT 5: Correlation Data and a <c>status</c> user property). Same buffer rules as
+    /// <see cref="TryPublish"/>. Adapters without MQTT 5 properties keep the default: a plain publish.
+    /// </summary>
+    PublishStatus TryPublishResponse(string topic, ReadOnlySpan<byte> payload, ReadOnlySpan<byte> correlationData, int status, int qos) =>
+        TryPublish(topic, payload, qos, retain: false);
+
+    /// <summary>
     /// Closes the connection. <see cref="DisconnectMode.Graceful"/> sends a proper close (MQTT
     /// DISCONNECT: the broker discards the last will); <see cref="DisconnectMode.Abrupt"/> drops
     /// the transport without a goodbye, as a lost network would, so an MQTT broker publishes the

@@ -86,6 +86,15 @@ public interface IDeviceConnectionEvents
     /// </summary>
     void CommandReceived(string commandName, ReadOnlySpan<byte> payload);
 
+    /// <summary>
+    /// A command that expects an answer arrived: an MQTT 5 request with a Response Topic and (optionally) Correlation
+    /// Data [MQTT-4.10]. The spans are valid only during the call. The engine answers through
+    /// <see cref="IDeviceConnection.TryPublishResponse"/> when the model declares the command's <c>response</c>.
+    /// Adapters without request/response call the two-argument overload; by default this one forwards to it.
+    /// </summary>
+    void CommandReceived(string commandName, ReadOnlySpan<byte> payload, ReadOnlySpan<byte> responseTopic, ReadOnlySpan<byte> correlationData) =>
+        CommandReceived(commandName, payload);
+
     /// <summary>The connection was lost without the engine asking (broker closed it, network error).</summary>
     void ConnectionLost(string reason);
 

@@ -64,6 +64,8 @@ public static class ApiEndpoints
         api.MapGroups();
         api.MapStats();
         api.MapSettings();
+        api.MapRegistry(); // /registry/devices (+ direct methods)
+        api.MapShadows(); // /shadows/{id}
 
         app.MapOpenApi();
         var docsPath = app.Services.GetRequiredService<IOptions<ApiOptions>>().Value.DocsPath;

@@ -12,6 +12,12 @@ using IoTix.Bench.Broker.Tls;
 // starts both brokers and passes their endpoints and pids:
 //   --iotix-tcp 127.0.0.1:P --iotix-tls 127.0.0.1:P --iotix-pid N --mosquitto-tcp ... --mosquitto-tls ... --mosquitto-pid N
 //   --ca ca.crt --out DIR [--phases tls,connections,fixed,search,clientcost] [--connections 10000] [--rates 10000,20000] ...
+if (args is ["shadow-sync", var shadowMqtt, var shadowCount, ..])
+{
+    // SC-008: bench/shadow-bench.sh; optional third argument: the API base URL (also measures PATCH /api/v1/shadows).
+    return await IoTix.Bench.Broker.Shadows.ShadowSyncProbe.RunAsync(shadowMqtt, args.Length > 3 ? args[3] : null, int.Parse(shadowCount, CultureInfo.InvariantCulture));
+}
+
 if (args is ["serve-mqttnet", var servePort])
 {
     return await IoTix.Bench.Broker.Baseline.BareMqttNetServer.RunAsync(int.Parse(servePort, CultureInfo.InvariantCulture));

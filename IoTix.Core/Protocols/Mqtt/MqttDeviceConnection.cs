@@ -728,7 +728,16 @@ internal sealed class MqttDeviceConnection : IDeviceConnection, IThreadPoolWorkI
 
     // ------------------------------------------------------------------ publish
 
-    public PublishStatus TryPublish(string topic, ReadOnlySpan<byte> payload, int qos, bool retain)
+    public PublishStatus TryPublish(string topic, ReadOnlySpan<byte> payload, int qos, bool retain) =>
+        TryPublishCore(topic, payload, qos, retain, _publishProperties ?? _settings.PublishProperties);
+
+    /// <summary>An answer to a request: the model's PUBLISH properties plus Correlation Data and a <c>status</c> user property (MQTT 5).</summary>
+    public PublishStatus TryPublishResponse(string topic, ReadOnlySpan<byte> payload, ReadOnlySpan<byte> correlationData, int status, int qos) =>
+        _settings.V5
+            ? TryPublishCore(topic, payload, qos, retain: false, MqttDeviceSettings.ResponseProperties(_publishProperties ?? _settings.PublishProperties, correlationData, status))
+            : TryPublish(topic, payload, qos, retain: false);
+
+    private PublishStatus TryPublishCore(string topic, ReadOnlySpan<byte> payload, int qos, bool retain, ReadOnlySpan<byte> properties)
     {
         if (Volatile.Read(ref _state) != StateConnected)
         {
@@ -755,7 +764,6 @@ internal sealed class MqttDeviceConnection : IDeviceConnection, IThreadPoolWorkI
             qos = _maxQos; // never above the server's Maximum QoS [MQTT-3.2.2-11]
         }
 
-        var properties = _publishProperties ?? _settings.PublishProperties;
         int size = MqttPacketWriter.PublishSize(Encoding.UTF8.GetByteCount(topic), qos, properties.Length, payload.Length, out int remaining);
         if (size > _maxPacketSize || remaining > MqttPacketWriter.MaxRemainingLength)
         {
@@ -1442,6 +1450,8 @@ internal sealed class MqttDeviceConnection : IDeviceConnection, IThreadPoolWorkI
             return Abort(gen, "malformed PUBLISH");
         }
 
+        ReadOnlySpan<byte> properties = default;
+
         if (_settings.V5)
         {
             if (!reader.TryReadVarInt(out int propsLength) || propsLength > reader.Remaining)
@@ -1449,6 +1459,7 @@ internal sealed class MqttDeviceConnection : IDeviceConnection, IThreadPoolWorkI
                 return Abort(gen, "malformed PUBLISH properties");
             }
 
+            properties = reader.Rest[..propsLength];
             reader = new MqttPacketReader(reader.Rest[propsLength..]);
         }
 
@@ -1465,7 +1476,7 @@ internal sealed class MqttDeviceConnection : IDeviceConnection, IThreadPoolWorkI
 
         if (deliver)
         {
-            Deliver(topic, payload);
+            Deliver(topic, payload, properties);
         }
 
         if (qos > 0)
@@ -1482,7 +1493,7 @@ internal sealed class MqttDeviceConnection : IDeviceConnection, IThreadPoolWorkI
         return true;
     }
 
-    private void Deliver(ReadOnlySpan<byte> topic, ReadOnlySpan<byte> payload)
+    private void Deliver(ReadOnlySpan<byte> topic, ReadOnlySpan<byte> payload, ReadOnlySpan<byte> properties)
     {
         var filters = _commandFilters ??= RenderCommandFilters();
         for (int i = 0; i < filters.Length; i++)
@@ -1490,7 +1501,16 @@ internal sealed class MqttDeviceConnection : IDeviceConnection, IThreadPoolWorkI
             if (MqttTopicFilter.Matches(filters[i], topic))
             {
                 Interlocked.Increment(ref _adapter.CommandsCounter);
-                _context.Events.CommandReceived(_settings.CommandNames[i], payload);
+                if (properties.Length > 0 && MqttPacketReader.TryFindResponseTopic(properties, out var responseTopic, out var correlationData))
+                {
+                    // A request [MQTT-4.10]: the engine may answer on its Response Topic with its Correlation Data.
+                    _context.Events.CommandReceived(_settings.CommandNames[i], payload, responseTopic, correlationData);
+                }
+                else
+                {
+                    _context.Events.CommandReceived(_settings.CommandNames[i], payload);
+                }
+
                 return;
             }
         }

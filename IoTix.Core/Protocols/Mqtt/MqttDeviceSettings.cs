@@ -204,6 +204,23 @@ internal sealed class MqttDeviceSettings
             }
         }
 
+        if (model.Shadow is { Enabled: true } shadow)
+        {
+            // The shadow's answers arrive as commands with reserved names (not identifiers, so no model command clashes).
+            if (ModelTemplate.TryParse(shadow.TopicPrefix + "/update/delta", out var delta, out var sError)
+                && ModelTemplate.TryParse(shadow.TopicPrefix + "/get/accepted", out var got, out sError))
+            {
+                commandTopics.Add(delta);
+                commandNames.Add(ShadowCommands.Delta);
+                commandTopics.Add(got);
+                commandNames.Add(ShadowCommands.Document);
+            }
+            else
+            {
+                errors.Add($"shadow.topicPrefix: {sError}");
+            }
+        }
+
         return new MqttDeviceSettings
         {
             Error = errors.Count == 0 ? null : string.Join("; ", errors),
@@ -328,6 +345,36 @@ internal sealed class MqttDeviceSettings
         int o = MqttPacketWriter.WriteVarInt(result, body.Count);
         body.CopyTo(result, o);
         return result;
+    }
+
+    /// <summary>
+    /// The PUBLISH property block of an answer: the model's properties (<paramref name="modelProperties"/>, with their
+    /// length prefix) plus Correlation Data and a <c>status</c> user property. Allocates: answers are rare.
+    /// </summary>
+    public static byte[] ResponseProperties(ReadOnlySpan<byte> modelProperties, ReadOnlySpan<byte> correlationData, int status)
+    {
+        var body = new List<byte>();
+        if (modelProperties.Length > 0)
+        {
+            var reader = new MqttPacketReader(modelProperties);
+            if (reader.TryReadVarInt(out int length) && length <= reader.Remaining)
+            {
+                body.AddRange(reader.Rest[..length]);
+            }
+        }
+
+        if (correlationData.Length > 0)
+        {
+            body.Add(MqttProperty.CorrelationData);
+            body.Add((byte)(correlationData.Length >> 8));
+            body.Add((byte)correlationData.Length);
+            body.AddRange(correlationData);
+        }
+
+        body.Add(MqttProperty.UserProperty);
+        AddString(body, "status");
+        AddString(body, status.ToString(System.Globalization.CultureInfo.InvariantCulture));
+        return WithLength(body);
     }
 
     private static readonly Dictionary<string, string> EmptyProperties = [];

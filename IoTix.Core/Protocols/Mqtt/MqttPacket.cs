@@ -268,6 +268,53 @@ internal ref struct MqttPacketReader(ReadOnlySpan<byte> body)
         return true;
     }
 
+    /// <summary>
+    /// Finds the Response Topic (and Correlation Data, empty when absent) in a PUBLISH property block (without its
+    /// length prefix); false when there is no Response Topic or the block is malformed.
+    /// </summary>
+    public static bool TryFindResponseTopic(ReadOnlySpan<byte> properties, out ReadOnlySpan<byte> responseTopic, out ReadOnlySpan<byte> correlationData)
+    {
+        responseTopic = default;
+        correlationData = default;
+        bool found = false;
+        var reader = new MqttPacketReader(properties);
+        while (reader.Remaining > 0)
+        {
+            if (!reader.TryReadByte(out byte id))
+            {
+                return false;
+            }
+
+            switch (id)
+            {
+                case MqttProperty.ResponseTopic:
+                    if (!reader.TryReadPrefixed(out responseTopic))
+                    {
+                        return false;
+                    }
+
+                    found = responseTopic.Length > 0;
+                    break;
+                case MqttProperty.CorrelationData:
+                    if (!reader.TryReadPrefixed(out correlationData))
+                    {
+                        return false;
+                    }
+
+                    break;
+                default:
+                    if (!reader.TrySkipProperty(id))
+                    {
+                        return found;
+                    }
+
+                    break;
+            }
+        }
+
+        return found;
+    }
+
     /// <summary>Skips one MQTT 5 property value of <paramref name="id"/>; false on an unknown id or a short body.</summary>
     public bool TrySkipProperty(byte id)
     {

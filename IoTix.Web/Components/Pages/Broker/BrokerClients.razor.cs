@@ -1,4 +1,3 @@
-using System.Globalization;
 using Microsoft.AspNetCore.Components;
 
 namespace IoTix.Web.Components.Pages.Broker;
@@ -52,13 +51,5 @@ public sealed partial class BrokerClients : IDisposable
         }
     }
 
-    private string Since(DateTimeOffset connected)
-    {
-        var age = Time.GetUtcNow() - connected;
-        var text = age.TotalSeconds < 60 ? $"{Math.Max(0, (int)age.TotalSeconds)} s ago"
-            : age.TotalMinutes < 60 ? $"{(int)age.TotalMinutes} min ago"
-            : age.TotalHours < 48 ? $"{(int)age.TotalHours} h ago"
-            : $"{(int)age.TotalDays} d ago";
-        return $"{connected.ToLocalTime().ToString("yyyy-MM-dd HH:mm:ss", CultureInfo.InvariantCulture)} ({text})";
-    }
+    private string Since(DateTimeOffset connected) => TimeAgo.Format(connected, Time.GetUtcNow());
 }

@@ -1,0 +1,83 @@
+using IoTix.Broker.Shadows;
+using IoTix.Web.Data;
+using Microsoft.EntityFrameworkCore;
+
+namespace IoTix.Web.Devices;
+
+/// <summary>Shadows in the IoTix database (table device_shadows); an unreachable database answers "unavailable".</summary>
+internal sealed class EfShadowStore(IoTixDatabase database) : IShadowStore
+{
+    public async Task<(ShadowLoadStatus Status, StoredShadow? Shadow)> LoadAsync(string thingName, CancellationToken cancellationToken = default)
+    {
+        if (!await database.TryEnsureReadyAsync(cancellationToken).ConfigureAwait(false))
+        {
+            return (ShadowLoadStatus.Unavailable, null);
+        }
+
+        try
+        {
+            await using var context = database.CreateDbContext();
+            var record = await context.Set<ShadowRecord>().AsNoTracking().FirstOrDefaultAsync(s => s.ThingName == thingName, cancellationToken).ConfigureAwait(false);
+            return record is null
+                ? (ShadowLoadStatus.NotFound, null)
+                : (ShadowLoadStatus.Found, new StoredShadow(record.ThingName, record.Version, new DateTimeOffset(DateTime.SpecifyKind(record.UpdatedAt, DateTimeKind.Utc)), record.Document));
+        }
+        catch (Exception exception) when (exception is not OperationCanceledException)
+        {
+            database.ReportFailure(exception);
+            return (ShadowLoadStatus.Unavailable, null);
+        }
+    }
+
+    public async Task<bool> SaveAsync(StoredShadow shadow, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(shadow);
+        if (!await database.TryEnsureReadyAsync(cancellationToken).ConfigureAwait(false))
+        {
+            return false;
+        }
+
+        try
+        {
+            await using var context = database.CreateDbContext();
+            var set = context.Set<ShadowRecord>();
+            var record = await set.FirstOrDefaultAsync(s => s.ThingName == shadow.ThingName, cancellationToken).ConfigureAwait(false);
+            if (record is null)
+            {
+                record = new ShadowRecord { ThingName = shadow.ThingName };
+                set.Add(record);
+            }
+
+            record.Version = shadow.Version;
+            record.UpdatedAt = shadow.UpdatedAt.UtcDateTime;
+            record.Document = shadow.DocumentJson;
+            await context.SaveChangesAsync(cancellationToken).ConfigureAwait(false);
+            return true;
+        }
+        catch (Exception exception) when (exception is not OperationCanceledException)
+        {
+            database.ReportFailure(exception);
+            return false;
+        }
+    }
+
+    public async Task<bool> DeleteAsync(string thingName, CancellationToken cancellationToken = default)
+    {
+        if (!await database.TryEnsureReadyAsync(cancellationToken).ConfigureAwait(false))
+        {
+            return false;
+        }
+
+        try
+        {
+            await using var context = database.CreateDbContext();
+            await context.Set<ShadowRecord>().Where(s => s.ThingName == thingName).ExecuteDeleteAsync(cancellationToken).ConfigureAwait(false);
+            return true;
+        }
+        catch (Exception exception) when (exception is not OperationCanceledException)
+        {
+            database.ReportFailure(exception);
+            return false;
+        }
+    }
+}
