@@ -1,5 +1,7 @@
 using IoTix.Web.Simulations;
 
+using IoTix.Web.Accounts;
+
 namespace IoTix.Web.Api;
 
 /// <summary><c>/api/v1/stats</c>: engine-wide counters.</summary>
@@ -8,6 +10,7 @@ internal static class StatsEndpoints
     public static void MapStats(this RouteGroupBuilder api)
     {
         api.MapGet("/stats", Get)
+            .RequirePermission(Permissions.SimulationsRead)
             .WithTags("Stats")
             .WithSummary("Engine statistics: deviceCount, runningDeviceCount, messagesSent and more")
             .Produces<StatsResponse>();

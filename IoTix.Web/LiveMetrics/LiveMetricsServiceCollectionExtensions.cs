@@ -36,7 +36,7 @@ public static class LiveMetricsServiceCollectionExtensions
     public static WebApplication MapIoTixLiveMetrics(this WebApplication app)
     {
         ArgumentNullException.ThrowIfNull(app);
-        app.MapHub<LiveMetricsHub>(LiveMetricsHub.Path);
+        app.MapHub<LiveMetricsHub>(LiveMetricsHub.Path).RequireAuthorization(Accounts.Permissions.SimulationsRead); // hub methods read engine-wide counters
         return app;
     }
 }

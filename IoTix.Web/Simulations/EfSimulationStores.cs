@@ -206,10 +206,10 @@ internal sealed class EfSettingsStore(StoreAccess access, TimeProvider time) : I
     public Task<bool> SetAsync(string key, string value, CancellationToken cancellationToken = default) =>
         access.RunAsync($"write setting '{key}'", async (context, ct) =>
         {
-            var record = await context.Set<SettingRecord>().FindAsync([key], ct).ConfigureAwait(false);
+            var record = await context.Set<SettingRecord>().SingleOrDefaultAsync(s => s.Key == key, ct).ConfigureAwait(false);
             if (record is null)
             {
-                context.Add(record = new SettingRecord { Key = key });
+                context.Add(record = new SettingRecord { TenantId = context.TenantId ?? Tenancy.Tenants.Default, Key = key });
             }
 
             record.Value = value;
