@@ -117,7 +117,7 @@ internal static class DeviceEndpoints
         var engine = simulations.Engine;
         if (groupId is { Length: > 0 })
         {
-            if (!engine.TryGetGroup(groupId, out var group))
+            if (simulations.GetGroup(groupId) is null || !engine.TryGetGroup(groupId, out var group))
             {
                 return ApiProblems.From(SimulationError.ForField(EngineErrorCode.NotFound, "groupId", $"group '{groupId}' not found"));
             }
@@ -145,7 +145,7 @@ internal static class DeviceEndpoints
         }
 
         var all = new List<DeviceResponse>();
-        foreach (var metrics in engine.ListDevices())
+        foreach (var metrics in simulations.ListDevices())
         {
             if (stateFilter is null || metrics.State == stateFilter)
             {
@@ -181,7 +181,7 @@ internal static class DeviceEndpoints
 
     private static IResult Metrics(string id, SimulationOrchestrator simulations)
     {
-        if (!simulations.Engine.TryGetDeviceMetrics(id, out var m))
+        if (!simulations.TryGetDeviceMetrics(id, out var m))
         {
             return ApiProblems.NotFound($"device '{id}'");
         }

@@ -52,7 +52,7 @@ internal static class ModelEndpoints
             .Produces<ModelValidationResponse>();
     }
 
-    private static IResult List(HttpRequest request, IDeviceModelRegistry catalog, IOptions<ApiOptions> options, string? search = null, string? type = null, string? protocol = null)
+    private static IResult List(HttpRequest request, IDeviceModelRegistry catalog, SimulationOrchestrator simulations, IOptions<ApiOptions> options, string? search = null, string? type = null, string? protocol = null)
     {
         var errors = new FieldErrors();
         DeviceType? typeFilter = null;
@@ -78,7 +78,8 @@ internal static class ModelEndpoints
         {
             if ((typeFilter is { } t && model.Type != t)
                 || (protocolFilter is { } p && model.Protocol != p)
-                || (search is { Length: > 0 } && !Matches(model, search)))
+                || (search is { Length: > 0 } && !Matches(model, search))
+                || !simulations.IsModelVisible(model.Id))
             {
                 continue;
             }
@@ -92,9 +93,9 @@ internal static class ModelEndpoints
         return Results.Ok(paging.Value.Slice(matches));
     }
 
-    private static IResult Get(string id, IDeviceModelRegistry catalog, HttpResponse response)
+    private static IResult Get(string id, IDeviceModelRegistry catalog, SimulationOrchestrator simulations, HttpResponse response)
     {
-        if (!catalog.TryGet(id, out var model))
+        if (!catalog.TryGet(id, out var model) || !simulations.IsModelVisible(id))
         {
             return ApiProblems.NotFound($"model '{id}'");
         }

@@ -18,7 +18,7 @@ internal static class StatsEndpoints
 
     private static IResult Get(SimulationOrchestrator simulations, TimeProvider time)
     {
-        var stats = simulations.Engine.GetStats();
+        var stats = simulations.GetStats(); // the caller's tenant's groups and devices
         var groups = new List<GroupStatsResponse>(stats.Groups.Count);
         foreach (var g in stats.Groups)
         {

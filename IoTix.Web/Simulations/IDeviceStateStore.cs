@@ -13,4 +13,4 @@ public interface IDeviceStateStore
 }
 
 /// <summary>A device as stored: its model and whether it should run.</summary>
-public sealed record StoredDevice(string DeviceId, string ModelId, bool DesiredRunning, DateTimeOffset CreatedAt);
+public sealed record StoredDevice(string DeviceId, string ModelId, bool DesiredRunning, DateTimeOffset CreatedAt, string TenantId = Tenancy.Tenants.Default);
