@@ -54,6 +54,7 @@ public static class Permissions
     public const string ShadowsWrite = "shadows.write";
     public const string RulesRead = "rules.read";
     public const string RulesWrite = "rules.write";
+    public const string LiveRead = "live.read";
     public const string BrokerRead = "broker.read";
     public const string BrokerAdmin = "broker.admin";
     public const string SettingsRead = "settings.read";
@@ -70,7 +71,7 @@ public static class Permissions
     public static IReadOnlyList<string> All { get; } =
     [
         ModelsRead, ModelsWrite, SimulationsRead, SimulationsWrite, SimulationsRun, HistoryRead, ShadowsRead, ShadowsWrite,
-        RulesRead, RulesWrite, BrokerRead, BrokerAdmin, SettingsRead, SettingsWrite, UsersManage, ApiKeysManage, AuditRead,
+        RulesRead, RulesWrite, LiveRead, BrokerRead, BrokerAdmin, SettingsRead, SettingsWrite, UsersManage, ApiKeysManage, AuditRead,
         TenantsManage,
     ];
 
@@ -95,14 +96,16 @@ public static class Permissions
 
 /// <summary>
 /// The permission matrix: what each tenant role holds. A platform administrator holds <see cref="Permissions.TenantsManage"/>
-/// on top of the role in their own tenant. Everything not listed is denied.
+/// on top of the role in their own tenant. The live metrics (engine-wide counters) and the hosted broker (every tenant's
+/// clients) are platform-wide: <see cref="Permissions.LiveRead"/> and broker.* are held only by roles of the default
+/// tenant. Everything not listed is denied.
 /// </summary>
 public static class PermissionMatrix
 {
     private static readonly string[] ViewerPermissions =
     [
         Permissions.ModelsRead, Permissions.SimulationsRead, Permissions.HistoryRead, Permissions.ShadowsRead, Permissions.RulesRead,
-        Permissions.BrokerRead, Permissions.SettingsRead,
+        Permissions.LiveRead, Permissions.BrokerRead, Permissions.SettingsRead,
     ];
 
     private static readonly string[] OperatorPermissions = [.. ViewerPermissions, Permissions.SimulationsRun, Permissions.ShadowsWrite];
@@ -144,8 +147,17 @@ public static class PermissionMatrix
             return IsPlatformAdmin(user);
         }
 
+        if (IsPlatformWide(permission) && !string.Equals(TenantClaims.TenantOf(user), Tenants.Default, StringComparison.Ordinal))
+        {
+            return false;
+        }
+
         return RoleHas(user.FindFirst(TenantClaims.Role)?.Value, permission);
     }
+
+    /// <summary>Permissions over data of every tenant (live metrics, the hosted broker): default-tenant roles only.</summary>
+    public static bool IsPlatformWide(string permission) =>
+        permission is Permissions.LiveRead or Permissions.BrokerRead or Permissions.BrokerAdmin;
 
     public static bool IsPlatformAdmin(ClaimsPrincipal user) =>
         string.Equals(user?.FindFirst(TenantClaims.PlatformAdmin)?.Value, "true", StringComparison.Ordinal);

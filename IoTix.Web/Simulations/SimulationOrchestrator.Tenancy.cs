@@ -33,6 +33,13 @@ public sealed partial class SimulationOrchestrator
         }
     }
 
+    /// <summary>The models <paramref name="tenantId"/> sees (for pages that render on events raised by other callers).</summary>
+    public IReadOnlyList<DeviceModel> VisibleModels(string tenantId)
+    {
+        using var scope = TenantScope.Enter(tenantId);
+        return VisibleModels();
+    }
+
     /// <summary>The models the caller's tenant sees (files and its API models), in catalog order.</summary>
     public IReadOnlyList<DeviceModel> VisibleModels()
     {
