@@ -10,8 +10,8 @@ public static class ConsoleSignIn
         ArgumentNullException.ThrowIfNull(page);
         await page.GotoAsync(baseUrl.TrimEnd('/') + "/account/login");
         await page.Locator("[data-testid=page][data-interactive=true]").WaitForAsync(new LocatorWaitForOptions { Timeout = 30_000 });
-        await page.Locator("[data-testid=signin-email] input").FillAsync(email);
-        await page.Locator("[data-testid=signin-password] input").FillAsync(password);
+        await page.Locator("[data-testid=signin-email] input, input[data-testid=signin-email]").First.FillAsync(email);
+        await page.Locator("[data-testid=signin-password] input, input[data-testid=signin-password]").First.FillAsync(password);
         await page.Locator("[data-testid=signin-submit]").ClickAsync();
         await page.WaitForURLAsync(url => !url.Contains("/account/", StringComparison.Ordinal), new PageWaitForURLOptions { Timeout = 30_000 });
     }

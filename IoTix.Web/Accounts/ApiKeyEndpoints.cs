@@ -92,18 +92,10 @@ internal static class AccountRules
     /// <summary>The canonical role when <paramref name="requested"/> is a role the caller may grant (at most its own); else adds an error.</summary>
     public static string? CheckGrantedRole(System.Security.Claims.ClaimsPrincipal caller, string requested, FieldErrors errors)
     {
-        var role = TenantRoles.Parse(requested);
-        if (role is null)
+        var role = TenantUsers.GrantableRole(caller, requested, out var error);
+        if (error is not null)
         {
-            errors.Add("role", $"must be one of {string.Join(", ", TenantRoles.All)} (was '{requested}')");
-            return null;
-        }
-
-        var own = caller.FindFirst(Tenancy.TenantClaims.Role)?.Value;
-        if (TenantRoles.Rank(role) > TenantRoles.Rank(own))
-        {
-            errors.Add("role", $"cannot grant {role}, above your own role ({own})");
-            return null;
+            errors.Add("role", error);
         }
 
         return role;

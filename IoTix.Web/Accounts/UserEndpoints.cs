@@ -1,7 +1,6 @@
 using IoTix.Web.Api;
 using IoTix.Web.Tenancy;
 using Microsoft.AspNetCore.Identity;
-using Microsoft.EntityFrameworkCore;
 
 namespace IoTix.Web.Accounts;
 
@@ -51,10 +50,9 @@ internal static class UserEndpoints
             .ProducesProblem(StatusCodes.Status404NotFound);
     }
 
-    private static async Task<IResult> List(UserManager<IoTixUser> users, ITenantContext tenant, TimeProvider time, CancellationToken cancellationToken)
+    private static async Task<IResult> List(TenantUsers users, ITenantContext tenant, TimeProvider time, CancellationToken cancellationToken)
     {
-        var id = tenant.TenantId;
-        var list = await users.Users.AsNoTracking().Where(u => u.TenantId == id).OrderBy(u => u.Email).ToListAsync(cancellationToken).ConfigureAwait(false);
+        var list = await users.ListAsync(tenant.TenantId, cancellationToken).ConfigureAwait(false);
         var now = time.GetUtcNow();
         return Results.Ok(list.ConvertAll(u => ToResponse(u, now)));
     }
@@ -62,7 +60,7 @@ internal static class UserEndpoints
     private static async Task<IResult> Get(string id, UserManager<IoTixUser> users, ITenantContext tenant, TimeProvider time) =>
         await FindAsync(id, users, tenant).ConfigureAwait(false) is { } user ? Results.Ok(ToResponse(user, time.GetUtcNow())) : ApiProblems.NotFound($"user '{id}'");
 
-    private static async Task<IResult> Create(HttpContext http, UserManager<IoTixUser> users, ITenantContext tenant, TimeProvider time, CancellationToken cancellationToken)
+    private static async Task<IResult> Create(HttpContext http, TenantUsers users, ITenantContext tenant, TimeProvider time, CancellationToken cancellationToken)
     {
         var (body, problem) = await ApiJson.ReadAsync<CreateUserRequest>(http.Request, required: true, cancellationToken).ConfigureAwait(false);
         if (problem is not null)
@@ -70,44 +68,22 @@ internal static class UserEndpoints
             return problem;
         }
 
-        var errors = new FieldErrors();
-        if (string.IsNullOrWhiteSpace(body!.Email) || !body.Email.Contains('@', StringComparison.Ordinal))
+        var created = await users.CreateAsync(http.User, tenant.TenantId, body!.Email, body.Password, body.Role).ConfigureAwait(false);
+        if (!created.Succeeded)
         {
-            errors.Add("email", "must be an e-mail address");
-        }
-
-        if (string.IsNullOrEmpty(body.Password))
-        {
-            errors.Add("password", "is required");
-        }
-
-        var role = AccountRules.CheckGrantedRole(http.User, body.Role ?? TenantRoles.Viewer, errors);
-        if (errors.Any)
-        {
-            return ApiProblems.Invalid(errors);
-        }
-
-        var user = new IoTixUser
-        {
-            UserName = body.Email!.Trim(),
-            Email = body.Email.Trim(),
-            EmailConfirmed = true,
-            TenantId = tenant.TenantId,
-            Role = role!,
-            CreatedAt = time.GetUtcNow().UtcDateTime,
-        };
-        var result = await users.CreateAsync(user, body.Password!).ConfigureAwait(false);
-        if (!result.Succeeded)
-        {
-            foreach (var error in result.Errors)
+            var errors = new FieldErrors();
+            foreach (var (field, messages) in created.Errors)
             {
-                errors.Add(error.Code.Contains("Password", StringComparison.Ordinal) ? "password" : "email", error.Description);
+                foreach (var message in messages)
+                {
+                    errors.Add(field, message);
+                }
             }
 
             return ApiProblems.Invalid(errors);
         }
 
-        return Results.Created($"/api/v1/users/{user.Id}", ToResponse(user, time.GetUtcNow()));
+        return Results.Created($"/api/v1/users/{created.User!.Id}", ToResponse(created.User, time.GetUtcNow()));
     }
 
     private static async Task<IResult> Update(string id, HttpContext http, UserManager<IoTixUser> users, ITenantContext tenant, TimeProvider time, CancellationToken cancellationToken)

@@ -9,11 +9,11 @@ namespace IoTix.Tests.Web.Accounts;
 [Collection(PostgresCollection.Name)]
 public sealed class QuotaTests(PostgresFixture postgres)
 {
-    /// <summary>Tenant "small": 2 groups, 10 devices, 3 messages/s (the file model sends one message per 5 s per device).</summary>
+    /// <summary>Tenant "small": 2 groups, 10 devices, 1 message/s (the file model sends one message per 5 s per device: 10 devices plan 2/s).</summary>
     private static async Task<HttpClient> SmallTenantOwnerAsync(AccountsHost host)
     {
         var platform = host.Factory.CreateClient();
-        using var created = await platform.PostJsonAsync("/api/v1/tenants", """{"id": "small", "name": "Small", "maxGroups": 2, "maxDevices": 10, "maxMessagesPerSecond": 3}""");
+        using var created = await platform.PostJsonAsync("/api/v1/tenants", """{"id": "small", "name": "Small", "maxGroups": 2, "maxDevices": 10, "maxMessagesPerSecond": 1}""");
         Assert.Equal(HttpStatusCode.Created, created.StatusCode);
         return await host.Factory.CreateClientForAsync(TenantRoles.Owner, "small");
     }
@@ -59,7 +59,7 @@ public sealed class QuotaTests(PostgresFixture postgres)
         using var big = await platform.PostJsonAsync("/api/v1/groups/default-big/start", "{}");
 
         var message = await start.AssertFieldProblemAsync(HttpStatusCode.Conflict, "quota");
-        Assert.Contains("at most 3 messages/s", message, StringComparison.Ordinal);
+        Assert.Contains("at most 1 messages/s", message, StringComparison.Ordinal);
         Assert.Equal(HttpStatusCode.Accepted, big.StatusCode);
     }
 }
