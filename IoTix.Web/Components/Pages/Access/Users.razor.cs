@@ -1,12 +1,11 @@
 using IoTix.Web.Accounts;
 using Microsoft.AspNetCore.Components;
-using Microsoft.AspNetCore.Components.Authorization;
 using MudBlazor;
 
 namespace IoTix.Web.Components.Pages.Access;
 
 /// <summary>The Users page (users.manage): the tenant's users, add one with a role, change roles.</summary>
-public sealed partial class Users
+public sealed partial class Users : IoTix.Web.Components.Pages.Access.AccessPage
 {
     private UsersViewModel _vm = default!;
     private string? _email;
@@ -14,10 +13,6 @@ public sealed partial class Users
     private string _role = TenantRoles.Viewer;
     private string? _error;
     private bool _busy;
-    private bool _interactive;
-
-    [CascadingParameter]
-    private Task<AuthenticationState> Authentication { get; set; } = default!;
 
     [Inject]
     private IServiceScopeFactory Scopes { get; set; } = default!;
@@ -30,17 +25,8 @@ public sealed partial class Users
 
     protected override async Task OnInitializedAsync()
     {
-        _vm = new UsersViewModel(Scopes, (await Authentication).User);
+        _vm = new UsersViewModel(Scopes, await UserAsync());
         await _vm.LoadAsync();
-    }
-
-    protected override void OnAfterRender(bool firstRender)
-    {
-        if (firstRender && RendererInfo.IsInteractive)
-        {
-            _interactive = true;
-            StateHasChanged();
-        }
     }
 
     private async Task CreateAsync()

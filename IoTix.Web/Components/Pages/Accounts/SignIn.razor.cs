@@ -8,13 +8,12 @@ namespace IoTix.Web.Components.Pages.Accounts;
 /// The sign-in page: checks the e-mail and password in the circuit (<see cref="AccountSignIn"/>: lockout, audit),
 /// then hands a one-time ticket to <c>/account/complete-signin</c>, the plain request that sets the cookie.
 /// </summary>
-public sealed partial class SignIn
+public sealed partial class SignIn : IoTix.Web.Components.Pages.Access.AccessPage
 {
     private string? _email;
     private string? _password;
     private bool _remember;
     private bool _busy;
-    private bool _interactive;
     private string? _message;
 
     [Inject]
@@ -37,15 +36,6 @@ public sealed partial class SignIn
         if (Error == "expired")
         {
             _message = "the sign-in took too long; sign in again";
-        }
-    }
-
-    protected override void OnAfterRender(bool firstRender)
-    {
-        if (firstRender && RendererInfo.IsInteractive)
-        {
-            _interactive = true;
-            StateHasChanged();
         }
     }
 
