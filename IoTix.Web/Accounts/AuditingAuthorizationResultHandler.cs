@@ -23,19 +23,23 @@ internal sealed class AuditingAuthorizationResultHandler(IAuditLog audit) : IAut
             return;
         }
 
-        var permission = PermissionAuthorizationHandler.Declared(context) ?? "(none declared)";
+        var permission = PermissionAuthorizationHandler.Declared(context) ?? context.GetEndpoint()?.Metadata.GetMetadata<IAuthorizeData>()?.Policy ?? "(none declared)";
         var user = context.User;
-        await audit.WriteAsync(new AuditEntry(
-            TenantClaims.TenantOf(user) ?? Tenants.Default,
-            AccountClaims.Actor(user),
-            "access.denied",
-            $"{context.Request.Method} {context.Request.Path}",
-            AuditOutcomes.Denied,
-            authorizeResult.Forbidden ? StatusCodes.Status403Forbidden : StatusCodes.Status401Unauthorized,
-            context.Connection.RemoteIpAddress?.ToString(),
-            $"requires {permission}")).ConfigureAwait(false);
+        var api = context.Request.Path.StartsWithSegments(Api.ApiEndpoints.Prefix, StringComparison.OrdinalIgnoreCase);
+        if (api || user.Identity?.IsAuthenticated == true) // an anonymous visit to a console page is a redirect to sign in, not news
+        {
+            await audit.WriteAsync(new AuditEntry(
+                TenantClaims.TenantOf(user) ?? Tenants.Default,
+                AccountClaims.Actor(user),
+                "access.denied",
+                $"{context.Request.Method} {context.Request.Path}",
+                AuditOutcomes.Denied,
+                authorizeResult.Forbidden ? StatusCodes.Status403Forbidden : StatusCodes.Status401Unauthorized,
+                context.Connection.RemoteIpAddress?.ToString(),
+                $"requires {permission}")).ConfigureAwait(false);
+        }
 
-        if (!context.Request.Path.StartsWithSegments(Api.ApiEndpoints.Prefix, StringComparison.OrdinalIgnoreCase))
+        if (!api)
         {
             await _default.HandleAsync(next, context, policy, authorizeResult).ConfigureAwait(false);
             return;

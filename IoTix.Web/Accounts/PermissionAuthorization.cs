@@ -31,7 +31,8 @@ public static class PermissionEndpointExtensions
     /// <summary>
     /// The /api/v1 group's default: every route needs an authenticated caller and a permission. A route that declares
     /// none gets one by convention from its first path segment and method (<c>GET /api/v1/shadows/..</c> -> shadows.read,
-    /// other methods -> shadows.write) when that permission exists; otherwise it is denied to everyone.
+    /// other methods -> shadows.write; under devices, groups, runs, stats: simulations.read/.write; broker: broker.read/.admin)
+    /// when that permission exists; otherwise it is denied to everyone.
     /// </summary>
     public static RouteGroupBuilder RequirePermissionsByConvention(this RouteGroupBuilder group)
     {
@@ -90,9 +91,25 @@ public static class PermissionEndpointExtensions
             }
         }
 
-        var permission = $"{resource.ToLowerInvariant()}.{(read ? "read" : "write")}";
+        resource = resource.ToLowerInvariant();
+        if (ResourceAreas.TryGetValue(resource, out var area))
+        {
+            return read ? area.Read : area.Write;
+        }
+
+        var permission = $"{resource}.{(read ? "read" : "write")}";
         return Permissions.IsKnown(permission) ? permission : null;
     }
+
+    /// <summary>Resources whose permissions carry another name (routes nested under devices or groups are simulations).</summary>
+    private static readonly Dictionary<string, (string Read, string Write)> ResourceAreas = new(StringComparer.Ordinal)
+    {
+        ["devices"] = (Permissions.SimulationsRead, Permissions.SimulationsWrite),
+        ["groups"] = (Permissions.SimulationsRead, Permissions.SimulationsWrite),
+        ["runs"] = (Permissions.SimulationsRead, Permissions.SimulationsWrite),
+        ["stats"] = (Permissions.SimulationsRead, Permissions.SimulationsWrite),
+        ["broker"] = (Permissions.BrokerRead, Permissions.BrokerAdmin),
+    };
 }
 
 /// <summary>A permission check: the named one, or (null) the one the endpoint declares.</summary>

@@ -39,7 +39,8 @@ internal static class AuditEndpoints
             var request = http.Request;
             var endpoint = http.GetEndpoint();
             var read = HttpMethods.IsGet(request.Method) || HttpMethods.IsHead(request.Method);
-            if (read && endpoint?.Metadata.GetMetadata<AuditedReadAttribute>() is null)
+            if ((read && endpoint?.Metadata.GetMetadata<AuditedReadAttribute>() is null)
+                || endpoint?.Metadata.GetMetadata<Microsoft.AspNetCore.Authorization.IAllowAnonymous>() is not null) // sign-in audits itself
             {
                 return result;
             }

@@ -131,6 +131,8 @@ public sealed class PermissionMatrixTests(PostgresFixture postgres)
     [InlineData("/api/v1/shadows/{id}/desired", "PUT", "shadows.write")]
     [InlineData("/api/v1/rules", "POST", "rules.write")]
     [InlineData("/api/v1/history", "GET", "history.read")]
+    [InlineData("/api/v1/devices/{id}/shadow", "GET", "simulations.read")]
+    [InlineData("/api/v1/groups/{groupId}/tests", "POST", "simulations.write")]
     [InlineData("/api/v1/invoices/{id}", "GET", null)]
     [InlineData("/api/v1/history", "DELETE", null)]
     public void A_route_without_a_declaration_gets_its_permission_by_convention_or_none(string pattern, string method, string? expected)
