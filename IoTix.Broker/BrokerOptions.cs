@@ -152,6 +152,12 @@ public sealed class BrokerUser
 
     /// <summary>ASP.NET Core Identity v3 format (base64 of 0x01, PRF, iterations, salt, subkey).</summary>
     public string PasswordHash { get; set; } = "";
+
+    /// <summary>
+    /// The tenant this user belongs to (<c>Broker:Users:N:Tenant</c>), or empty for a platform user. A tenant's user
+    /// may only publish and subscribe under <c>tenants/{tenant}/</c>, whatever the ACL says (the ACL still applies inside).
+    /// </summary>
+    public string? Tenant { get; set; }
 }
 
 /// <summary>Persistence of retained messages and sessions through the host's store (FR-004, FR-015..FR-017).</summary>

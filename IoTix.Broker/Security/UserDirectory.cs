@@ -14,20 +14,34 @@ public enum AuthenticationOutcome
 internal sealed class UserDirectory
 {
     private readonly FrozenDictionary<string, string> _hashes;
+    private readonly FrozenDictionary<string, string> _tenants;
     private readonly bool _anonymousAllowed;
 
     public UserDirectory(IOptions<BrokerOptions> options)
     {
         var value = options.Value;
         var hashes = new Dictionary<string, string>(StringComparer.Ordinal);
+        var tenants = new Dictionary<string, string>(StringComparer.Ordinal);
         foreach (var user in value.Users)
         {
             hashes[user.Username] = user.PasswordHash;
+            if (!string.IsNullOrEmpty(user.Tenant))
+            {
+                tenants[user.Username] = user.Tenant;
+            }
         }
 
         _hashes = hashes.ToFrozenDictionary(StringComparer.Ordinal);
+        _tenants = tenants.ToFrozenDictionary(StringComparer.Ordinal);
         _anonymousAllowed = value.IsAnonymousAllowed;
     }
+
+    /// <summary>True when some user belongs to a tenant (topic confinement applies).</summary>
+    public bool HasTenantUsers => _tenants.Count > 0;
+
+    /// <summary>The tenant of <paramref name="username"/>, or null for a platform user (or no user).</summary>
+    public string? TenantOf(string? username) =>
+        username is not null && _tenants.TryGetValue(username, out var tenant) ? tenant : null;
 
     /// <summary>
     /// Anonymous (no user name): accepted when allowed, or when a verified client certificate maps to an identity.

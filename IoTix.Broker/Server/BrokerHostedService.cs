@@ -127,9 +127,9 @@ internal sealed partial class BrokerHostedService : IHostedService, IBrokerStatu
         server.ClientUnsubscribedTopicAsync += OnClientUnsubscribedAsync;
         server.SessionDeletedAsync += OnSessionDeletedAsync;
         server.QueuedApplicationMessageOverwrittenAsync += OnMessageDroppedAsync;
-        if (!string.IsNullOrWhiteSpace(_options.AclFile))
+        if (!string.IsNullOrWhiteSpace(_options.AclFile) || _users.HasTenantUsers)
         {
-            // Only with an ACL: the hook allocates per message.
+            // Only with an ACL or tenant users (confined to tenants/{tenant}/): the hook allocates per message.
             server.InterceptingPublishAsync += AuthorizePublishAsync;
             server.InterceptingSubscriptionAsync += AuthorizeSubscriptionAsync;
         }
@@ -613,13 +613,19 @@ internal sealed partial class BrokerHostedService : IHostedService, IBrokerStatu
     {
         identity = null;
         var policy = _acl.Current;
-        if (ReferenceEquals(policy, AclPolicy.AllowAll) || string.IsNullOrEmpty(clientId))
+        var allowAll = ReferenceEquals(policy, AclPolicy.AllowAll);
+        if ((allowAll && !_users.HasTenantUsers) || string.IsNullOrEmpty(clientId))
         {
             return false;
         }
 
         identity = _clients.TryGetValue(clientId, out var info) ? info.Identity : userName;
-        return !policy.IsAllowed(access, topic, identity, clientId);
+        if (_users.TenantOf(identity) is { } tenant && !TenantTopics.IsInside(tenant, topic))
+        {
+            return true; // a tenant's user stays under tenants/{tenant}/ whatever the ACL says
+        }
+
+        return !allowAll && !policy.IsAllowed(access, topic, identity, clientId);
     }
 
     private Task AuthorizePublishAsync(InterceptingPublishEventArgs args)

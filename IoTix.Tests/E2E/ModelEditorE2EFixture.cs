@@ -51,11 +51,13 @@ public sealed class ModelEditorE2EFixture : IAsyncLifetime
         });
     }
 
-    /// <summary>A new page at 1280x800 (the screenshot size).</summary>
+    /// <summary>A new page at 1280x800 (the screenshot size), signed in as the administrator.</summary>
     public async Task<IPage> NewPageAsync()
     {
         var context = await Browser.NewContextAsync(new BrowserNewContextOptions { ViewportSize = new ViewportSize { Width = 1280, Height = 800 } });
-        return await context.NewPageAsync();
+        var page = await context.NewPageAsync();
+        await ConsoleSignIn.SignInAsync(page, BaseUrl);
+        return page;
     }
 
     /// <summary>Opens a console page and waits until its circuit is interactive (prerendered HTML ignores clicks).</summary>
@@ -95,6 +97,11 @@ public sealed class ModelEditorE2EFixture : IAsyncLifetime
             builder.UseSetting("ConnectionStrings:IoTix", $"Data Source={Path.Combine(dataFolder, "iotix.db")}");
             builder.UseSetting("IoTix:Models:Path", modelFolder);
             builder.UseSetting("IoTix:Models:Watch", "false");
+            foreach (var (key, value) in IoTixWebFactory.AccountSettings)
+            {
+                builder.UseSetting(key, value);
+            }
+
             builder.ConfigureTestServices(services =>
             {
                 services.RemoveAll<IProtocolAdapter>();

@@ -56,6 +56,7 @@ public sealed class ConsoleE2EFixture : IAsyncLifetime
         var address = Factory.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
         BaseAddress = new Uri(address.EndsWith('/') ? address : address + "/");
         Api = new HttpClient { BaseAddress = BaseAddress, Timeout = TimeSpan.FromSeconds(30) };
+        Api.DefaultRequestHeaders.Add("X-Api-Key", IoTixWebFactory.AdminApiKey);
 
         _playwright = await Playwright.CreateAsync();
         Browser = await _playwright.Chromium.LaunchAsync(new BrowserTypeLaunchOptions
@@ -66,8 +67,16 @@ public sealed class ConsoleE2EFixture : IAsyncLifetime
         });
     }
 
-    /// <summary>A new page at 1280x800 (the size of the documentation screenshots).</summary>
+    /// <summary>A new page at 1280x800 (the size of the documentation screenshots), signed in as the administrator.</summary>
     public async Task<IPage> NewPageAsync()
+    {
+        var page = await NewAnonymousPageAsync();
+        await ConsoleSignIn.SignInAsync(page, BaseAddress.ToString());
+        return page;
+    }
+
+    /// <summary>A new page at 1280x800 in its own browser context, not signed in.</summary>
+    public async Task<IPage> NewAnonymousPageAsync()
     {
         var context = await Browser.NewContextAsync(new BrowserNewContextOptions { ViewportSize = new ViewportSize { Width = 1280, Height = 800 } });
         return await context.NewPageAsync();

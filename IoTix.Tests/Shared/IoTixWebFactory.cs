@@ -1,3 +1,5 @@
+using IoTix.Web.Accounts;
+using IoTix.Web.Tenancy;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Mvc.Testing;
 using Microsoft.AspNetCore.TestHost;
@@ -5,9 +7,34 @@ using Microsoft.Extensions.DependencyInjection;
 
 namespace IoTix.Tests.Shared;
 
-/// <summary>The IoTix host in process, on embedded defaults and its own temporary SQLite database, for API and page tests.</summary>
+/// <summary>
+/// The IoTix host in process, on embedded defaults and its own temporary SQLite database, for API and page tests.
+/// <see cref="WebApplicationFactory{TEntryPoint}.CreateClient()"/> answers as the first-start administrator (Owner of the
+/// default tenant, platform administrator) through <see cref="AdminApiKey"/>; <see cref="CreateAnonymousClient"/> and
+/// <see cref="CreateClientForAsync"/> give other callers.
+/// </summary>
 public sealed class IoTixWebFactory : WebApplicationFactory<Program>
 {
+    /// <summary>The administrator's e-mail and password (IoTix:Admin), for sign-in tests and the Playwright fixtures.</summary>
+    public const string AdminEmail = "admin@iotix.test";
+
+    public const string AdminPassword = "test-admin-password";
+
+    /// <summary>IoTix:Admin:ApiKey of every test host: the administrator's API key.</summary>
+    public const string AdminApiKey = "iotix-test-admin-key-0123456789abcdef0123456789";
+
+    /// <summary>IoTix:Jwt:Secret of every test host (the Testing environment requires one).</summary>
+    public const string JwtSecret = "iotix-test-jwt-secret-0123456789abcdef0123456789";
+
+    /// <summary>The settings every IoTix test host needs (tests on their own WebApplicationFactory use them too).</summary>
+    public static IReadOnlyDictionary<string, string> AccountSettings { get; } = new Dictionary<string, string>
+    {
+        ["IoTix:Admin:Email"] = AdminEmail,
+        ["IoTix:Admin:Password"] = AdminPassword,
+        ["IoTix:Admin:ApiKey"] = AdminApiKey,
+        ["IoTix:Jwt:Secret"] = JwtSecret,
+    };
+
     private string? _dataFolder;
     private bool _keepDataFolder;
 
@@ -36,6 +63,11 @@ public sealed class IoTixWebFactory : WebApplicationFactory<Program>
         builder.UseEnvironment("Testing");
         builder.UseSetting("Broker:Enabled", "false"); // broker tests start their own on free ports (BrokerFixture)
         builder.UseSetting("ConnectionStrings:IoTix", $"Data Source={Path.Combine(DataFolder, "iotix.db")}");
+        foreach (var (key, value) in AccountSettings)
+        {
+            builder.UseSetting(key, value);
+        }
+
         foreach (var (key, value) in Settings)
         {
             builder.UseSetting(key, value);
@@ -45,6 +77,45 @@ public sealed class IoTixWebFactory : WebApplicationFactory<Program>
         {
             builder.ConfigureTestServices(configure);
         }
+    }
+
+    /// <summary>Clients of <see cref="WebApplicationFactory{TEntryPoint}.CreateClient()"/> carry the administrator's API key.</summary>
+    protected override void ConfigureClient(HttpClient client)
+    {
+        ArgumentNullException.ThrowIfNull(client);
+        base.ConfigureClient(client);
+        client.DefaultRequestHeaders.Add(ApiKeyAuthenticationHandler.HeaderName, AdminApiKey);
+    }
+
+    /// <summary>A client without credentials.</summary>
+    public HttpClient CreateAnonymousClient()
+    {
+        var client = CreateClient();
+        client.DefaultRequestHeaders.Remove(ApiKeyAuthenticationHandler.HeaderName);
+        return client;
+    }
+
+    /// <summary>A client with a new API key of <paramref name="role"/> in <paramref name="tenantId"/> (created when missing).</summary>
+    public async Task<HttpClient> CreateClientForAsync(string role, string tenantId = Tenants.Default)
+    {
+        var key = await CreateApiKeyAsync(role, tenantId);
+        var client = CreateAnonymousClient();
+        client.DefaultRequestHeaders.Add(ApiKeyAuthenticationHandler.HeaderName, key);
+        return client;
+    }
+
+    /// <summary>A new API key of <paramref name="role"/> in <paramref name="tenantId"/> (the tenant is created when missing).</summary>
+    public async Task<string> CreateApiKeyAsync(string role, string tenantId = Tenants.Default)
+    {
+        _ = Server; // the host runs: the schema and the default tenant exist
+        if (tenantId != Tenants.Default)
+        {
+            await Services.GetRequiredService<TenantDirectory>().TryAddAsync(new TenantRecord { Id = tenantId, Name = tenantId });
+        }
+
+        using var scope = TenantScope.Enter(tenantId);
+        var created = await Services.GetRequiredService<ApiKeyService>().CreateAsync($"test {role}", role, null, "tests");
+        return created.Key;
     }
 
     public override async ValueTask DisposeAsync()

@@ -1,4 +1,7 @@
+using IoTix.Web.Accounts;
+using IoTix.Web.Audit;
 using IoTix.Web.Simulations;
+using IoTix.Web.Tenancy;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Options;
 using Scalar.AspNetCore;
@@ -58,7 +61,14 @@ public static class ApiEndpoints
         // Answers the framework writes without a body under /api (415 from a wrong Content-Type, 405, unknown routes)
         // become problem details too.
         app.UseWhen(static context => context.Request.Path.StartsWithSegments(Prefix, StringComparison.OrdinalIgnoreCase), static api => api.UseStatusCodePages());
-        var api = app.MapGroup(Prefix);
+        // Every route: an authenticated caller holding the route's permission (declared, or by convention; else denied),
+        // and changes audited (IoTix.Web/Accounts, IoTix.Web/Audit).
+        var api = app.MapGroup(Prefix).RequirePermissionsByConvention().AuditChanges();
+        api.MapAuth();
+        api.MapUsers();
+        api.MapApiKeys();
+        api.MapTenants();
+        api.MapAudit();
         api.MapModels();
         api.MapDevices();
         api.MapGroups();

@@ -3,6 +3,8 @@ using IoTix.Core.Protocols;
 using IoTix.Web.Simulations;
 using Microsoft.Extensions.Options;
 
+using IoTix.Web.Accounts;
+
 namespace IoTix.Web.Api;
 
 /// <summary><c>/api/v1/devices</c>: single devices and the devices of groups.</summary>
@@ -13,6 +15,7 @@ internal static class DeviceEndpoints
         var devices = api.MapGroup("/devices").WithTags("Devices");
 
         devices.MapPost("/", Create)
+            .RequirePermission(Permissions.SimulationsWrite)
             .WithSummary("Create a device from a model (state created)")
             .Accepts<CreateDeviceRequest>("application/json")
             .Produces<DeviceResponse>(StatusCodes.Status201Created)
@@ -21,30 +24,36 @@ internal static class DeviceEndpoints
             .ProducesProblem(StatusCodes.Status409Conflict)
             .ProducesProblem(StatusCodes.Status422UnprocessableEntity);
         devices.MapGet("/", List)
+            .RequirePermission(Permissions.SimulationsRead)
             .WithSummary("List devices")
             .WithDescription("Filters: groupId, state (created|starting|running|stopping|stopped|dropped|reconnecting|failed). Paging: page/pageSize or offset/limit; the answer carries the total count.")
             .Produces<PageResponse<DeviceResponse>>()
             .ProducesValidationProblem()
             .ProducesProblem(StatusCodes.Status404NotFound);
         devices.MapGet("/{id}", Get)
+            .RequirePermission(Permissions.SimulationsRead)
             .WithSummary("Get a device")
             .Produces<DeviceResponse>()
             .ProducesProblem(StatusCodes.Status404NotFound);
         devices.MapPost("/{id}/start", Start)
+            .RequirePermission(Permissions.SimulationsRun)
             .WithSummary("Start a device (it connects asynchronously)")
             .Produces<DeviceResponse>(StatusCodes.Status202Accepted)
             .ProducesProblem(StatusCodes.Status404NotFound)
             .ProducesProblem(StatusCodes.Status409Conflict);
         devices.MapPost("/{id}/stop", Stop)
+            .RequirePermission(Permissions.SimulationsRun)
             .WithSummary("Stop a device (graceful disconnect)")
             .Produces<DeviceResponse>()
             .ProducesProblem(StatusCodes.Status404NotFound);
         devices.MapDelete("/{id}", Delete)
+            .RequirePermission(Permissions.SimulationsWrite)
             .WithSummary("Delete a single device (devices of a group go with their group)")
             .Produces(StatusCodes.Status204NoContent)
             .ProducesProblem(StatusCodes.Status404NotFound)
             .ProducesProblem(StatusCodes.Status409Conflict);
         devices.MapGet("/{id}/metrics", Metrics)
+            .RequirePermission(Permissions.SimulationsRead)
             .WithSummary("Get a device's counters")
             .Produces<DeviceMetricsResponse>()
             .ProducesProblem(StatusCodes.Status404NotFound);
@@ -119,7 +128,7 @@ internal static class DeviceEndpoints
         var engine = simulations.Engine;
         if (groupId is { Length: > 0 })
         {
-            if (!engine.TryGetGroup(groupId, out var group))
+            if (simulations.GetGroup(groupId) is null || !engine.TryGetGroup(groupId, out var group))
             {
                 return ApiProblems.From(SimulationError.ForField(EngineErrorCode.NotFound, "groupId", $"group '{groupId}' not found"));
             }
@@ -148,7 +157,7 @@ internal static class DeviceEndpoints
         }
 
         var all = new List<DeviceResponse>();
-        foreach (var metrics in engine.ListDevices())
+        foreach (var metrics in simulations.ListDevices())
         {
             if (stateFilter is null || metrics.State == stateFilter)
             {
@@ -184,7 +193,7 @@ internal static class DeviceEndpoints
 
     private static IResult Metrics(string id, SimulationOrchestrator simulations)
     {
-        if (!simulations.Engine.TryGetDeviceMetrics(id, out var m))
+        if (!simulations.TryGetDeviceMetrics(id, out var m))
         {
             return ApiProblems.NotFound($"device '{id}'");
         }

@@ -4,6 +4,8 @@ using IoTix.Core.Strategies;
 using IoTix.Web.Simulations;
 using Microsoft.Extensions.Options;
 
+using IoTix.Web.Accounts;
+
 namespace IoTix.Web.Api;
 
 /// <summary><c>/api/v1/groups</c>: create, list, start (launch strategies), stop, dropout, delete, progress, previews, runs.</summary>
@@ -19,6 +21,7 @@ internal static class GroupEndpoints
         var groups = api.MapGroup("/groups").WithTags("Groups");
 
         groups.MapPost("/", Create)
+            .RequirePermission(Permissions.SimulationsWrite)
             .WithSummary("Create a group of devices from a model")
             .Accepts<CreateGroupRequest>("application/json")
             .Produces<GroupResponse>(StatusCodes.Status201Created)
@@ -27,18 +30,22 @@ internal static class GroupEndpoints
             .ProducesProblem(StatusCodes.Status409Conflict)
             .ProducesProblem(StatusCodes.Status422UnprocessableEntity);
         groups.MapGet("/", List)
+            .RequirePermission(Permissions.SimulationsRead)
             .WithSummary("List groups")
             .Produces<PageResponse<GroupResponse>>()
             .ProducesValidationProblem();
         groups.MapGet("/{groupId}", Get)
+            .RequirePermission(Permissions.SimulationsRead)
             .WithSummary("Get a group with its state counts and launch progress")
             .Produces<GroupResponse>()
             .ProducesProblem(StatusCodes.Status404NotFound);
         groups.MapGet("/{groupId}/progress", Progress)
+            .RequirePermission(Permissions.SimulationsRead)
             .WithSummary("Launch progress of a group: started, running, pending counts")
             .Produces<ProgressResponse>()
             .ProducesProblem(StatusCodes.Status404NotFound);
         groups.MapPost("/{groupId}/start", Start)
+            .RequirePermission(Permissions.SimulationsRun)
             .WithSummary("Start a group on a launch strategy; answers at once with the plan (202)")
             .Accepts<LaunchRequest>("application/json")
             .Produces<LaunchAcceptedResponse>(StatusCodes.Status202Accepted)
@@ -52,30 +59,36 @@ internal static class GroupEndpoints
             .ProducesProblem(StatusCodes.Status404NotFound)
             .ProducesProblem(StatusCodes.Status422UnprocessableEntity);
         groups.MapPost("/{groupId}/stop", Stop)
+            .RequirePermission(Permissions.SimulationsRun)
             .WithSummary("Stop a group (pending launches cancelled, graceful disconnects)")
             .Produces<GroupStopResponse>()
             .ProducesProblem(StatusCodes.Status404NotFound);
         groups.MapPost("/{groupId}/dropout", Dropout)
+            .RequirePermission(Permissions.SimulationsRun)
             .WithSummary("Drop running devices of a group on a dropout strategy (202)")
             .Accepts<DropoutRequest>("application/json")
             .Produces<DropoutAcceptedResponse>(StatusCodes.Status202Accepted)
             .ProducesValidationProblem()
             .ProducesProblem(StatusCodes.Status404NotFound);
         groups.MapDelete("/{groupId}", Delete)
+            .RequirePermission(Permissions.SimulationsWrite)
             .WithSummary("Delete a group and all its devices")
             .Produces(StatusCodes.Status204NoContent)
             .ProducesProblem(StatusCodes.Status404NotFound);
         groups.MapGet("/{groupId}/launch/preview", LaunchPreview)
+            .RequirePermission(Permissions.SimulationsRead)
             .WithSummary("Timeline of a launch: when devices start (query: the launch fields, count, points)")
             .Produces<LaunchPreviewResponse>()
             .ProducesValidationProblem()
             .ProducesProblem(StatusCodes.Status404NotFound);
         groups.MapGet("/{groupId}/dropout/preview", DropoutPreview)
+            .RequirePermission(Permissions.SimulationsRead)
             .WithSummary("Timeline of a dropout: when devices drop (query: the dropout fields, eligible, points)")
             .Produces<DropoutPreviewResponse>()
             .ProducesValidationProblem()
             .ProducesProblem(StatusCodes.Status404NotFound);
         groups.MapGet("/{groupId}/runs", Runs)
+            .RequirePermission(Permissions.SimulationsRead)
             .WithSummary("The group's runs (one per start), newest first")
             .Produces<IReadOnlyList<RunResponse>>()
             .ProducesProblem(StatusCodes.Status404NotFound)

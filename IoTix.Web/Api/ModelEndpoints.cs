@@ -2,6 +2,8 @@ using IoTix.Core.Models;
 using IoTix.Web.Simulations;
 using Microsoft.Extensions.Options;
 
+using IoTix.Web.Accounts;
+
 namespace IoTix.Web.Api;
 
 /// <summary><c>/api/v1/models</c>: list, read, create, replace, delete and validate device models.</summary>
@@ -12,21 +14,25 @@ internal static class ModelEndpoints
         var models = api.MapGroup("/models").WithTags("Models");
 
         models.MapGet("/", List)
+            .RequirePermission(Permissions.ModelsRead)
             .WithSummary("List device models")
             .WithDescription("Filters: search (id, name, description; case-insensitive), type (sensor|gateway|actuator|custom), protocol (mqtt|coap|http). Paging: page/pageSize or offset/limit.")
             .Produces<PageResponse<ModelSummaryResponse>>()
             .ProducesValidationProblem();
         models.MapGet("/{id}", Get)
+            .RequirePermission(Permissions.ModelsRead)
             .WithSummary("Get a device model (its JSON)")
             .Produces<DeviceModel>()
             .ProducesProblem(StatusCodes.Status404NotFound);
         models.MapPost("/", Create)
+            .RequirePermission(Permissions.ModelsWrite)
             .WithSummary("Create a device model (validated; stored in the database)")
             .Accepts<DeviceModel>("application/json")
             .Produces<DeviceModel>(StatusCodes.Status201Created)
             .ProducesValidationProblem()
             .ProducesProblem(StatusCodes.Status409Conflict);
         models.MapPut("/{id}", Put)
+            .RequirePermission(Permissions.ModelsWrite)
             .WithSummary("Create or replace an API device model; running devices keep their revision until they restart (X-IoTix-Outdated-Users counts them)")
             .Accepts<DeviceModel>("application/json")
             .Produces<DeviceModel>()
@@ -34,17 +40,19 @@ internal static class ModelEndpoints
             .ProducesValidationProblem()
             .ProducesProblem(StatusCodes.Status409Conflict);
         models.MapDelete("/{id}", Delete)
+            .RequirePermission(Permissions.ModelsWrite)
             .WithSummary("Delete an API device model (models from files are read-only: 409)")
             .Produces(StatusCodes.Status204NoContent)
             .ProducesProblem(StatusCodes.Status404NotFound)
             .ProducesProblem(StatusCodes.Status409Conflict);
         models.MapPost("/validate", Validate)
+            .RequirePermission(Permissions.ModelsRead)
             .WithSummary("Validate a device model without storing it; every error with its JSON path")
             .Accepts<DeviceModel>("application/json")
             .Produces<ModelValidationResponse>();
     }
 
-    private static IResult List(HttpRequest request, IDeviceModelRegistry catalog, IOptions<ApiOptions> options, string? search = null, string? type = null, string? protocol = null)
+    private static IResult List(HttpRequest request, IDeviceModelRegistry catalog, SimulationOrchestrator simulations, IOptions<ApiOptions> options, string? search = null, string? type = null, string? protocol = null)
     {
         var errors = new FieldErrors();
         DeviceType? typeFilter = null;
@@ -70,7 +78,8 @@ internal static class ModelEndpoints
         {
             if ((typeFilter is { } t && model.Type != t)
                 || (protocolFilter is { } p && model.Protocol != p)
-                || (search is { Length: > 0 } && !Matches(model, search)))
+                || (search is { Length: > 0 } && !Matches(model, search))
+                || !simulations.IsModelVisible(model.Id))
             {
                 continue;
             }
@@ -84,9 +93,9 @@ internal static class ModelEndpoints
         return Results.Ok(paging.Value.Slice(matches));
     }
 
-    private static IResult Get(string id, IDeviceModelRegistry catalog, HttpResponse response)
+    private static IResult Get(string id, IDeviceModelRegistry catalog, SimulationOrchestrator simulations, HttpResponse response)
     {
-        if (!catalog.TryGet(id, out var model))
+        if (!catalog.TryGet(id, out var model) || !simulations.IsModelVisible(id))
         {
             return ApiProblems.NotFound($"model '{id}'");
         }

@@ -1,5 +1,7 @@
 using IoTix.Web.Simulations;
 
+using IoTix.Web.Accounts;
+
 namespace IoTix.Web.Api;
 
 /// <summary><c>/api/v1/stats</c>: engine-wide counters.</summary>
@@ -8,6 +10,7 @@ internal static class StatsEndpoints
     public static void MapStats(this RouteGroupBuilder api)
     {
         api.MapGet("/stats", Get)
+            .RequirePermission(Permissions.SimulationsRead)
             .WithTags("Stats")
             .WithSummary("Engine statistics: deviceCount, runningDeviceCount, messagesSent and more")
             .Produces<StatsResponse>();
@@ -15,7 +18,7 @@ internal static class StatsEndpoints
 
     private static IResult Get(SimulationOrchestrator simulations, TimeProvider time)
     {
-        var stats = simulations.Engine.GetStats();
+        var stats = simulations.GetStats(); // the caller's tenant's groups and devices
         var groups = new List<GroupStatsResponse>(stats.Groups.Count);
         foreach (var g in stats.Groups)
         {

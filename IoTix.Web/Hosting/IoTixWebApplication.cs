@@ -1,5 +1,6 @@
 using IoTix.Broker;
 using IoTix.Web.Data;
+using IoTix.Web.Accounts;
 using IoTix.Core;
 using IoTix.Web.Api;
 using IoTix.Web.Broker;
@@ -29,6 +30,7 @@ public static class IoTixWebApplication
         builder.Services.AddIoTixBroker(builder.Configuration);
         builder.AddIoTixBrokerWeb(); // broker: WebSocket transport, probes, /metrics (IoTix.Web/Broker)
         builder.Services.AddIoTixWeb(builder.Configuration);
+        builder.Services.AddIoTixAccounts(builder.Configuration); // users, tenants, roles, API keys, JWT, audit (IoTix.Web/Accounts, Tenancy, Audit)
         builder.Services.AddIoTixApi(builder.Configuration); // REST API /api/v1 and the simulations it persists (IoTix.Web/Api, IoTix.Web/Simulations)
         builder.Services.AddIoTixLiveMetrics(builder.Configuration); // console live metrics: sampler, /hubs/metrics, device inspector (IoTix.Web/LiveMetrics)
         configure?.Invoke(builder);
@@ -45,7 +47,7 @@ public static class IoTixWebApplication
         services.AddRazorComponents().AddInteractiveServerComponents();
         services.AddMudServices();
         services.AddHealthChecks();
-        services.TryAddScoped<ITenantContext, DefaultTenantContext>(); // the caller's tenant (IoTix.Web/Tenancy)
+        services.TryAddScoped<ITenantContext, PrincipalTenantContext>(); // the caller's tenant (IoTix.Web/Tenancy)
         services.AddIoTixBrokerConsole(); // Broker pages (IoTix.Web/Components/Pages/Broker)
         services.AddIoTixSettingsConsole(); // Settings page, stored broker settings applied at start (IoTix.Web/Components/Pages/Settings)
         return services;
@@ -58,6 +60,7 @@ public static class IoTixWebApplication
             app.UseExceptionHandler("/error", createScopeForErrors: true);
         }
 
+        app.UseIoTixAccounts(); // authentication, the caller's tenant, authorization; /account sign-in completion and sign-out
         app.UseAntiforgery();
         app.MapStaticAssets();
         app.MapHealthChecks("/health", HealthResponse.Options);

@@ -36,7 +36,7 @@ public static class LiveMetricsServiceCollectionExtensions
     public static WebApplication MapIoTixLiveMetrics(this WebApplication app)
     {
         ArgumentNullException.ThrowIfNull(app);
-        app.MapHub<LiveMetricsHub>(LiveMetricsHub.Path);
+        app.MapHub<LiveMetricsHub>(LiveMetricsHub.Path).RequireAuthorization(Accounts.Permissions.LiveRead); // engine-wide counters: live.read (default tenant roles)
         return app;
     }
 }

@@ -11,7 +11,7 @@ internal sealed class EfApiModelStore(StoreAccess access, TimeProvider time) : I
         access.RunAsync<IReadOnlyList<StoredModel>?>("list models", static async (context, ct) =>
         {
             var records = await context.Set<ApiModelRecord>().AsNoTracking().OrderBy(m => m.Id).ToListAsync(ct).ConfigureAwait(false);
-            return records.ConvertAll(static r => new StoredModel(r.Id, r.Json, new DateTimeOffset(r.UpdatedAt)));
+            return records.ConvertAll(static r => new StoredModel(r.Id, r.Json, new DateTimeOffset(r.UpdatedAt), r.TenantId));
         }, cancellationToken);
 
     public Task<bool> SaveAsync(string id, string json, CancellationToken cancellationToken = default) =>
@@ -46,7 +46,7 @@ internal sealed class EfGroupStore(StoreAccess access, TimeProvider time) : IGro
         {
             var records = await context.Set<GroupRecord>().AsNoTracking().OrderBy(g => g.CreatedAt).ThenBy(g => g.GroupId).ToListAsync(ct).ConfigureAwait(false);
             return records.ConvertAll(static r => new StoredGroup(
-                r.GroupId, r.ModelId, r.Count, r.IdPattern, LaunchConfigJson.Read(r.LaunchConfig), r.Running, new DateTimeOffset(r.CreatedAt)));
+                r.GroupId, r.ModelId, r.Count, r.IdPattern, LaunchConfigJson.Read(r.LaunchConfig), r.Running, new DateTimeOffset(r.CreatedAt), r.TenantId));
         }, cancellationToken);
 
     public Task<bool> SaveAsync(StoredGroup group, CancellationToken cancellationToken = default) =>
@@ -55,7 +55,7 @@ internal sealed class EfGroupStore(StoreAccess access, TimeProvider time) : IGro
             var record = await context.Set<GroupRecord>().FindAsync([group.GroupId], ct).ConfigureAwait(false);
             if (record is null)
             {
-                context.Add(record = new GroupRecord { GroupId = group.GroupId });
+                context.Add(record = new GroupRecord { GroupId = group.GroupId, TenantId = group.TenantId });
             }
 
             record.ModelId = group.ModelId;
@@ -84,7 +84,7 @@ internal sealed class EfDeviceStateStore(StoreAccess access, TimeProvider time) 
         access.RunAsync<IReadOnlyList<StoredDevice>?>("list devices", static async (context, ct) =>
         {
             var records = await context.Set<DeviceRecord>().AsNoTracking().OrderBy(d => d.CreatedAt).ThenBy(d => d.DeviceId).ToListAsync(ct).ConfigureAwait(false);
-            return records.ConvertAll(static r => new StoredDevice(r.DeviceId, r.ModelId, r.DesiredRunning, new DateTimeOffset(r.CreatedAt)) { GroupId = r.GroupId, Endpoint = r.Endpoint });
+            return records.ConvertAll(static r => new StoredDevice(r.DeviceId, r.ModelId, r.DesiredRunning, new DateTimeOffset(r.CreatedAt), r.TenantId) { GroupId = r.GroupId, Endpoint = r.Endpoint });
         }, cancellationToken);
 
     public Task<bool> SaveAsync(StoredDevice device, CancellationToken cancellationToken = default) =>
@@ -93,7 +93,7 @@ internal sealed class EfDeviceStateStore(StoreAccess access, TimeProvider time) 
             var record = await context.Set<DeviceRecord>().FindAsync([device.DeviceId], ct).ConfigureAwait(false);
             if (record is null)
             {
-                context.Add(record = new DeviceRecord { DeviceId = device.DeviceId });
+                context.Add(record = new DeviceRecord { DeviceId = device.DeviceId, TenantId = device.TenantId });
             }
 
             record.ModelId = device.ModelId;
@@ -208,10 +208,10 @@ internal sealed class EfSettingsStore(StoreAccess access, TimeProvider time) : I
     public Task<bool> SetAsync(string key, string value, CancellationToken cancellationToken = default) =>
         access.RunAsync($"write setting '{key}'", async (context, ct) =>
         {
-            var record = await context.Set<SettingRecord>().FindAsync([key], ct).ConfigureAwait(false);
+            var record = await context.Set<SettingRecord>().SingleOrDefaultAsync(s => s.Key == key, ct).ConfigureAwait(false);
             if (record is null)
             {
-                context.Add(record = new SettingRecord { Key = key });
+                context.Add(record = new SettingRecord { TenantId = context.TenantId ?? Tenancy.Tenants.Default, Key = key });
             }
 
             record.Value = value;

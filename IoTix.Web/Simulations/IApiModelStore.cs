@@ -13,4 +13,5 @@ public interface IApiModelStore
 }
 
 /// <summary>A stored API model: its id and JSON.</summary>
-public sealed record StoredModel(string Id, string Json, DateTimeOffset UpdatedAt);
+/// <param name="TenantId">The owning tenant (rows are read across tenants only at start-up).</param>
+public sealed record StoredModel(string Id, string Json, DateTimeOffset UpdatedAt, string TenantId = Tenancy.Tenants.Default);

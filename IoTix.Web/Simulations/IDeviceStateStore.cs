@@ -13,7 +13,7 @@ public interface IDeviceStateStore
 }
 
 /// <summary>A device as stored: its model and whether it should run.</summary>
-public sealed record StoredDevice(string DeviceId, string ModelId, bool DesiredRunning, DateTimeOffset CreatedAt)
+public sealed record StoredDevice(string DeviceId, string ModelId, bool DesiredRunning, DateTimeOffset CreatedAt, string TenantId = Tenancy.Tenants.Default)
 {
     /// <summary>The group the device was added to (it follows the group's state), or null for a device on its own.</summary>
     public string? GroupId { get; init; }

@@ -22,4 +22,5 @@ public sealed record StoredGroup(
     string IdPattern,
     LaunchStrategy? Launch,
     bool Running,
-    DateTimeOffset CreatedAt);
+    DateTimeOffset CreatedAt,
+    string TenantId = Tenancy.Tenants.Default);

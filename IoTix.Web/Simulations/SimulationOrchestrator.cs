@@ -1,6 +1,7 @@
 using IoTix.Core.Devices;
 using IoTix.Core.Models;
 using IoTix.Core.Strategies;
+using IoTix.Web.Tenancy;
 using Microsoft.Extensions.Options;
 
 namespace IoTix.Web.Simulations;
@@ -29,6 +30,7 @@ public sealed partial class SimulationOrchestrator
     private readonly IGroupStore _groupStore;
     private readonly IDeviceStateStore _deviceStore;
     private readonly IRunStore _runStore;
+    private readonly TenantDirectory _tenants;
     private readonly TimeProvider _time;
     private readonly SimulationHostOptions _options;
     private readonly ILogger<SimulationOrchestrator> _logger;
@@ -45,6 +47,7 @@ public sealed partial class SimulationOrchestrator
         IGroupStore groupStore,
         IDeviceStateStore deviceStore,
         IRunStore runStore,
+        TenantDirectory tenants,
         TimeProvider time,
         IOptions<SimulationHostOptions> options,
         ILogger<SimulationOrchestrator> logger)
@@ -57,6 +60,7 @@ public sealed partial class SimulationOrchestrator
         _groupStore = groupStore;
         _deviceStore = deviceStore;
         _runStore = runStore;
+        _tenants = tenants;
         _time = time;
         _options = options.Value;
         _logger = logger;
@@ -91,6 +95,11 @@ public sealed partial class SimulationOrchestrator
         {
             if (_models.TryGetSourceFile(id, out var file))
             {
+                if (!IsModelVisible(id))
+                {
+                    return NotAvailable("$.id", $"model id '{id}'");
+                }
+
                 return file is null
                     ? SimulationError.ForField(EngineErrorCode.AlreadyExists, "$.id", $"model '{id}' already exists; PUT /api/v1/models/{id} replaces it")
                     : ReadOnlyModel(id, file);
@@ -127,6 +136,11 @@ public sealed partial class SimulationOrchestrator
                 return ReadOnlyModel(id, file);
             }
 
+            if (exists && !IsModelVisible(id))
+            {
+                return NotAvailable("$.id", $"model id '{id}'");
+            }
+
             var stored = await StoreModelAsync(validation.Model, cancellationToken).ConfigureAwait(false);
             return stored.Succeeded ? SimulationResult<(DeviceModel, bool)>.Ok((stored.Value!, !exists)) : stored.Error!;
         }
@@ -142,7 +156,7 @@ public sealed partial class SimulationOrchestrator
         await _changes.WaitAsync(cancellationToken).ConfigureAwait(false);
         try
         {
-            if (!_models.TryGetSourceFile(id, out var file))
+            if (!_models.TryGetSourceFile(id, out var file) || !IsModelVisible(id))
             {
                 return new SimulationError(EngineErrorCode.NotFound, $"model '{id}' not found");
             }
@@ -162,6 +176,11 @@ public sealed partial class SimulationOrchestrator
             if (removal != ModelRemoval.Removed)
             {
                 return new SimulationError(EngineErrorCode.NotFound, $"model '{id}' not found");
+            }
+
+            lock (_indexLock)
+            {
+                _modelTenants.Remove(id);
             }
 
             if (!await _modelStore.DeleteAsync(id, cancellationToken).ConfigureAwait(false))
@@ -185,6 +204,11 @@ public sealed partial class SimulationOrchestrator
         {
             // A model file with this id appeared meanwhile.
             return new SimulationError(EngineErrorCode.InvalidState, stored.Errors[0].Message, ToFieldErrors(stored.Errors));
+        }
+
+        lock (_indexLock)
+        {
+            _modelTenants[model.Id] = TenantScope.Current;
         }
 
         if (!await _modelStore.SaveAsync(model.Id, json, cancellationToken).ConfigureAwait(false))
@@ -257,7 +281,7 @@ public sealed partial class SimulationOrchestrator
     public async Task<SimulationResult<GroupView>> CreateGroupAsync(DeviceGroupSpec spec, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(spec);
-        if (!_models.TryGet(spec.ModelId, out var model))
+        if (!_models.TryGet(spec.ModelId, out var model) || !IsModelVisible(spec.ModelId))
         {
             return SimulationError.ForField(EngineErrorCode.NotFound, "modelId", $"model '{spec.ModelId}' not found");
         }
@@ -265,6 +289,16 @@ public sealed partial class SimulationOrchestrator
         await _changes.WaitAsync(cancellationToken).ConfigureAwait(false);
         try
         {
+            if (await CheckQuotaAsync(1, spec.Count, cancellationToken).ConfigureAwait(false) is { } quota)
+            {
+                return quota;
+            }
+
+            if (spec.GroupId is { } requested && _engine.TryGetGroup(requested, out _) && FindGroup(requested) is null)
+            {
+                return NotAvailable("groupId", $"group id '{requested}'");
+            }
+
             var created = _engine.CreateGroup(model, spec);
             if (!created.Succeeded)
             {
@@ -279,7 +313,7 @@ public sealed partial class SimulationOrchestrator
             }
 
             var info = created.Value!;
-            var entry = new GroupEntry(info.GroupId, info.ModelId, info.Count, info.IdPattern, _time.GetUtcNow());
+            var entry = new GroupEntry(info.GroupId, info.ModelId, info.Count, info.IdPattern, _time.GetUtcNow()) { TenantId = TenantScope.Current };
             lock (_indexLock)
             {
                 _groups[entry.GroupId] = entry;
@@ -316,6 +350,11 @@ public sealed partial class SimulationOrchestrator
         if (entry is null)
         {
             return new SimulationError(EngineErrorCode.NotFound, $"group '{groupId}' not found");
+        }
+
+        if (!resumed && await CheckRateQuotaAsync(entry, cancellationToken).ConfigureAwait(false) is { } quota)
+        {
+            return quota;
         }
 
         var applied = ApplyLatestRevision(entry);
@@ -564,6 +603,11 @@ public sealed partial class SimulationOrchestrator
     public SimulationResult<DropoutSchedule> Dropout(string groupId, DropoutPlan plan)
     {
         ArgumentNullException.ThrowIfNull(plan);
+        if (FindGroup(groupId) is null)
+        {
+            return new SimulationError(EngineErrorCode.NotFound, $"group '{groupId}' not found");
+        }
+
         var result = _engine.Dropout(groupId, plan);
         return result.Succeeded ? SimulationResult<DropoutSchedule>.Ok(result.Value!) : SimulationError.FromEngine(result.Error!);
     }
@@ -575,6 +619,11 @@ public sealed partial class SimulationOrchestrator
         try
         {
             var entry = FindGroup(groupId);
+            if (entry is null)
+            {
+                return new SimulationError(EngineErrorCode.NotFound, $"group '{groupId}' not found");
+            }
+
             var counters = Counters(groupId);
             var deleted = _engine.DeleteGroup(groupId);
             if (!deleted.Succeeded)
@@ -632,7 +681,17 @@ public sealed partial class SimulationOrchestrator
         GroupEntry[] entries;
         lock (_indexLock)
         {
-            entries = [.. _groups.Values];
+            var tenant = TenantScope.Current;
+            var owned = new List<GroupEntry>(_groups.Count);
+            foreach (var entry in _groups.Values)
+            {
+                if (Owns(entry.TenantId, tenant))
+                {
+                    owned.Add(entry);
+                }
+            }
+
+            entries = [.. owned];
         }
 
         Array.Sort(entries, static (a, b) => a.CreatedAt != b.CreatedAt ? a.CreatedAt.CompareTo(b.CreatedAt) : string.CompareOrdinal(a.GroupId, b.GroupId));
@@ -658,7 +717,7 @@ public sealed partial class SimulationOrchestrator
     {
         lock (_indexLock)
         {
-            return _groups.GetValueOrDefault(groupId);
+            return _groups.TryGetValue(groupId, out var entry) && Owns(entry.TenantId, TenantScope.Current) ? entry : null;
         }
     }
 
@@ -727,7 +786,7 @@ public sealed partial class SimulationOrchestrator
         StoredGroup stored;
         lock (_indexLock)
         {
-            stored = new StoredGroup(entry.GroupId, entry.ModelId, entry.Count, entry.IdPattern, entry.Launch, entry.Running, entry.CreatedAt);
+            stored = new StoredGroup(entry.GroupId, entry.ModelId, entry.Count, entry.IdPattern, entry.Launch, entry.Running, entry.CreatedAt, entry.TenantId);
         }
 
         if (!await _groupStore.SaveAsync(stored, cancellationToken).ConfigureAwait(false))
@@ -748,7 +807,7 @@ public sealed partial class SimulationOrchestrator
     /// </summary>
     public async Task<SimulationResult<DeviceView>> CreateDeviceAsync(string modelId, string? deviceId, string? groupId, string? endpoint, CancellationToken cancellationToken = default)
     {
-        if (!_models.TryGet(modelId, out var model))
+        if (!_models.TryGet(modelId, out var model) || !IsModelVisible(modelId))
         {
             return SimulationError.ForField(EngineErrorCode.NotFound, "modelId", $"model '{modelId}' not found");
         }
@@ -756,6 +815,21 @@ public sealed partial class SimulationOrchestrator
         await _changes.WaitAsync(cancellationToken).ConfigureAwait(false);
         try
         {
+            if (await CheckQuotaAsync(0, 1, cancellationToken).ConfigureAwait(false) is { } quota)
+            {
+                return quota;
+            }
+
+            if (deviceId is not null && _engine.TryGetDeviceMetrics(deviceId, out _) && !IsDeviceVisible(deviceId))
+            {
+                return NotAvailable("deviceId", $"device id '{deviceId}'");
+            }
+
+            if (groupId is not null && FindGroup(groupId) is null)
+            {
+                return SimulationError.ForField(EngineErrorCode.NotFound, "groupId", $"group '{groupId}' not found");
+            }
+
             var created = _engine.CreateDevice(model, new DeviceSpec { DeviceId = deviceId, GroupId = groupId, EndpointOverride = endpoint });
             if (!created.Succeeded)
             {
@@ -771,7 +845,7 @@ public sealed partial class SimulationOrchestrator
             }
 
             var metrics = created.Value!;
-            var entry = new DeviceEntry(metrics.DeviceId, metrics.ModelId, _time.GetUtcNow()) { GroupId = metrics.GroupId, Endpoint = endpoint };
+            var entry = new DeviceEntry(metrics.DeviceId, metrics.ModelId, _time.GetUtcNow()) { GroupId = metrics.GroupId, Endpoint = endpoint, TenantId = TenantScope.Current };
             lock (_indexLock)
             {
                 _devices[entry.DeviceId] = entry;
@@ -799,6 +873,11 @@ public sealed partial class SimulationOrchestrator
         await _changes.WaitAsync(cancellationToken).ConfigureAwait(false);
         try
         {
+            if (!IsDeviceVisible(deviceId))
+            {
+                return new SimulationError(EngineErrorCode.NotFound, $"device '{deviceId}' not found");
+            }
+
             if (running)
             {
                 var applied = ApplyLatestRevision(deviceId);
@@ -879,6 +958,11 @@ public sealed partial class SimulationOrchestrator
         await _changes.WaitAsync(cancellationToken).ConfigureAwait(false);
         try
         {
+            if (!IsDeviceVisible(deviceId))
+            {
+                return new SimulationError(EngineErrorCode.NotFound, $"device '{deviceId}' not found");
+            }
+
             if (_engine.TryGetDeviceMetrics(deviceId, out var metrics) && metrics.GroupId is { } groupId)
             {
                 return new SimulationError(EngineErrorCode.InvalidState, $"device '{deviceId}' belongs to group '{groupId}'; devices of a group are deleted with it (DELETE /api/v1/groups/{groupId})");
@@ -910,7 +994,7 @@ public sealed partial class SimulationOrchestrator
 
     public DeviceView? GetDevice(string deviceId)
     {
-        if (!_engine.TryGetDeviceMetrics(deviceId, out var metrics))
+        if (!TryGetDeviceMetrics(deviceId, out var metrics))
         {
             return null;
         }
@@ -932,7 +1016,7 @@ public sealed partial class SimulationOrchestrator
         StoredDevice stored;
         lock (_indexLock)
         {
-            stored = new StoredDevice(entry.DeviceId, entry.ModelId, entry.DesiredRunning, entry.CreatedAt) { GroupId = entry.GroupId, Endpoint = entry.Endpoint };
+            stored = new StoredDevice(entry.DeviceId, entry.ModelId, entry.DesiredRunning, entry.CreatedAt, entry.TenantId) { GroupId = entry.GroupId, Endpoint = entry.Endpoint };
         }
 
         if (!await _deviceStore.SaveAsync(stored, cancellationToken).ConfigureAwait(false))
@@ -957,11 +1041,17 @@ public sealed partial class SimulationOrchestrator
         {
             int models = 0, groups = 0, devices = 0, resumed = 0;
             var resumedGroups = new HashSet<string>(StringComparer.Ordinal);
+            using var system = TenantScope.EnterSystem(); // every tenant's rows; each item then acts for its tenant
             foreach (var stored in await _modelStore.ListAsync(cancellationToken).ConfigureAwait(false) ?? [])
             {
                 var result = _models.Upsert(stored.Json);
                 if (result.IsValid)
                 {
+                    lock (_indexLock)
+                    {
+                        _modelTenants[stored.Id] = stored.TenantId;
+                    }
+
                     models++;
                 }
                 else
@@ -973,6 +1063,7 @@ public sealed partial class SimulationOrchestrator
             await _runStore.EndOpenRunsAsync(StartedAt, RunEndReasons.Interrupted, cancellationToken).ConfigureAwait(false);
             foreach (var stored in await _groupStore.ListAsync(cancellationToken).ConfigureAwait(false) ?? [])
             {
+                using var tenant = TenantScope.Enter(stored.TenantId);
                 if (!_models.TryGet(stored.ModelId, out var model))
                 {
                     LogRestoreFailed(_logger, $"group '{stored.GroupId}'", $"model '{stored.ModelId}' not found");
@@ -986,7 +1077,7 @@ public sealed partial class SimulationOrchestrator
                     continue;
                 }
 
-                var entry = new GroupEntry(stored.GroupId, stored.ModelId, stored.Count, stored.IdPattern, stored.CreatedAt) { Launch = stored.Launch };
+                var entry = new GroupEntry(stored.GroupId, stored.ModelId, stored.Count, stored.IdPattern, stored.CreatedAt) { Launch = stored.Launch, TenantId = stored.TenantId };
                 lock (_indexLock)
                 {
                     _groups[entry.GroupId] = entry;
@@ -1010,6 +1101,7 @@ public sealed partial class SimulationOrchestrator
 
             foreach (var stored in await _deviceStore.ListAsync(cancellationToken).ConfigureAwait(false) ?? [])
             {
+                using var tenant = TenantScope.Enter(stored.TenantId);
                 if (!_models.TryGet(stored.ModelId, out var model))
                 {
                     LogRestoreFailed(_logger, $"device '{stored.DeviceId}'", $"model '{stored.ModelId}' not found");
@@ -1030,6 +1122,7 @@ public sealed partial class SimulationOrchestrator
                     GroupId = stored.GroupId,
                     Endpoint = stored.Endpoint,
                     DesiredRunning = (stored.GroupId is null ? stored.DesiredRunning : groupResumed) && _options.ResumeOnStart,
+                    TenantId = stored.TenantId,
                 };
                 lock (_indexLock)
                 {
@@ -1065,21 +1158,22 @@ public sealed partial class SimulationOrchestrator
         await _changes.WaitAsync(cancellationToken).ConfigureAwait(false);
         try
         {
-            List<(string GroupId, long RunId)> open = [];
+            List<(string GroupId, long RunId, string TenantId)> open = [];
             lock (_indexLock)
             {
                 foreach (var entry in _groups.Values)
                 {
                     if (entry.RunId is { } runId)
                     {
-                        open.Add((entry.GroupId, runId));
+                        open.Add((entry.GroupId, runId, entry.TenantId));
                         entry.RunId = null;
                     }
                 }
             }
 
-            foreach (var (groupId, runId) in open)
+            foreach (var (groupId, runId, tenantId) in open)
             {
+                using var tenant = TenantScope.Enter(tenantId);
                 await EndRunAsync(runId, RunEndReasons.HostStopped, Counters(groupId), cancellationToken).ConfigureAwait(false);
             }
         }
@@ -1101,6 +1195,8 @@ public sealed partial class SimulationOrchestrator
 
         public DateTimeOffset CreatedAt { get; } = createdAt;
 
+        public string TenantId { get; init; } = Tenants.Default;
+
         public LaunchStrategy? Launch { get; set; }
 
         public bool Running { get; set; }
@@ -1121,6 +1217,8 @@ public sealed partial class SimulationOrchestrator
         public string ModelId { get; } = modelId;
 
         public DateTimeOffset CreatedAt { get; } = createdAt;
+
+        public string TenantId { get; init; } = Tenants.Default;
 
         public bool DesiredRunning { get; set; }
 

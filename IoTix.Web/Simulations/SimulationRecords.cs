@@ -1,11 +1,14 @@
+using IoTix.Web.Tenancy;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore.Metadata.Builders;
 
 namespace IoTix.Web.Simulations;
 
 /// <summary>A device model created through the API (table sim_models): its JSON as the catalog serialises it.</summary>
-internal sealed class ApiModelRecord
+internal sealed class ApiModelRecord : ITenantScoped
 {
+    public string TenantId { get; set; } = "";
+
     public string Id { get; set; } = "";
 
     public string Json { get; set; } = "";
@@ -16,8 +19,10 @@ internal sealed class ApiModelRecord
 }
 
 /// <summary>A device group's specification and desired state (table sim_groups).</summary>
-internal sealed class GroupRecord
+internal sealed class GroupRecord : ITenantScoped
 {
+    public string TenantId { get; set; } = "";
+
     public string GroupId { get; set; } = "";
 
     public string ModelId { get; set; } = "";
@@ -38,8 +43,10 @@ internal sealed class GroupRecord
 }
 
 /// <summary>A device created on its own (not in a group) and its desired state (table sim_devices).</summary>
-internal sealed class DeviceRecord
+internal sealed class DeviceRecord : ITenantScoped
 {
+    public string TenantId { get; set; } = "";
+
     public string DeviceId { get; set; } = "";
 
     public string ModelId { get; set; } = "";
@@ -58,8 +65,10 @@ internal sealed class DeviceRecord
 }
 
 /// <summary>One start of a group (table sim_runs): when, how, with which seed, and the counters when it ended.</summary>
-internal sealed class RunRecord
+internal sealed class RunRecord : ITenantScoped
 {
+    public string TenantId { get; set; } = "";
+
     public long Id { get; set; }
 
     public string GroupId { get; set; } = "";
@@ -96,9 +105,11 @@ internal sealed class RunRecord
     public long? BytesSentAtEnd { get; set; }
 }
 
-/// <summary>A key/value setting (table settings), for console and API preferences.</summary>
-internal sealed class SettingRecord
+/// <summary>A key/value setting of a tenant (table settings, key TenantId + Key), for console and API preferences.</summary>
+internal sealed class SettingRecord : ITenantScoped
 {
+    public string TenantId { get; set; } = "";
+
     public string Key { get; set; } = "";
 
     public string Value { get; set; } = "";
@@ -163,7 +174,7 @@ internal sealed class SettingRecordConfiguration : IEntityTypeConfiguration<Sett
     public void Configure(EntityTypeBuilder<SettingRecord> builder)
     {
         builder.ToTable("settings");
-        builder.HasKey(s => s.Key);
+        builder.HasKey(s => new { s.TenantId, s.Key });
         builder.Property(s => s.Key).HasMaxLength(200);
     }
 }

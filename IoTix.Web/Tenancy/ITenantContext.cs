@@ -1,3 +1,5 @@
+using System.Security.Claims;
+
 namespace IoTix.Web.Tenancy;
 
 /// <summary>
@@ -10,8 +12,33 @@ public interface ITenantContext
     string TenantId { get; }
 }
 
-/// <summary>The single-tenant context: every caller acts for <see cref="Tenants.Default"/>.</summary>
-internal sealed class DefaultTenantContext : ITenantContext
+/// <summary>
+/// The caller's tenant: the <see cref="TenantClaims.Tenant"/> claim of the request's authenticated principal, else
+/// the ambient <see cref="TenantScope"/> (console circuits, background work), else <see cref="Tenants.Default"/>.
+/// </summary>
+internal sealed class PrincipalTenantContext(IHttpContextAccessor accessor) : ITenantContext
 {
-    public string TenantId => Tenants.Default;
+    public string TenantId =>
+        accessor.HttpContext?.User is { Identity.IsAuthenticated: true } user && TenantClaims.TenantOf(user) is { } tenant
+            ? tenant
+            : TenantScope.Current;
+}
+
+/// <summary>Claim types of the tenancy model.</summary>
+public static class TenantClaims
+{
+    /// <summary>The caller's tenant id.</summary>
+    public const string Tenant = "iotix:tenant";
+
+    /// <summary>The caller's role in that tenant (<c>Owner</c>, <c>Admin</c>, <c>Operator</c>, <c>Viewer</c>).</summary>
+    public const string Role = ClaimTypes.Role;
+
+    /// <summary>Present ("true") for a platform administrator (manages tenants).</summary>
+    public const string PlatformAdmin = "iotix:platform_admin";
+
+    public static string? TenantOf(ClaimsPrincipal user)
+    {
+        ArgumentNullException.ThrowIfNull(user);
+        return user.FindFirst(Tenant)?.Value;
+    }
 }

@@ -25,6 +25,7 @@ public sealed class LiveMetricsHubTests : IAsyncLifetime
             .WithUrl(new Uri(_factory.Server.BaseAddress, LiveMetricsHub.Path), options =>
             {
                 options.HttpMessageHandlerFactory = _ => _factory.Server.CreateHandler();
+                options.Headers["X-Api-Key"] = IoTixWebFactory.AdminApiKey;
                 options.Transports = HttpTransportType.LongPolling;
             })
             .Build();

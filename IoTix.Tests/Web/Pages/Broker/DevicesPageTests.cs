@@ -29,7 +29,7 @@ public sealed class DevicesPageTests : IClassFixture<BrokerFixture>, IAsyncLifet
         _context.Services.AddSingleton(_broker.Services.GetRequiredService<IDeviceRegistry>());
         _context.Services.AddSingleton(_broker.Services.GetRequiredService<IShadowService>());
         _context.Services.AddSingleton(_broker.Services.GetRequiredService<IDirectMethods>());
-        _context.Services.AddSingleton<ITenantContext, DefaultTenantContext>();
+        _context.Services.AddSingleton<ITenantContext>(new PrincipalTenantContext(new Microsoft.AspNetCore.Http.HttpContextAccessor())); // no request: the ambient (default) tenant
         _context.Services.AddSingleton(TimeProvider.System);
         _context.Services.AddIoTixBrokerConsole();
         _context.Render<MudPopoverProvider>();

@@ -1,6 +1,8 @@
 using IoTix.Core.Devices;
 using IoTix.Core.Strategies;
+using IoTix.Web.Accounts;
 using IoTix.Web.Simulations;
+using Microsoft.AspNetCore.Components.Authorization;
 using Microsoft.AspNetCore.Components;
 using MudBlazor;
 
@@ -27,6 +29,12 @@ public sealed partial class Groups : IDisposable
     private string? _selected;
     private IReadOnlyList<SimulationRun>? _runs = [];
 
+    private bool _canRun;
+    private bool _canChange;
+
+    [CascadingParameter]
+    private Task<AuthenticationState>? Authentication { get; set; }
+
     [Inject]
     private SimulationOrchestrator Simulations { get; set; } = default!;
 
@@ -50,6 +58,16 @@ public sealed partial class Groups : IDisposable
         else
         {
             _vm.Refresh();
+        }
+    }
+
+    protected override async Task OnInitializedAsync()
+    {
+        if (Authentication is not null)
+        {
+            var user = (await Authentication).User;
+            _canRun = PermissionMatrix.Allows(user, Permissions.SimulationsRun);
+            _canChange = PermissionMatrix.Allows(user, Permissions.SimulationsWrite);
         }
     }
 

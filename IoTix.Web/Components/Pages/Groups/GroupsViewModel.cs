@@ -50,7 +50,7 @@ public sealed class GroupsViewModel : IDisposable
         get
         {
             var ids = new List<string>();
-            foreach (var model in _simulations.Models.Models)
+            foreach (var model in _simulations.VisibleModels())
             {
                 ids.Add(model.Id);
             }

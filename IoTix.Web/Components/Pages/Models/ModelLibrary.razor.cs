@@ -1,4 +1,6 @@
 using IoTix.Core.Models;
+using IoTix.Web.Simulations;
+using IoTix.Web.Tenancy;
 using Microsoft.AspNetCore.Components;
 using MudBlazor;
 
@@ -17,11 +19,21 @@ public sealed partial class ModelLibrary : IDisposable
     [Inject]
     private IDeviceModelRegistry Catalog { get; set; } = default!;
 
-    private IReadOnlyList<DeviceModel> Models => Catalog.Models;
+    /// <summary>The signed-in user's tenant, captured once: catalog events arrive from other callers' flows.</summary>
+    private string _tenant = Tenants.Default;
+
+    [Inject]
+    private SimulationOrchestrator Simulations { get; set; } = default!;
+
+    private IReadOnlyList<DeviceModel> Models => Simulations.VisibleModels(_tenant);
 
     private IReadOnlyList<ModelLoadProblem> Problems => Catalog.Problems;
 
-    protected override void OnInitialized() => Catalog.Changed += OnCatalogChanged;
+    protected override void OnInitialized()
+    {
+        _tenant = TenantScope.Current;
+        Catalog.Changed += OnCatalogChanged;
+    }
 
     public void Dispose() => Catalog.Changed -= OnCatalogChanged;
 

@@ -1,0 +1,111 @@
+using System.Collections.Concurrent;
+using System.Security.Cryptography;
+using IoTix.Web.Audit;
+using IoTix.Web.Tenancy;
+using Microsoft.AspNetCore.Identity;
+
+namespace IoTix.Web.Accounts;
+
+/// <summary>How a password check ended.</summary>
+public enum SignInOutcome
+{
+    Succeeded,
+    Failed,
+    LockedOut,
+
+    /// <summary>The seed's development password outside Development.</summary>
+    DevelopmentPasswordRefused,
+}
+
+public sealed record SignInCheck(SignInOutcome Outcome, IoTixUser? User)
+{
+    /// <summary>The words shown to the user (never says whether the e-mail exists).</summary>
+    public string Message => Outcome switch
+    {
+        SignInOutcome.Succeeded => "signed in",
+        SignInOutcome.LockedOut => "this account is locked after repeated failed sign-ins; try again later",
+        SignInOutcome.DevelopmentPasswordRefused => "the development password works only when IoTix runs in Development; set a password (IoTix:Admin:Password) or sign in with the generated one",
+        _ => "wrong e-mail or password",
+    };
+}
+
+/// <summary>
+/// Checks an e-mail and password for the console and <c>POST /api/v1/auth/login</c>: lockout after
+/// <c>IoTix:Accounts:MaxFailedSignIns</c> failures in a row, the development password only in Development, and every
+/// outcome in the audit log.
+/// </summary>
+public sealed class AccountSignIn(UserManager<IoTixUser> users, IHostEnvironment environment, IAuditLog audit)
+{
+    public async Task<SignInCheck> CheckAsync(string? email, string? password, string action, string? remoteIp, CancellationToken cancellationToken = default)
+    {
+        var user = string.IsNullOrWhiteSpace(email) ? null : await users.FindByEmailAsync(email.Trim()).ConfigureAwait(false);
+        if (user is null || string.IsNullOrEmpty(password))
+        {
+            await AuditAsync(Tenants.Default, email, action, AuditOutcomes.Failed, "unknown user or empty password", remoteIp, cancellationToken).ConfigureAwait(false);
+            return new SignInCheck(SignInOutcome.Failed, null);
+        }
+
+        if (await users.IsLockedOutAsync(user).ConfigureAwait(false))
+        {
+            await AuditAsync(user.TenantId, email, action, AuditOutcomes.Denied, "locked out", remoteIp, cancellationToken).ConfigureAwait(false);
+            return new SignInCheck(SignInOutcome.LockedOut, null);
+        }
+
+        var developmentPassword = string.Equals(password, AdminOptions.DevelopmentPassword, StringComparison.Ordinal) && !environment.IsDevelopment();
+        if (developmentPassword || !await users.CheckPasswordAsync(user, password).ConfigureAwait(false))
+        {
+            await users.AccessFailedAsync(user).ConfigureAwait(false);
+            var locked = await users.IsLockedOutAsync(user).ConfigureAwait(false);
+            await AuditAsync(user.TenantId, email, action, AuditOutcomes.Failed, locked ? "wrong password; account now locked" : "wrong password", remoteIp, cancellationToken).ConfigureAwait(false);
+            return new SignInCheck(locked ? SignInOutcome.LockedOut : developmentPassword ? SignInOutcome.DevelopmentPasswordRefused : SignInOutcome.Failed, null);
+        }
+
+        await users.ResetAccessFailedCountAsync(user).ConfigureAwait(false);
+        await AuditAsync(user.TenantId, email, action, AuditOutcomes.Success, null, remoteIp, cancellationToken).ConfigureAwait(false);
+        return new SignInCheck(SignInOutcome.Succeeded, user);
+    }
+
+    private Task AuditAsync(string tenantId, string? email, string action, string outcome, string? reason, string? remoteIp, CancellationToken cancellationToken) =>
+        audit.WriteAsync(new AuditEntry(tenantId, email ?? "", action, email ?? "", outcome, null, remoteIp, reason), cancellationToken);
+}
+
+/// <summary>
+/// One-time tickets that carry a console sign-in from the interactive sign-in page (which cannot set a cookie) to
+/// <c>/account/complete-signin</c> (a plain request that can). A ticket lives 60 seconds and is redeemed once.
+/// </summary>
+public sealed class SignInTickets(TimeProvider time)
+{
+    private static readonly TimeSpan Lifetime = TimeSpan.FromSeconds(60);
+
+    private readonly ConcurrentDictionary<string, (string UserId, bool Remember, DateTimeOffset Expires)> _tickets = new(StringComparer.Ordinal);
+
+    public string Issue(string userId, bool remember)
+    {
+        var now = time.GetUtcNow();
+        foreach (var (key, ticket) in _tickets)
+        {
+            if (ticket.Expires <= now)
+            {
+                _tickets.TryRemove(key, out _);
+            }
+        }
+
+        var token = Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(32));
+        _tickets[token] = (userId, remember, now + Lifetime);
+        return token;
+    }
+
+    public bool TryRedeem(string? token, out string userId, out bool remember)
+    {
+        userId = "";
+        remember = false;
+        if (token is null || !_tickets.TryRemove(token, out var ticket) || ticket.Expires <= time.GetUtcNow())
+        {
+            return false;
+        }
+
+        userId = ticket.UserId;
+        remember = ticket.Remember;
+        return true;
+    }
+}

@@ -1,0 +1,73 @@
+using IoTix.Web.Accounts;
+using Microsoft.AspNetCore.Components;
+using Microsoft.AspNetCore.Components.Web;
+
+namespace IoTix.Web.Components.Pages.Accounts;
+
+/// <summary>
+/// The sign-in page: checks the e-mail and password in the circuit (<see cref="AccountSignIn"/>: lockout, audit),
+/// then hands a one-time ticket to <c>/account/complete-signin</c>, the plain request that sets the cookie.
+/// </summary>
+public sealed partial class SignIn : IoTix.Web.Components.Pages.Access.AccessPage
+{
+    private string? _email;
+    private string? _password;
+    private bool _remember;
+    private bool _busy;
+    private string? _message;
+
+    [Inject]
+    private IServiceScopeFactory Scopes { get; set; } = default!;
+
+    [Inject]
+    private SignInTickets Tickets { get; set; } = default!;
+
+    [Inject]
+    private NavigationManager Navigation { get; set; } = default!;
+
+    [SupplyParameterFromQuery(Name = "returnUrl")]
+    private string? ReturnUrl { get; set; }
+
+    [SupplyParameterFromQuery(Name = "error")]
+    private string? Error { get; set; }
+
+    protected override void OnInitialized()
+    {
+        if (Error == "expired")
+        {
+            _message = "the sign-in took too long; sign in again";
+        }
+    }
+
+    private async Task OnKeyDownAsync(KeyboardEventArgs e)
+    {
+        if (e.Key == "Enter")
+        {
+            await SignInAsync();
+        }
+    }
+
+    private async Task SignInAsync()
+    {
+        _busy = true;
+        _message = null;
+        try
+        {
+            await using var scope = Scopes.CreateAsyncScope();
+            var check = await scope.ServiceProvider.GetRequiredService<AccountSignIn>().CheckAsync(_email, _password, "auth.signin", null);
+            if (check.Outcome != SignInOutcome.Succeeded)
+            {
+                _message = check.Message;
+                return;
+            }
+
+            var ticket = Tickets.Issue(check.User!.Id, _remember);
+            var returnUrl = AccountsServiceCollectionExtensions.IsLocal(ReturnUrl) ? ReturnUrl! : "/";
+            Navigation.NavigateTo($"account/complete-signin?ticket={ticket}&returnUrl={Uri.EscapeDataString(returnUrl)}", forceLoad: true);
+        }
+        finally
+        {
+            _busy = false;
+        }
+    }
+}

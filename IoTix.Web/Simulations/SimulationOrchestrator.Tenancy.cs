@@ -1,0 +1,279 @@
+using IoTix.Core.Devices;
+using IoTix.Core.Models;
+using IoTix.Web.Tenancy;
+
+namespace IoTix.Web.Simulations;
+
+/// <summary>
+/// Tenant isolation of the shared engine. Every group, single device and API model is owned by the tenant that made
+/// it (<see cref="TenantScope.Current"/>); everything here answers for the caller's tenant only, so another tenant's
+/// objects are "not found". Model files are shared read-only by every tenant. Ids are global in the engine: a tenant
+/// asking for an id another tenant uses gets "not available" (it learns the id is taken, nothing else).
+/// </summary>
+public sealed partial class SimulationOrchestrator
+{
+    private readonly Dictionary<string, string> _modelTenants = new(StringComparer.Ordinal);
+
+    /// <summary>True when the caller's tenant may see model <paramref name="modelId"/> (a model file, or its own API model).</summary>
+    public bool IsModelVisible(string modelId)
+    {
+        if (!_models.TryGetSourceFile(modelId, out var file))
+        {
+            return false;
+        }
+
+        if (file is not null)
+        {
+            return true;
+        }
+
+        lock (_indexLock)
+        {
+            return string.Equals(_modelTenants.GetValueOrDefault(modelId, Tenants.Default), TenantScope.Current, StringComparison.Ordinal);
+        }
+    }
+
+    /// <summary>The models <paramref name="tenantId"/> sees (for pages that render on events raised by other callers).</summary>
+    public IReadOnlyList<DeviceModel> VisibleModels(string tenantId)
+    {
+        using var scope = TenantScope.Enter(tenantId);
+        return VisibleModels();
+    }
+
+    /// <summary>The models the caller's tenant sees (files and its API models), in catalog order.</summary>
+    public IReadOnlyList<DeviceModel> VisibleModels()
+    {
+        var visible = new List<DeviceModel>();
+        foreach (var model in _models.Models)
+        {
+            if (IsModelVisible(model.Id))
+            {
+                visible.Add(model);
+            }
+        }
+
+        return visible;
+    }
+
+    /// <summary>A device's counters when the caller's tenant owns it (through its group, or as a single device).</summary>
+    public bool TryGetDeviceMetrics(string deviceId, out DeviceMetrics metrics)
+    {
+        if (_engine.TryGetDeviceMetrics(deviceId, out metrics!) && IsVisible(metrics))
+        {
+            return true;
+        }
+
+        metrics = null!;
+        return false;
+    }
+
+    /// <summary>The caller's tenant's devices (all its groups and single devices).</summary>
+    public IReadOnlyList<DeviceMetrics> ListDevices()
+    {
+        var (groups, devices, all) = Owned();
+        var list = new List<DeviceMetrics>();
+        foreach (var metrics in _engine.ListDevices())
+        {
+            if (all || (metrics.GroupId is { } g ? groups.Contains(g) : devices.Contains(metrics.DeviceId)))
+            {
+                list.Add(metrics);
+            }
+        }
+
+        return list;
+    }
+
+    /// <summary>The engine's counters restricted to the caller's tenant (engine-wide when it owns everything).</summary>
+    public SimulationStats GetStats()
+    {
+        var stats = _engine.GetStats();
+        var (groups, devices, all) = Owned();
+        if (all)
+        {
+            return stats;
+        }
+
+        var byState = new Dictionary<string, int>(StringComparer.Ordinal);
+        var visibleGroups = new List<GroupStats>();
+        int deviceCount = 0, running = 0;
+        long sent = 0, failed = 0, bytes = 0, commands = 0;
+        foreach (var g in stats.Groups)
+        {
+            if (!groups.Contains(g.GroupId))
+            {
+                continue;
+            }
+
+            visibleGroups.Add(g);
+            deviceCount += g.DeviceCount;
+            running += g.RunningDeviceCount;
+            sent += g.MessagesSent;
+            failed += g.MessagesFailed;
+            bytes += g.BytesSent;
+            foreach (var (state, n) in g.DevicesByState)
+            {
+                byState[state] = byState.GetValueOrDefault(state) + n;
+            }
+        }
+
+        foreach (var id in devices)
+        {
+            if (_engine.TryGetDeviceMetrics(id, out var m))
+            {
+                deviceCount++;
+                running += m.State == DeviceState.Running ? 1 : 0;
+                sent += m.MessagesSent;
+                failed += m.MessagesFailed;
+                bytes += m.BytesSent;
+                commands += m.CommandsReceived;
+                var state = DeviceLifecycle.Name(m.State);
+                byState[state] = byState.GetValueOrDefault(state) + 1;
+            }
+        }
+
+        return stats with
+        {
+            DeviceCount = deviceCount,
+            RunningDeviceCount = running,
+            MessagesSent = sent,
+            MessagesFailed = failed,
+            BytesSent = bytes,
+            CommandsReceived = commands,
+            CommandsDropped = 0,
+            DevicesByState = byState,
+            Groups = visibleGroups,
+        };
+    }
+
+    private bool IsVisible(DeviceMetrics metrics)
+    {
+        var tenant = TenantScope.Current;
+        lock (_indexLock)
+        {
+            if (metrics.GroupId is { } groupId)
+            {
+                return _groups.TryGetValue(groupId, out var group) && Owns(group.TenantId, tenant);
+            }
+
+            return _devices.TryGetValue(metrics.DeviceId, out var device) ? Owns(device.TenantId, tenant) : string.Equals(tenant, Tenants.Default, StringComparison.Ordinal);
+        }
+    }
+
+    private bool IsDeviceVisible(string deviceId) => _engine.TryGetDeviceMetrics(deviceId, out var metrics) && IsVisible(metrics);
+
+    /// <summary>The caller's groups and single devices; <c>All</c> when no other tenant owns anything.</summary>
+    private (HashSet<string> Groups, HashSet<string> Devices, bool All) Owned()
+    {
+        var tenant = TenantScope.Current;
+        var groups = new HashSet<string>(StringComparer.Ordinal);
+        var devices = new HashSet<string>(StringComparer.Ordinal);
+        var all = true;
+        lock (_indexLock)
+        {
+            foreach (var entry in _groups.Values)
+            {
+                if (Owns(entry.TenantId, tenant))
+                {
+                    groups.Add(entry.GroupId);
+                }
+                else
+                {
+                    all = false;
+                }
+            }
+
+            foreach (var entry in _devices.Values)
+            {
+                if (Owns(entry.TenantId, tenant))
+                {
+                    devices.Add(entry.DeviceId);
+                }
+                else
+                {
+                    all = false;
+                }
+            }
+        }
+
+        return (groups, devices, all && string.Equals(tenant, Tenants.Default, StringComparison.Ordinal));
+    }
+
+    private static bool Owns(string owner, string tenant) => string.Equals(owner, tenant, StringComparison.Ordinal);
+
+    /// <summary>Null when the caller's tenant may add <paramref name="groups"/> groups of <paramref name="devices"/> devices; else the quota error.</summary>
+    private async Task<SimulationError?> CheckQuotaAsync(int groups, int devices, CancellationToken cancellationToken)
+    {
+        var tenant = TenantScope.Current;
+        var quotas = await _tenants.QuotasAsync(tenant, cancellationToken).ConfigureAwait(false);
+        int ownGroups = 0, ownDevices = 0;
+        lock (_indexLock)
+        {
+            foreach (var entry in _groups.Values)
+            {
+                if (Owns(entry.TenantId, tenant))
+                {
+                    ownGroups++;
+                    ownDevices += entry.Count;
+                }
+            }
+
+            foreach (var entry in _devices.Values)
+            {
+                ownDevices += Owns(entry.TenantId, tenant) ? 1 : 0;
+            }
+        }
+
+        if (groups > 0 && ownGroups + groups > quotas.MaxGroups)
+        {
+            return QuotaExceeded($"tenant '{tenant}' may have at most {quotas.MaxGroups} groups (quota maxGroups; it has {ownGroups})");
+        }
+
+        return ownDevices + devices > quotas.MaxDevices
+            ? QuotaExceeded($"tenant '{tenant}' may have at most {quotas.MaxDevices} devices (quota maxDevices; it has {ownDevices}, this adds {devices})")
+            : null;
+    }
+
+    /// <summary>Null when starting <paramref name="entry"/> keeps the tenant's planned telemetry rate within its quota.</summary>
+    private async Task<SimulationError?> CheckRateQuotaAsync(GroupEntry entry, CancellationToken cancellationToken)
+    {
+        var tenant = entry.TenantId;
+        var quotas = await _tenants.QuotasAsync(tenant, cancellationToken).ConfigureAwait(false);
+        double rate = PlannedRate(entry);
+        lock (_indexLock)
+        {
+            foreach (var other in _groups.Values)
+            {
+                if (other != entry && other.Running && Owns(other.TenantId, tenant))
+                {
+                    rate += PlannedRate(other);
+                }
+            }
+        }
+
+        return rate > quotas.MaxMessagesPerSecond
+            ? QuotaExceeded($"tenant '{tenant}' may plan at most {quotas.MaxMessagesPerSecond} messages/s (quota maxMessagesPerSecond); running this group would plan {rate:0.#}/s")
+            : null;
+    }
+
+    /// <summary>Telemetry messages per second the group's devices send when all run (count x sum of 1000/intervalMs).</summary>
+    private double PlannedRate(GroupEntry entry)
+    {
+        if (!_models.TryGet(entry.ModelId, out var model))
+        {
+            return 0;
+        }
+
+        double perDevice = 0;
+        foreach (var telemetry in model.Telemetry)
+        {
+            perDevice += 1000.0 / Math.Max(1, telemetry.IntervalMs);
+        }
+
+        return perDevice * entry.Count;
+    }
+
+    private static SimulationError QuotaExceeded(string message) => SimulationError.ForField(EngineErrorCode.LimitExceeded, "quota", message);
+
+    private static SimulationError NotAvailable(string field, string what) =>
+        SimulationError.ForField(EngineErrorCode.AlreadyExists, field, $"{what} is not available; choose another id");
+}
