@@ -1,6 +1,7 @@
 using System.Collections.Concurrent;
 using System.Net;
 using System.Security.Cryptography.X509Certificates;
+using IoTix.Broker.DeadLetters;
 using IoTix.Broker.Observability;
 using IoTix.Broker.Sessions;
 using MQTTnet;
@@ -43,6 +44,7 @@ internal sealed class BrokerChannelAdapter : IMqttChannelAdapter, IConnectionCou
     private readonly Func<string, MqttConnAckPacket, Task>? _connAckHook;
     private readonly Func<string, MqttSessionStatus?>? _sessionLookup;
     private readonly BrokerTrace _trace;
+    private readonly DeadLetterRecorder _deadLetters;
     private MqttSessionStatus? _session;
     private SemaphoreSlim? _sendQuota;
     private int _receiveMaximum;
@@ -65,6 +67,7 @@ internal sealed class BrokerChannelAdapter : IMqttChannelAdapter, IConnectionCou
         SharedSubscriptionRegistry shared,
         MessageExpiry expiry,
         BrokerTrace trace,
+        DeadLetterRecorder deadLetters,
         Func<string, MqttConnAckPacket, Task>? connAckHook,
         Func<string, MqttSessionStatus?>? sessionLookup,
         bool ownsInner)
@@ -81,6 +84,7 @@ internal sealed class BrokerChannelAdapter : IMqttChannelAdapter, IConnectionCou
         _connAckHook = connAckHook;
         _sessionLookup = sessionLookup;
         _trace = trace;
+        _deadLetters = deadLetters;
         counters.Attach(this);
     }
 
@@ -174,6 +178,7 @@ internal sealed class BrokerChannelAdapter : IMqttChannelAdapter, IConnectionCou
                 Volatile.Write(ref _messagesReceived, _messagesReceived + 1);
                 if (publish.Payload.Length > _maxPayloadBytes)
                 {
+                    _deadLetters.Record(DeadLetterReason.PayloadTooLarge, _clientId ?? "", _clientId, publish);
                     await RejectOversizedAsync(publish.Payload.Length, $"Payload exceeds {_maxPayloadBytes} bytes", cancellationToken).ConfigureAwait(false);
                     return null!;
                 }
