@@ -63,6 +63,8 @@ public static class ApiEndpoints
         api.MapDevices();
         api.MapGroups();
         api.MapStats();
+        api.MapHistory();
+        api.MapDeadLetters();
 
         app.MapOpenApi();
         var docsPath = app.Services.GetRequiredService<IOptions<ApiOptions>>().Value.DocsPath;

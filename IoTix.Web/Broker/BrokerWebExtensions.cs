@@ -4,6 +4,7 @@ using IoTix.Broker.Listeners;
 using IoTix.Broker.Observability;
 using IoTix.Broker.Retained;
 using IoTix.Broker.Sessions;
+using IoTix.Web.History;
 using Microsoft.AspNetCore.Diagnostics.HealthChecks;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
@@ -35,6 +36,7 @@ public static class BrokerWebExtensions
         // Retained messages and persistent sessions in the IoTix database (AddIoTixData), written behind the MQTT path.
         services.TryAddSingleton<IRetainedMessageStore, EfRetainedMessageStore>();
         services.TryAddSingleton<ISessionStore, EfSessionStore>();
+        services.AddIoTixHistoryStores(); // message history and dead letters (IoTix.Web/History)
         services.Configure<HostOptions>(host =>
         {
             // Room for the broker's drain inside the host's shutdown timeout (FR-048).
