@@ -251,7 +251,7 @@ internal static class HistoryEndpoints
     }
 
     internal static string RetentionName(TimeSpan retention) =>
-        retention.TotalHours % 24 == 0 && retention.TotalHours > 24
+        retention.TotalHours % 24 == 0 && retention.TotalDays >= 7
             ? string.Create(CultureInfo.InvariantCulture, $"{retention.TotalDays:0}d")
             : string.Create(CultureInfo.InvariantCulture, $"{retention.TotalHours:0}h");
 
