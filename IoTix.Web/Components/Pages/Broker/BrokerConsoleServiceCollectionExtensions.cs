@@ -13,6 +13,8 @@ public static class BrokerConsoleServiceCollectionExtensions
         services.TryAddTransient<RetainedMessagesViewModel>();
         services.TryAddTransient<BrokerAclViewModel>();
         services.TryAddTransient<BrokerTraceViewModel>();
+        services.TryAddTransient<HistoryViewModel>();
+        services.TryAddTransient<DeadLettersViewModel>();
         return services;
     }
 }
