@@ -11,7 +11,7 @@ namespace IoTix.Broker.History;
 /// <c>Broker:History:MaxReplayMessages</c>), then publishes them in order through the hosted broker under the sender
 /// id <see cref="InternalPublisher.ReplayClientId"/>, each at its original offset from the first one (divided by the
 /// speed factor when scaled; no waiting when as fast as possible). Offsets are measured on the injected
-/// <see cref="TimeProvider"/>, against the start of the job, so lateness never accumulates.
+/// <see cref="TimeProvider"/> from the moment the first message went out, so lateness never accumulates.
 /// </summary>
 internal sealed partial class MessageHistory : IMessageHistory
 {
@@ -217,11 +217,14 @@ internal sealed partial class MessageHistory : IMessageHistory
             _ => 0.0,
         };
         var first = messages[0].Timestamp;
-        var start = _timeProvider.GetTimestamp();
-        foreach (var stored in messages)
+        long start = 0;
+        for (var i = 0; i < messages.Count; i++)
         {
-            if (speed > 0)
+            var stored = messages[i];
+            if (speed > 0 && i > 0)
             {
+                // Offsets count from the moment the first message went out, so its one-off start-up cost (loading,
+                // first publish) does not shift the rest; lateness of one publish never accumulates.
                 var target = TimeSpan.FromTicks((long)((stored.Timestamp - first).Ticks / speed));
                 var wait = target - _timeProvider.GetElapsedTime(start);
                 if (wait > TimeSpan.Zero)
@@ -237,6 +240,11 @@ internal sealed partial class MessageHistory : IMessageHistory
             if (!await _broker.InjectAsync(message, InternalPublisher.ReplayClientId, cancellationToken).ConfigureAwait(false))
             {
                 throw new InvalidOperationException("the broker stopped");
+            }
+
+            if (i == 0)
+            {
+                start = _timeProvider.GetTimestamp();
             }
 
             job.Published++;
