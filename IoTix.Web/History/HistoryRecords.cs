@@ -1,10 +1,8 @@
-using System.Text.Json;
 using IoTix.Broker.History;
 using IoTix.Web.Broker;
 using IoTix.Web.Tenancy;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore.Metadata.Builders;
-using MQTTnet.Protocol;
 
 namespace IoTix.Web.History;
 
@@ -40,6 +38,18 @@ internal sealed class DeadLetterRecord : MessageRecord, ITenantScoped
     public long PayloadBytes { get; set; }
 }
 
+/// <summary>Columns every stored captured message of a tenant shares.</summary>
+internal static class CapturedColumns
+{
+    public static void Configure<T>(EntityTypeBuilder<T> builder)
+        where T : MessageRecord, ITenantScoped
+    {
+        builder.Property(m => m.TenantId).HasMaxLength(64).IsRequired();
+        builder.Property(m => m.Topic).IsRequired();
+        builder.Property(m => m.ContentType).HasMaxLength(1024);
+    }
+}
+
 internal sealed class HistoryMessageRecordConfiguration : IEntityTypeConfiguration<HistoryMessageRecord>
 {
     public void Configure(EntityTypeBuilder<HistoryMessageRecord> builder)
@@ -47,10 +57,8 @@ internal sealed class HistoryMessageRecordConfiguration : IEntityTypeConfigurati
         builder.ToTable("broker_history");
         builder.HasKey(m => m.Id);
         builder.Property(m => m.Id).ValueGeneratedOnAdd();
-        builder.Property(m => m.TenantId).HasMaxLength(64).IsRequired();
-        builder.Property(m => m.Topic).IsRequired();
         builder.Property(m => m.ClientId).IsRequired();
-        builder.Property(m => m.ContentType).HasMaxLength(1024);
+        CapturedColumns.Configure(builder);
         builder.HasIndex(m => new { m.TenantId, m.Timestamp, m.Id });
         builder.HasIndex(m => m.Timestamp);
     }
@@ -63,43 +71,19 @@ internal sealed class DeadLetterRecordConfiguration : IEntityTypeConfiguration<D
         builder.ToTable("broker_dead_letters");
         builder.HasKey(m => m.Id);
         builder.Property(m => m.Id).ValueGeneratedOnAdd();
-        builder.Property(m => m.TenantId).HasMaxLength(64).IsRequired();
-        builder.Property(m => m.Topic).IsRequired();
         builder.Property(m => m.ClientId).IsRequired();
-        builder.Property(m => m.ContentType).HasMaxLength(1024);
+        CapturedColumns.Configure(builder);
         builder.HasIndex(m => new { m.TenantId, m.Id });
         builder.HasIndex(m => new { m.TenantId, m.Reason, m.Id });
     }
 }
 
-/// <summary>Copies <see cref="CapturedMessage"/>s to and from the stored message columns (user properties as JSON [name, value] pairs).</summary>
+/// <summary>Copies <see cref="CapturedMessage"/>s to and from the stored message columns (the retained-message mapping's format).</summary>
 internal static class CapturedMessageMapping
 {
-    public static void Write(CapturedMessage message, MessageRecord record)
-    {
-        record.Topic = message.Topic;
-        record.Payload = message.Payload;
-        record.QualityOfService = (int)message.QualityOfService;
-        record.Retain = message.Retain;
-        record.ContentType = message.ContentType;
-        record.ResponseTopic = message.ResponseTopic;
-        record.CorrelationData = message.CorrelationData;
-        record.PayloadFormatIndicator = (int)message.PayloadFormatIndicator;
-        record.MessageExpiryInterval = message.MessageExpiryInterval;
-        record.UserProperties = message.UserProperties.Count == 0 ? null : JsonSerializer.Serialize(Pairs(message.UserProperties));
-    }
+    public static void Write(CapturedMessage message, MessageRecord record) => MessageRecordMapping.Write(message.ToApplicationMessage(), record);
 
-    public static CapturedMessage Read(MessageRecord record) => new(
-        record.Topic,
-        record.Payload,
-        (MqttQualityOfServiceLevel)record.QualityOfService,
-        record.Retain,
-        record.ContentType,
-        record.CorrelationData,
-        record.ResponseTopic,
-        (MqttPayloadFormatIndicator)record.PayloadFormatIndicator,
-        (uint)record.MessageExpiryInterval,
-        Properties(record.UserProperties));
+    public static CapturedMessage Read(MessageRecord record) => CapturedMessage.From(MessageRecordMapping.Read(record));
 
     /// <summary>The literal start of a topic filter: levels before its first wildcard (whole filter when it has none).</summary>
     public static (string Prefix, bool Exact) LiteralPrefix(string filter)
@@ -113,30 +97,5 @@ internal static class CapturedMessageMapping
         // "a/b/#" also matches "a/b" [MQTT-4.7.1-2]: keep the prefix up to the last '/' before the wildcard, without it.
         var slash = filter.LastIndexOf('/', Math.Max(0, wildcard - 1));
         return (slash < 0 ? "" : filter[..slash], false);
-    }
-
-    private static string[][] Pairs(IReadOnlyList<CapturedUserProperty> properties)
-    {
-        var pairs = new string[properties.Count][];
-        for (var i = 0; i < properties.Count; i++)
-        {
-            pairs[i] = [properties[i].Name, properties[i].Value];
-        }
-
-        return pairs;
-    }
-
-    private static List<CapturedUserProperty> Properties(string? json)
-    {
-        var result = new List<CapturedUserProperty>();
-        if (!string.IsNullOrEmpty(json) && JsonSerializer.Deserialize<string[][]>(json) is { } pairs)
-        {
-            foreach (var pair in pairs)
-            {
-                result.Add(new CapturedUserProperty(pair[0], pair[1]));
-            }
-        }
-
-        return result;
     }
 }

@@ -7,8 +7,6 @@ using IoTix.Web.Components.Pages.Broker;
 using Microsoft.Extensions.DependencyInjection;
 using MQTTnet;
 using MQTTnet.Protocol;
-using MudBlazor;
-using MudBlazor.Services;
 
 namespace IoTix.Tests.Web.Pages.Broker;
 
@@ -37,18 +35,16 @@ public sealed class HistoryPagesFixture : IAsyncLifetime
 public sealed class HistoryPagesTests : IClassFixture<HistoryPagesFixture>, IAsyncLifetime
 {
     private readonly ConsoleBrokerHost _host;
-    private readonly BunitContext _context = new();
+    private readonly BunitContext _context;
 
     public HistoryPagesTests(HistoryPagesFixture fixture)
     {
         _host = fixture.Host;
-        _context.JSInterop.Mode = JSRuntimeMode.Loose;
-        _context.Services.AddMudServices();
-        _context.Services.AddSingleton(_host.Services.GetRequiredService<IMessageHistory>());
-        _context.Services.AddSingleton(_host.Services.GetRequiredService<IDeadLetterQueue>());
-        _context.Services.AddSingleton(TimeProvider.System);
-        _context.Services.AddIoTixBrokerConsole();
-        _context.Render<MudPopoverProvider>();
+        _context = BrokerConsoleContext.Create(services =>
+        {
+            services.AddSingleton(_host.Services.GetRequiredService<IMessageHistory>());
+            services.AddSingleton(_host.Services.GetRequiredService<IDeadLetterQueue>());
+        });
     }
 
     public Task InitializeAsync() => Task.CompletedTask;
