@@ -109,8 +109,12 @@ public sealed class HistoryRetentionTests
     private static async Task<int> CountAsync(ConsoleBrokerHost host, string topic) =>
         (await host.Http.GetJsonAsync($"/api/v1/history?topic={topic}")).GetProperty("items").GetArrayLength();
 
-    private ConsoleBrokerHost Start(Dictionary<string, string?> settings) =>
-        ConsoleBrokerHost.Start(settings, services => services.AddSingleton<TimeProvider>(_clock));
+    private ConsoleBrokerHost Start(Dictionary<string, string?> settings)
+    {
+        // FakeTimeProvider fires a periodic timer once per period it is advanced over: hours of a 1 s sampler are slow.
+        settings["IoTix:Console:LiveMetrics:SampleIntervalMs"] = "60000";
+        return ConsoleBrokerHost.Start(settings, services => services.AddSingleton<TimeProvider>(_clock));
+    }
 
     private static async Task PublishAsync(ConsoleBrokerHost host, string topic, string payload)
     {
