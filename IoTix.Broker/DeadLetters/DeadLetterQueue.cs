@@ -63,6 +63,6 @@ internal sealed partial class DeadLetterQueue(DeadLetterRecorder recorder, Broke
         return new RepublishResult(RepublishOutcome.Published, target, keep ? $"published to {target}" : $"published to {target} and removed from the queue");
     }
 
-    [LoggerMessage(EventId = 1851, Level = LogLevel.Information, Message = "Dead letter {Id} ({Reason}) published again to {Topic}")]
+    [LoggerMessage(EventId = 1931, Level = LogLevel.Information, Message = "Dead letter {Id} ({Reason}) published again to {Topic}")]
     private static partial void LogRepublished(ILogger logger, long id, string reason, string topic);
 }

@@ -358,15 +358,15 @@ internal sealed partial class MessageHistory : IMessageHistory
         }
     }
 
-    [LoggerMessage(EventId = 1801, Level = LogLevel.Information, Message = "Replay {JobId} started: topics {TopicFilter} to {Target}, pace {Pace} (speed {Speed})")]
+    [LoggerMessage(EventId = 1921, Level = LogLevel.Information, Message = "Replay {JobId} started: topics {TopicFilter} to {Target}, pace {Pace} (speed {Speed})")]
     private static partial void LogReplayStarted(ILogger logger, string jobId, string topicFilter, string target, string pace, double speed);
 
-    [LoggerMessage(EventId = 1802, Level = LogLevel.Information, Message = "Replay {JobId} finished: {Published} messages, latest publish {MaxLagMs:F1} ms behind its offset")]
+    [LoggerMessage(EventId = 1922, Level = LogLevel.Information, Message = "Replay {JobId} finished: {Published} messages, latest publish {MaxLagMs:F1} ms behind its offset")]
     private static partial void LogReplayFinished(ILogger logger, string jobId, int published, double maxLagMs);
 
-    [LoggerMessage(EventId = 1803, Level = LogLevel.Information, Message = "Replay {JobId} cancelled after {Published} messages")]
+    [LoggerMessage(EventId = 1923, Level = LogLevel.Information, Message = "Replay {JobId} cancelled after {Published} messages")]
     private static partial void LogReplayCancelled(ILogger logger, string jobId, int published);
 
-    [LoggerMessage(EventId = 1804, Level = LogLevel.Warning, Message = "Replay {JobId} failed: {Error}")]
+    [LoggerMessage(EventId = 1924, Level = LogLevel.Warning, Message = "Replay {JobId} failed: {Error}")]
     private static partial void LogReplayFailed(ILogger logger, string jobId, string error);
 }
