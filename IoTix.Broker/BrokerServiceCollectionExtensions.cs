@@ -1,5 +1,7 @@
 using IoTix.Broker.Admin;
 using IoTix.Broker.Devices;
+using IoTix.Broker.DeadLetters;
+using IoTix.Broker.History;
 using IoTix.Broker.Limits;
 using IoTix.Broker.Listeners;
 using IoTix.Broker.Observability;
@@ -54,6 +56,44 @@ public static class BrokerServiceCollectionExtensions
         services.TryAddSingleton<IBrokerRuntimeSettings>(static sp => sp.GetRequiredService<BrokerRuntimeSettings>());
         services.TryAddSingleton<IBrokerAdmin, BrokerAdmin>();
         services.AddBrokerDeviceServices(configuration); // presence, shadows, direct methods (IoTix.Broker/Devices)
+        services.AddBrokerHistory(configuration);
+
+        return services;
+    }
+
+    /// <summary>
+    /// Message history (<c>Broker:History</c>, <c>HISTORY_RETENTION</c>, <c>HISTORY_TOPICS</c>) and the dead-letter queue
+    /// (<c>Broker:DeadLetters</c>); hosts provide <see cref="IHistoryStore"/> and <see cref="IDeadLetterStore"/>.
+    /// </summary>
+    private static IServiceCollection AddBrokerHistory(this IServiceCollection services, IConfiguration configuration)
+    {
+        services.AddOptions<HistoryOptions>()
+            .Bind(configuration.GetSection(HistoryOptions.SectionName))
+            .PostConfigure(options =>
+            {
+                // The environment variables win over Broker:History.
+                if (configuration[HistoryOptions.RetentionEnvironmentVariable] is { Length: > 0 } retention)
+                {
+                    options.Retention = retention;
+                }
+
+                if (configuration[HistoryOptions.TopicsEnvironmentVariable] is { Length: > 0 } topics)
+                {
+                    options.Topics = [.. topics.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)];
+                }
+            })
+            .ValidateOnStart();
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<HistoryOptions>, HistoryOptionsValidator>());
+        services.AddOptions<DeadLetterOptions>()
+            .Bind(configuration.GetSection(DeadLetterOptions.SectionName))
+            .ValidateOnStart();
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<DeadLetterOptions>, DeadLetterOptionsValidator>());
+        services.TryAddSingleton<HistoryRecorder>();
+        services.TryAddSingleton<DeadLetterRecorder>();
+        services.TryAddSingleton<MessageHistory>();
+        services.TryAddSingleton<IMessageHistory>(static sp => sp.GetRequiredService<MessageHistory>());
+        services.TryAddSingleton<DeadLetterQueue>();
+        services.TryAddSingleton<IDeadLetterQueue>(static sp => sp.GetRequiredService<DeadLetterQueue>());
 
         return services;
     }

@@ -1,6 +1,7 @@
 using System.Collections.Concurrent;
 using System.Net;
 using System.Security.Cryptography.X509Certificates;
+using IoTix.Broker.DeadLetters;
 using IoTix.Broker.Limits;
 using IoTix.Broker.Observability;
 using IoTix.Broker.Sessions;
@@ -47,6 +48,7 @@ internal sealed class BrokerChannelAdapter : IMqttChannelAdapter, IConnectionCou
     private RestoredSubscriptionIdentifiers? _restoredIdentifiers;
     private readonly Func<string, MqttSessionStatus?>? _sessionLookup;
     private readonly BrokerTrace _trace;
+    private readonly DeadLetterRecorder _deadLetters;
     private MqttSessionStatus? _session;
     private SemaphoreSlim? _sendQuota;
     private int _receiveMaximum;
@@ -70,6 +72,7 @@ internal sealed class BrokerChannelAdapter : IMqttChannelAdapter, IConnectionCou
         SharedSubscriptionRegistry shared,
         MessageExpiry expiry,
         BrokerTrace trace,
+        DeadLetterRecorder deadLetters,
         PersistentSessions? persistent,
         Func<string, MqttConnAckPacket, Task<RestoredSubscriptionIdentifiers?>>? connAckHook,
         Func<string, MqttSessionStatus?>? sessionLookup,
@@ -88,6 +91,7 @@ internal sealed class BrokerChannelAdapter : IMqttChannelAdapter, IConnectionCou
         _connAckHook = connAckHook;
         _sessionLookup = sessionLookup;
         _trace = trace;
+        _deadLetters = deadLetters;
         counters.Attach(this);
     }
 
@@ -182,6 +186,7 @@ internal sealed class BrokerChannelAdapter : IMqttChannelAdapter, IConnectionCou
                 var maxPayloadBytes = _limit.MaxPayloadBytes;
                 if (publish.Payload.Length > maxPayloadBytes)
                 {
+                    _deadLetters.Record(DeadLetterReason.PayloadTooLarge, _clientId ?? "", _clientId, publish);
                     await RejectOversizedAsync(publish.Payload.Length, $"Payload exceeds {maxPayloadBytes} bytes", cancellationToken).ConfigureAwait(false);
                     return null!;
                 }

@@ -1,4 +1,5 @@
 using System.Net;
+using IoTix.Broker.DeadLetters;
 using IoTix.Broker.Limits;
 using IoTix.Broker.Observability;
 using IoTix.Broker.Sessions;
@@ -18,19 +19,21 @@ internal sealed partial class ConnectionGate
     private readonly SharedSubscriptionRegistry _shared;
     private readonly MessageExpiry _expiry;
     private readonly BrokerTrace _trace;
+    private readonly DeadLetterRecorder _deadLetters;
     private readonly TimeProvider _timeProvider;
     private readonly ILogger<ConnectionGate> _logger;
     private readonly PayloadLimit _limit;
     private readonly PersistentSessions _persistent;
     private readonly uint _serverKeepAliveSeconds;
 
-    public ConnectionGate(ConnectionRateLimiter rateLimiter, BrokerMetrics metrics, SharedSubscriptionRegistry shared, MessageExpiry expiry, BrokerTrace trace, PayloadLimit limit, PersistentSessions persistent, TimeProvider timeProvider, IOptions<BrokerOptions> options, ILogger<ConnectionGate> logger)
+    public ConnectionGate(ConnectionRateLimiter rateLimiter, BrokerMetrics metrics, SharedSubscriptionRegistry shared, MessageExpiry expiry, BrokerTrace trace, PayloadLimit limit, PersistentSessions persistent, DeadLetterRecorder deadLetters, TimeProvider timeProvider, IOptions<BrokerOptions> options, ILogger<ConnectionGate> logger)
     {
         _rateLimiter = rateLimiter;
         _metrics = metrics;
         _shared = shared;
         _expiry = expiry;
         _trace = trace;
+        _deadLetters = deadLetters;
         _timeProvider = timeProvider;
         _logger = logger;
         _limit = limit;
@@ -75,7 +78,7 @@ internal sealed partial class ConnectionGate
 
     /// <summary>Wraps a connection; <paramref name="channel"/> is the broker's own TCP/TLS channel under <paramref name="inner"/>, if any.</summary>
     public BrokerChannelAdapter Wrap(string listener, IMqttChannelAdapter inner, BrokerTcpChannel? channel = null, bool ownsInner = true) =>
-        new(inner, channel, _metrics.ForListener(listener), new BrokerConnectionContext(listener), _limit, _serverKeepAliveSeconds, _shared, _expiry, _trace, _persistent.IsEnabled ? _persistent : null, ConnAckHook, SessionLookup, ownsInner);
+        new(inner, channel, _metrics.ForListener(listener), new BrokerConnectionContext(listener), _limit, _serverKeepAliveSeconds, _shared, _expiry, _trace, _deadLetters, _persistent.IsEnabled ? _persistent : null, ConnAckHook, SessionLookup, ownsInner);
 
     [LoggerMessage(EventId = 1105, Level = LogLevel.Warning, Message = "Connection on {Listener} from {Address} closed: connection rate limit exceeded and backoff queue full")]
     private static partial void LogRateLimited(ILogger logger, string listener, string address);

@@ -66,6 +66,63 @@ public static class MqttTopicMatch
         }
     }
 
+    /// <summary>MQTT topic filter rules in words [MQTT-4.7.1-1], [MQTT-4.7.1-2], [MQTT-4.7.3-1]; <paramref name="problem"/> says what is wrong.</summary>
+    public static bool IsValidFilter(string filter, out string problem)
+    {
+        ArgumentNullException.ThrowIfNull(filter);
+        if (filter.Length == 0)
+        {
+            problem = "Enter a topic filter, e.g. sensors/+/temperature or devices/#.";
+            return false;
+        }
+
+        if (filter.Contains('\0', StringComparison.Ordinal))
+        {
+            problem = "A topic filter cannot contain the null character.";
+            return false;
+        }
+
+        var levels = filter.Split('/');
+        for (var i = 0; i < levels.Length; i++)
+        {
+            var level = levels[i];
+            if (level.Contains('#', StringComparison.Ordinal) && (level != "#" || i != levels.Length - 1))
+            {
+                problem = "'#' must be a whole level and the last one, e.g. devices/#.";
+                return false;
+            }
+
+            if (level.Contains('+', StringComparison.Ordinal) && level != "+")
+            {
+                problem = "'+' must be a whole level, e.g. sensors/+/temperature.";
+                return false;
+            }
+        }
+
+        problem = "";
+        return true;
+    }
+
+    /// <summary>A topic name a message can be published to: not empty, no wildcards, no null character [MQTT-3.3.2-2].</summary>
+    public static bool IsValidTopicName(string topic, out string problem)
+    {
+        ArgumentNullException.ThrowIfNull(topic);
+        if (topic.Length == 0)
+        {
+            problem = "Enter a topic name, e.g. sensors/1/temperature.";
+            return false;
+        }
+
+        if (topic.AsSpan().IndexOfAny('+', '#', '\0') >= 0)
+        {
+            problem = "A topic name cannot contain '+', '#' or the null character.";
+            return false;
+        }
+
+        problem = "";
+        return true;
+    }
+
     private static ReadOnlySpan<char> NextLevel(ref ReadOnlySpan<char> rest, out bool hasMore)
     {
         var slash = rest.IndexOf('/');

@@ -2,6 +2,8 @@ using System.Collections.Concurrent;
 using System.Net;
 using System.Security.Cryptography.X509Certificates;
 using IoTix.Broker.Admin;
+using IoTix.Broker.DeadLetters;
+using IoTix.Broker.History;
 using IoTix.Broker.Listeners;
 using IoTix.Broker.Observability;
 using IoTix.Broker.Persistence;
@@ -37,6 +39,8 @@ internal sealed partial class BrokerHostedService : IHostedService, IBrokerStatu
     private readonly ISessionStore? _sessionStore;
     private readonly BrokerWriteBehind _writeBehind;
     private readonly PersistentSessions _persistent;
+    private readonly HistoryRecorder _history;
+    private readonly DeadLetterRecorder _deadLetters;
     private readonly object _enqueueHookLock = new();
     private bool _enqueueHookInstalled;
     private readonly TimeProvider _timeProvider;
@@ -67,6 +71,8 @@ internal sealed partial class BrokerHostedService : IHostedService, IBrokerStatu
         BrokerWriteBehind writeBehind,
         PersistentSessions persistent,
         BrokerRuntimeSettings runtime,
+        HistoryRecorder history,
+        DeadLetterRecorder deadLetters,
         IEnumerable<BrokerTransport> transports,
         TimeProvider timeProvider,
         ILoggerFactory loggerFactory,
@@ -89,6 +95,8 @@ internal sealed partial class BrokerHostedService : IHostedService, IBrokerStatu
         _sessionStore = options.Value.Persistence.Enabled ? sessionStore : null;
         _writeBehind = writeBehind;
         _persistent = persistent;
+        _history = history;
+        _deadLetters = deadLetters;
         _runtime = runtime;
         _timeProvider = timeProvider;
         _loggerFactory = loggerFactory;
@@ -133,6 +141,10 @@ internal sealed partial class BrokerHostedService : IHostedService, IBrokerStatu
             server.InterceptingPublishAsync += AuthorizePublishAsync;
             server.InterceptingSubscriptionAsync += AuthorizeSubscriptionAsync;
         }
+
+        // After the ACL hook: history sees whether a publish was denied. Dead letters come from the hooks below.
+        _history.Attach(server);
+        _deadLetters.Start();
 
         if (_retainedStore is not null)
         {
@@ -244,6 +256,8 @@ internal sealed partial class BrokerHostedService : IHostedService, IBrokerStatu
         // Session states of the clients just disconnected, and anything else still queued, reach the store.
         using var flush = new CancellationTokenSource(TimeSpan.FromSeconds(Math.Max(2, _options.ShutdownDrainSeconds)));
         await _writeBehind.FlushAndStopAsync(flush.Token).ConfigureAwait(false);
+        await _history.FlushAndStopAsync(flush.Token).ConfigureAwait(false);
+        await _deadLetters.FlushAndStopAsync(flush.Token).ConfigureAwait(false);
         foreach (var extension in _extensions)
         {
             extension.Detach();
@@ -605,6 +619,11 @@ internal sealed partial class BrokerHostedService : IHostedService, IBrokerStatu
     private Task OnMessageDroppedAsync(QueueMessageOverwrittenEventArgs args)
     {
         _metrics.MessageDropped();
+        if (args.Packet is MQTTnet.Packets.MqttPublishPacket dropped)
+        {
+            _deadLetters.Record(DeadLetterReason.QueueOverflow, args.ReceiverClientId, null, dropped);
+        }
+
         return Task.CompletedTask;
     }
 
@@ -614,7 +633,7 @@ internal sealed partial class BrokerHostedService : IHostedService, IBrokerStatu
         identity = null;
         var policy = _acl.Current;
         var allowAll = ReferenceEquals(policy, AclPolicy.AllowAll);
-        if ((allowAll && !_users.HasTenantUsers) || string.IsNullOrEmpty(clientId))
+        if ((allowAll && !_users.HasTenantUsers) || string.IsNullOrEmpty(clientId) || (InternalPublisher.IsInternal(clientId) && !_connected.IsConnected(clientId)))
         {
             return false;
         }
@@ -637,6 +656,7 @@ internal sealed partial class BrokerHostedService : IHostedService, IBrokerStatu
             args.Response.ReasonCode = MqttPubAckReasonCode.NotAuthorized;
             _metrics.PublishRejected();
             LogPublishDenied(_logger, args.ClientId, identity ?? "", args.ApplicationMessage.Topic);
+            _deadLetters.Record(DeadLetterReason.AclDenied, args.ClientId, args.ClientId, args.ApplicationMessage);
         }
 
         return Task.CompletedTask;
@@ -809,6 +829,15 @@ internal sealed partial class BrokerHostedService : IHostedService, IBrokerStatu
             return;
         }
 
+        if (_persistent.IsEnabled && _deadLetters.IsEnabled)
+        {
+            // The session expired with messages still queued for it: they were never delivered.
+            foreach (var (publisher, message) in _persistent.QueuedMessages(clientId))
+            {
+                _deadLetters.Record(DeadLetterReason.SessionExpired, clientId, publisher, message);
+            }
+        }
+
         var session = await server.GetSessionAsync(clientId).ConfigureAwait(false);
         if (session is not null)
         {
@@ -819,6 +848,23 @@ internal sealed partial class BrokerHostedService : IHostedService, IBrokerStatu
             // Restored from the store, its client never came back: MQTTnet does not know it.
             _persistent.OnDeleted(clientId);
         }
+    }
+
+    /// <summary>
+    /// Publishes a message the broker sends itself (replay, dead-letter re-publish) under <paramref name="senderClientId"/>,
+    /// with its expiry deadline stamped; false when the broker is not running.
+    /// </summary>
+    internal async Task<bool> InjectAsync(MQTTnet.MqttApplicationMessage message, string senderClientId, CancellationToken cancellationToken)
+    {
+        var server = _server;
+        if (server is null || !server.IsStarted || !_listening)
+        {
+            return false;
+        }
+
+        _messageExpiry.Stamp(message);
+        await server.InjectApplicationMessage(new InjectedMqttApplicationMessage(message) { SenderClientId = senderClientId }, cancellationToken).ConfigureAwait(false);
+        return true;
     }
 
     /// <summary>Listener and identity of a connected client (console).</summary>

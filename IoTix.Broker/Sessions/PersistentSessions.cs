@@ -1,4 +1,5 @@
 using System.Buffers;
+using IoTix.Broker.DeadLetters;
 using IoTix.Broker.Observability;
 using IoTix.Broker.Persistence;
 using IoTix.Broker.Security;
@@ -38,17 +39,19 @@ internal sealed partial class PersistentSessions
     private readonly SharedSubscriptionRegistry _shared;
     private readonly MessageExpiry _messageExpiry;
     private readonly BrokerMetrics _metrics;
+    private readonly DeadLetterRecorder _deadLetters;
     private readonly TimeProvider _timeProvider;
     private readonly ILogger<PersistentSessions> _logger;
     private readonly int _maxQueued;
     private int _offlineCount;
 
-    public PersistentSessions(BrokerWriteBehind writeBehind, SharedSubscriptionRegistry shared, MessageExpiry messageExpiry, BrokerMetrics metrics, TimeProvider timeProvider, IOptions<BrokerOptions> options, ILogger<PersistentSessions> logger)
+    public PersistentSessions(BrokerWriteBehind writeBehind, SharedSubscriptionRegistry shared, MessageExpiry messageExpiry, BrokerMetrics metrics, DeadLetterRecorder deadLetters, TimeProvider timeProvider, IOptions<BrokerOptions> options, ILogger<PersistentSessions> logger)
     {
         _writeBehind = writeBehind;
         _shared = shared;
         _messageExpiry = messageExpiry;
         _metrics = metrics;
+        _deadLetters = deadLetters;
         _timeProvider = timeProvider;
         _logger = logger;
         _maxQueued = options.Value.MaxPendingMessagesPerClient;
@@ -361,6 +364,27 @@ internal sealed partial class PersistentSessions
         }
     }
 
+    /// <summary>Copies of the unexpired messages queued for an offline session, oldest first (dead letters when it expires).</summary>
+    public List<(string? Publisher, MqttApplicationMessage Message)> QueuedMessages(string clientId)
+    {
+        var result = new List<(string?, MqttApplicationMessage)>();
+        lock (_sessions)
+        {
+            if (_sessions.TryGetValue(clientId, out var state))
+            {
+                foreach (var stored in state.Queue)
+                {
+                    if (!_messageExpiry.IsExpired(stored.Message))
+                    {
+                        result.Add((null, stored.Message));
+                    }
+                }
+            }
+        }
+
+        return result;
+    }
+
     public int QueuedCount(string clientId)
     {
         lock (_sessions)
@@ -438,6 +462,7 @@ internal sealed partial class PersistentSessions
             // Same bound and overflow behaviour as MQTTnet's session queue: the oldest message goes.
             var dropped = state.Queue.Dequeue();
             _metrics.MessageDropped();
+            _deadLetters.Record(DeadLetterReason.QueueOverflow, clientId, null, dropped.Message);
             _writeBehind.Save(new MessagesDequeued(clientId, dropped.Sequence));
         }
 

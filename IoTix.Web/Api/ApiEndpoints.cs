@@ -76,6 +76,8 @@ public static class ApiEndpoints
         api.MapSettings();
         api.MapRegistry(); // /registry/devices (+ direct methods)
         api.MapShadows(); // /shadows/{id}
+        api.MapHistory();
+        api.MapDeadLetters();
 
         app.MapOpenApi();
         var docsPath = app.Services.GetRequiredService<IOptions<ApiOptions>>().Value.DocsPath;

@@ -5,6 +5,7 @@ using IoTix.Broker.Observability;
 using IoTix.Broker.Retained;
 using IoTix.Broker.Sessions;
 using IoTix.Web.Devices;
+using IoTix.Web.History;
 using Microsoft.AspNetCore.Diagnostics.HealthChecks;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
@@ -37,6 +38,7 @@ public static class BrokerWebExtensions
         services.TryAddSingleton<IRetainedMessageStore, EfRetainedMessageStore>();
         services.TryAddSingleton<ISessionStore, EfSessionStore>();
         services.AddIoTixDevicesWeb(builder.Configuration); // shadows store, device registry and its status (IoTix.Web/Devices)
+        services.AddIoTixHistoryStores(); // message history and dead letters (IoTix.Web/History)
         services.Configure<HostOptions>(host =>
         {
             // Room for the broker's drain inside the host's shutdown timeout (FR-048).

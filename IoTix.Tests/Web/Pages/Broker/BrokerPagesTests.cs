@@ -17,19 +17,17 @@ namespace IoTix.Tests.Web.Pages.Broker;
 public sealed class BrokerPagesTests : IClassFixture<BrokerFixture>, IAsyncLifetime
 {
     private readonly BrokerInstance _broker;
-    private readonly BunitContext _context = new();
+    private readonly BunitContext _context;
 
     public BrokerPagesTests(BrokerFixture fixture)
     {
         _broker = fixture.Broker;
-        _context.JSInterop.Mode = JSRuntimeMode.Loose;
-        _context.Services.AddMudServices();
-        _context.Services.AddSingleton(_broker.Services.GetRequiredService<IBrokerAdmin>());
-        _context.Services.AddSingleton(_broker.Services.GetRequiredService<IBrokerMetrics>());
-        _context.Services.AddSingleton(_broker.Services.GetRequiredService<IBrokerTrace>());
-        _context.Services.AddSingleton(TimeProvider.System);
-        _context.Services.AddIoTixBrokerConsole();
-        _context.Render<MudPopoverProvider>();
+        _context = BrokerConsoleContext.Create(services =>
+        {
+            services.AddSingleton(_broker.Services.GetRequiredService<IBrokerAdmin>());
+            services.AddSingleton(_broker.Services.GetRequiredService<IBrokerMetrics>());
+            services.AddSingleton(_broker.Services.GetRequiredService<IBrokerTrace>());
+        });
     }
 
     public Task InitializeAsync() => Task.CompletedTask;

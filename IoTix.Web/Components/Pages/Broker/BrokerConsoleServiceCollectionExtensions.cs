@@ -14,6 +14,8 @@ public static class BrokerConsoleServiceCollectionExtensions
         services.TryAddTransient<BrokerAclViewModel>();
         services.TryAddTransient<BrokerTraceViewModel>();
         services.TryAddTransient<DevicesViewModel>();
+        services.TryAddTransient<HistoryViewModel>();
+        services.TryAddTransient<DeadLettersViewModel>();
         return services;
     }
 }

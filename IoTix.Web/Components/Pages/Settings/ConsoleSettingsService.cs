@@ -1,5 +1,7 @@
 using System.Globalization;
 using IoTix.Broker.Admin;
+using IoTix.Broker.History;
+using Microsoft.Extensions.Options;
 using IoTix.Web.Simulations;
 
 namespace IoTix.Web.Components.Pages.Settings;
@@ -16,8 +18,9 @@ public sealed record SettingError(string Field, string Message);
 /// <summary>
 /// Reads and writes the console settings: persisted through <see cref="ISettingsStore"/> (kept across restarts; a
 /// stored value wins over appsettings/environment), broker settings applied through <see cref="IBrokerRuntimeSettings"/>.
+/// The history retention saved here is read by the history purge at its next run (no restart).
 /// </summary>
-public sealed class ConsoleSettingsService(ISettingsStore store, IBrokerRuntimeSettings broker)
+public sealed class ConsoleSettingsService(ISettingsStore store, IBrokerRuntimeSettings broker, IOptions<HistoryOptions>? history = null)
 {
     /// <summary>Stored values over the broker's current ones; null when the database is unavailable.</summary>
     public async Task<ConsoleSettingsValues?> LoadAsync(CancellationToken cancellationToken = default)
@@ -29,7 +32,12 @@ public sealed class ConsoleSettingsService(ISettingsStore store, IBrokerRuntimeS
         }
 
         var requested = broker.Requested;
-        ConsoleSettingKeys.TryParseRetention(stored.GetValueOrDefault(ConsoleSettingKeys.HistoryRetentionKey), out var retention);
+        // Nothing saved yet: the configured retention (Broker:History:Retention / HISTORY_RETENTION) is the one in force.
+        if (!ConsoleSettingKeys.TryParseRetention(stored.GetValueOrDefault(ConsoleSettingKeys.HistoryRetentionKey), out var retention) && history is not null)
+        {
+            ConsoleSettingKeys.TryParseRetention(history.Value.Retention, out retention);
+        }
+
         return new ConsoleSettingsValues(retention, requested.MaxPayloadBytes, requested.ConnectionRatePerIpPerSecond, requested.DuplicateClientId);
     }
 

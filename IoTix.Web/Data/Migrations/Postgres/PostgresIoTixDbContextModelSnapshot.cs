@@ -443,6 +443,147 @@ namespace IoTix.Web.Data.Migrations.Postgres
                     b.ToTable("device_shadows", (string)null);
                 });
 
+            modelBuilder.Entity("IoTix.Web.History.DeadLetterRecord", b =>
+                {
+                    b.Property<long>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("bigint");
+
+                    NpgsqlPropertyBuilderExtensions.UseIdentityByDefaultColumn(b.Property<long>("Id"));
+
+                    b.Property<string>("ClientId")
+                        .IsRequired()
+                        .HasColumnType("text");
+
+                    b.Property<string>("ContentType")
+                        .HasMaxLength(1024)
+                        .HasColumnType("character varying(1024)");
+
+                    b.Property<byte[]>("CorrelationData")
+                        .HasColumnType("bytea");
+
+                    b.Property<long>("MessageExpiryInterval")
+                        .HasColumnType("bigint");
+
+                    b.Property<byte[]>("Payload")
+                        .IsRequired()
+                        .HasColumnType("bytea");
+
+                    b.Property<long>("PayloadBytes")
+                        .HasColumnType("bigint");
+
+                    b.Property<int>("PayloadFormatIndicator")
+                        .HasColumnType("integer");
+
+                    b.Property<string>("PublisherClientId")
+                        .HasColumnType("text");
+
+                    b.Property<int>("QualityOfService")
+                        .HasColumnType("integer");
+
+                    b.Property<int>("Reason")
+                        .HasColumnType("integer");
+
+                    b.Property<string>("ResponseTopic")
+                        .HasColumnType("text");
+
+                    b.Property<bool>("Retain")
+                        .HasColumnType("boolean");
+
+                    b.Property<string>("TenantId")
+                        .IsRequired()
+                        .ValueGeneratedOnAdd()
+                        .HasMaxLength(64)
+                        .HasColumnType("character varying(64)")
+                        .HasDefaultValue("default");
+
+                    b.Property<DateTime>("Timestamp")
+                        .HasColumnType("timestamp with time zone");
+
+                    b.Property<string>("Topic")
+                        .IsRequired()
+                        .HasColumnType("text");
+
+                    b.Property<string>("UserProperties")
+                        .HasColumnType("text");
+
+                    b.HasKey("Id");
+
+                    b.HasIndex("TenantId");
+
+                    b.HasIndex("TenantId", "Id");
+
+                    b.HasIndex("TenantId", "Reason", "Id");
+
+                    b.ToTable("broker_dead_letters", (string)null);
+                });
+
+            modelBuilder.Entity("IoTix.Web.History.HistoryMessageRecord", b =>
+                {
+                    b.Property<long>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("bigint");
+
+                    NpgsqlPropertyBuilderExtensions.UseIdentityByDefaultColumn(b.Property<long>("Id"));
+
+                    b.Property<string>("ClientId")
+                        .IsRequired()
+                        .HasColumnType("text");
+
+                    b.Property<string>("ContentType")
+                        .HasMaxLength(1024)
+                        .HasColumnType("character varying(1024)");
+
+                    b.Property<byte[]>("CorrelationData")
+                        .HasColumnType("bytea");
+
+                    b.Property<long>("MessageExpiryInterval")
+                        .HasColumnType("bigint");
+
+                    b.Property<byte[]>("Payload")
+                        .IsRequired()
+                        .HasColumnType("bytea");
+
+                    b.Property<int>("PayloadFormatIndicator")
+                        .HasColumnType("integer");
+
+                    b.Property<int>("QualityOfService")
+                        .HasColumnType("integer");
+
+                    b.Property<string>("ResponseTopic")
+                        .HasColumnType("text");
+
+                    b.Property<bool>("Retain")
+                        .HasColumnType("boolean");
+
+                    b.Property<string>("TenantId")
+                        .IsRequired()
+                        .ValueGeneratedOnAdd()
+                        .HasMaxLength(64)
+                        .HasColumnType("character varying(64)")
+                        .HasDefaultValue("default");
+
+                    b.Property<DateTime>("Timestamp")
+                        .HasColumnType("timestamp with time zone");
+
+                    b.Property<string>("Topic")
+                        .IsRequired()
+                        .HasColumnType("text");
+
+                    b.Property<string>("UserProperties")
+                        .HasColumnType("text");
+
+                    b.HasKey("Id");
+
+                    b.HasIndex("TenantId");
+
+                    b.HasIndex("Timestamp");
+
+                    b.HasIndex("TenantId", "Timestamp", "Id");
+
+                    b.ToTable("broker_history", (string)null);
+                });
+
             modelBuilder.Entity("IoTix.Web.Simulations.ApiModelRecord", b =>
                 {
                     b.Property<string>("Id")

@@ -436,6 +436,143 @@ namespace IoTix.Web.Data.Migrations.Sqlite
                     b.ToTable("device_shadows", (string)null);
                 });
 
+            modelBuilder.Entity("IoTix.Web.History.DeadLetterRecord", b =>
+                {
+                    b.Property<long>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("INTEGER");
+
+                    b.Property<string>("ClientId")
+                        .IsRequired()
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("ContentType")
+                        .HasMaxLength(1024)
+                        .HasColumnType("TEXT");
+
+                    b.Property<byte[]>("CorrelationData")
+                        .HasColumnType("BLOB");
+
+                    b.Property<long>("MessageExpiryInterval")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<byte[]>("Payload")
+                        .IsRequired()
+                        .HasColumnType("BLOB");
+
+                    b.Property<long>("PayloadBytes")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<int>("PayloadFormatIndicator")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<string>("PublisherClientId")
+                        .HasColumnType("TEXT");
+
+                    b.Property<int>("QualityOfService")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<int>("Reason")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<string>("ResponseTopic")
+                        .HasColumnType("TEXT");
+
+                    b.Property<bool>("Retain")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<string>("TenantId")
+                        .IsRequired()
+                        .ValueGeneratedOnAdd()
+                        .HasMaxLength(64)
+                        .HasColumnType("TEXT")
+                        .HasDefaultValue("default");
+
+                    b.Property<DateTime>("Timestamp")
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("Topic")
+                        .IsRequired()
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("UserProperties")
+                        .HasColumnType("TEXT");
+
+                    b.HasKey("Id");
+
+                    b.HasIndex("TenantId");
+
+                    b.HasIndex("TenantId", "Id");
+
+                    b.HasIndex("TenantId", "Reason", "Id");
+
+                    b.ToTable("broker_dead_letters", (string)null);
+                });
+
+            modelBuilder.Entity("IoTix.Web.History.HistoryMessageRecord", b =>
+                {
+                    b.Property<long>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("INTEGER");
+
+                    b.Property<string>("ClientId")
+                        .IsRequired()
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("ContentType")
+                        .HasMaxLength(1024)
+                        .HasColumnType("TEXT");
+
+                    b.Property<byte[]>("CorrelationData")
+                        .HasColumnType("BLOB");
+
+                    b.Property<long>("MessageExpiryInterval")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<byte[]>("Payload")
+                        .IsRequired()
+                        .HasColumnType("BLOB");
+
+                    b.Property<int>("PayloadFormatIndicator")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<int>("QualityOfService")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<string>("ResponseTopic")
+                        .HasColumnType("TEXT");
+
+                    b.Property<bool>("Retain")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<string>("TenantId")
+                        .IsRequired()
+                        .ValueGeneratedOnAdd()
+                        .HasMaxLength(64)
+                        .HasColumnType("TEXT")
+                        .HasDefaultValue("default");
+
+                    b.Property<DateTime>("Timestamp")
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("Topic")
+                        .IsRequired()
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("UserProperties")
+                        .HasColumnType("TEXT");
+
+                    b.HasKey("Id");
+
+                    b.HasIndex("TenantId");
+
+                    b.HasIndex("Timestamp");
+
+                    b.HasIndex("TenantId", "Timestamp", "Id");
+
+                    b.ToTable("broker_history", (string)null);
+                });
+
             modelBuilder.Entity("IoTix.Web.Simulations.ApiModelRecord", b =>
                 {
                     b.Property<string>("Id")

@@ -1,0 +1,190 @@
+using IoTix.Broker.DeadLetters;
+using IoTix.Broker.Security;
+using IoTix.Web.Data;
+using IoTix.Web.Tenancy;
+using Microsoft.EntityFrameworkCore;
+
+namespace IoTix.Web.History;
+
+/// <summary>
+/// Dead letters in the IoTix database (table broker_dead_letters), at most <c>Broker:DeadLetters:MaxMessages</c>: each
+/// append deletes the oldest beyond the cap. An unavailable database answers false / null (FR-043a).
+/// </summary>
+internal sealed class EfDeadLetterStore(IoTixDatabase database) : IDeadLetterStore
+{
+    public async Task<bool> AppendAsync(IReadOnlyList<DeadLetter> deadLetters, long maxMessages, CancellationToken cancellationToken = default)
+    {
+        if (!await database.TryEnsureReadyAsync(cancellationToken).ConfigureAwait(false))
+        {
+            return false;
+        }
+
+        try
+        {
+            await using var context = database.CreateDbContext();
+            var set = context.Set<DeadLetterRecord>();
+            foreach (var deadLetter in deadLetters)
+            {
+                var record = new DeadLetterRecord
+                {
+                    TenantId = Tenants.Default,
+                    Timestamp = deadLetter.Timestamp.UtcDateTime,
+                    Reason = (int)deadLetter.Reason,
+                    ClientId = deadLetter.ClientId,
+                    PublisherClientId = deadLetter.PublisherClientId,
+                    PayloadBytes = deadLetter.PayloadBytes,
+                };
+                CapturedMessageMapping.Write(deadLetter.Message, record);
+                set.Add(record);
+            }
+
+            await context.SaveChangesAsync(cancellationToken).ConfigureAwait(false);
+            var count = await set.LongCountAsync(cancellationToken).ConfigureAwait(false);
+            if (count > maxMessages)
+            {
+                var lastId = await set.OrderBy(m => m.Id).Skip((int)Math.Min(int.MaxValue, count - maxMessages - 1)).Select(m => m.Id).FirstAsync(cancellationToken).ConfigureAwait(false);
+                await set.Where(m => m.Id <= lastId).ExecuteDeleteAsync(cancellationToken).ConfigureAwait(false);
+            }
+
+            return true;
+        }
+        catch (Exception exception) when (exception is not OperationCanceledException)
+        {
+            database.ReportFailure(exception);
+            return false;
+        }
+    }
+
+    public Task<DeadLetterPage?> ListAsync(DeadLetterQuery query, CancellationToken cancellationToken = default) =>
+        ListAsync(Tenants.Default, query, cancellationToken);
+
+    /// <summary>A page of one tenant's dead letters, newest first.</summary>
+    public async Task<DeadLetterPage?> ListAsync(string tenantId, DeadLetterQuery query, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(query);
+        if (!await database.TryEnsureReadyAsync(cancellationToken).ConfigureAwait(false))
+        {
+            return null;
+        }
+
+        try
+        {
+            await using var context = database.CreateDbContext();
+            var rows = context.Set<DeadLetterRecord>().AsNoTracking().Where(m => m.TenantId == tenantId);
+            if (query.Reason is { } reason)
+            {
+                var code = (int)reason;
+                rows = rows.Where(m => m.Reason == code);
+            }
+
+            if (query.TopicFilter is { Length: > 0 } filter)
+            {
+                var (prefix, exact) = CapturedMessageMapping.LiteralPrefix(filter);
+                var below = prefix + "/";
+                if (exact)
+                {
+                    rows = rows.Where(m => m.Topic == prefix);
+                }
+                else if (prefix.Length > 0)
+                {
+                    rows = rows.Where(m => m.Topic == prefix || m.Topic.StartsWith(below));
+                }
+
+                // The queue is bounded (Broker:DeadLetters:MaxMessages): match the wildcards over its ids and topics.
+                var candidates = await rows.OrderByDescending(m => m.Id).Select(m => new { m.Id, m.Topic }).ToListAsync(cancellationToken).ConfigureAwait(false);
+                var ids = new List<long>();
+                var total = 0;
+                foreach (var candidate in candidates)
+                {
+                    if (MqttTopicMatch.Matches(filter, candidate.Topic))
+                    {
+                        if (total >= query.Offset && ids.Count < query.Limit)
+                        {
+                            ids.Add(candidate.Id);
+                        }
+
+                        total++;
+                    }
+                }
+
+                var selected = await rows.Where(m => ids.Contains(m.Id)).OrderByDescending(m => m.Id).ToListAsync(cancellationToken).ConfigureAwait(false);
+                return new DeadLetterPage(ToDeadLetters(selected), total);
+            }
+
+            var count = await rows.CountAsync(cancellationToken).ConfigureAwait(false);
+            var records = await rows.OrderByDescending(m => m.Id).Skip(query.Offset).Take(query.Limit).ToListAsync(cancellationToken).ConfigureAwait(false);
+            return new DeadLetterPage(ToDeadLetters(records), count);
+        }
+        catch (Exception exception) when (exception is not OperationCanceledException)
+        {
+            database.ReportFailure(exception);
+            return null;
+        }
+    }
+
+    public Task<DeadLetterLookup> GetAsync(long id, CancellationToken cancellationToken = default) =>
+        GetAsync(Tenants.Default, id, cancellationToken);
+
+    /// <summary>One of a tenant's dead letters; another tenant's is not found.</summary>
+    public async Task<DeadLetterLookup> GetAsync(string tenantId, long id, CancellationToken cancellationToken = default)
+    {
+        if (!await database.TryEnsureReadyAsync(cancellationToken).ConfigureAwait(false))
+        {
+            return new DeadLetterLookup(false, null);
+        }
+
+        try
+        {
+            await using var context = database.CreateDbContext();
+            var record = await context.Set<DeadLetterRecord>().AsNoTracking().FirstOrDefaultAsync(m => m.Id == id && m.TenantId == tenantId, cancellationToken).ConfigureAwait(false);
+            return new DeadLetterLookup(true, record is null ? null : ToDeadLetter(record));
+        }
+        catch (Exception exception) when (exception is not OperationCanceledException)
+        {
+            database.ReportFailure(exception);
+            return new DeadLetterLookup(false, null);
+        }
+    }
+
+    public Task<bool?> DeleteAsync(long id, CancellationToken cancellationToken = default) =>
+        DeleteAsync(Tenants.Default, id, cancellationToken);
+
+    public async Task<bool?> DeleteAsync(string tenantId, long id, CancellationToken cancellationToken = default)
+    {
+        if (!await database.TryEnsureReadyAsync(cancellationToken).ConfigureAwait(false))
+        {
+            return null;
+        }
+
+        try
+        {
+            await using var context = database.CreateDbContext();
+            return await context.Set<DeadLetterRecord>().Where(m => m.Id == id && m.TenantId == tenantId).ExecuteDeleteAsync(cancellationToken).ConfigureAwait(false) > 0;
+        }
+        catch (Exception exception) when (exception is not OperationCanceledException)
+        {
+            database.ReportFailure(exception);
+            return null;
+        }
+    }
+
+    private static List<DeadLetter> ToDeadLetters(List<DeadLetterRecord> records)
+    {
+        var result = new List<DeadLetter>(records.Count);
+        foreach (var record in records)
+        {
+            result.Add(ToDeadLetter(record));
+        }
+
+        return result;
+    }
+
+    private static DeadLetter ToDeadLetter(DeadLetterRecord record) => new(
+        record.Id,
+        new DateTimeOffset(record.Timestamp, TimeSpan.Zero),
+        (DeadLetterReason)record.Reason,
+        record.ClientId,
+        record.PublisherClientId,
+        record.PayloadBytes,
+        CapturedMessageMapping.Read(record));
+}

@@ -1,0 +1,177 @@
+using IoTix.Broker.History;
+using IoTix.Broker.Security;
+using IoTix.Web.Data;
+using IoTix.Web.Tenancy;
+using Microsoft.EntityFrameworkCore;
+
+namespace IoTix.Web.History;
+
+/// <summary>
+/// Message history in the IoTix database (table broker_history). Queries narrow by tenant, time range, cursor and
+/// the filter's literal prefix in SQL, in (timestamp, id) order, and apply the MQTT wildcards to each row, reading
+/// in chunks until the page is full. An unavailable database answers false / null (FR-043a).
+/// </summary>
+internal sealed class EfHistoryStore(IoTixDatabase database) : IHistoryStore
+{
+    private const int MinChunk = 200;
+    private const int MaxChunk = 5000;
+
+    public async Task<bool> AppendAsync(IReadOnlyList<HistoryMessage> messages, CancellationToken cancellationToken = default)
+    {
+        if (!await database.TryEnsureReadyAsync(cancellationToken).ConfigureAwait(false))
+        {
+            return false;
+        }
+
+        try
+        {
+            await using var context = database.CreateDbContext();
+            var set = context.Set<HistoryMessageRecord>();
+            foreach (var message in messages)
+            {
+                var record = new HistoryMessageRecord { TenantId = Tenants.Default, Timestamp = message.Timestamp.UtcDateTime, ClientId = message.ClientId };
+                CapturedMessageMapping.Write(message.Message, record);
+                set.Add(record);
+            }
+
+            await context.SaveChangesAsync(cancellationToken).ConfigureAwait(false);
+            return true;
+        }
+        catch (Exception exception) when (exception is not OperationCanceledException)
+        {
+            database.ReportFailure(exception);
+            return false;
+        }
+    }
+
+    public Task<HistoryPage?> QueryAsync(HistoryQuery query, CancellationToken cancellationToken = default) =>
+        QueryAsync(Tenants.Default, query, cancellationToken);
+
+    /// <summary>The query over one tenant's messages.</summary>
+    public async Task<HistoryPage?> QueryAsync(string tenantId, HistoryQuery query, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(query);
+        if (!await database.TryEnsureReadyAsync(cancellationToken).ConfigureAwait(false))
+        {
+            return null;
+        }
+
+        try
+        {
+            await using var context = database.CreateDbContext();
+            var (prefix, exact) = CapturedMessageMapping.LiteralPrefix(query.TopicFilter);
+            var below = prefix + "/";
+            var rows = context.Set<HistoryMessageRecord>().AsNoTracking().Where(m => m.TenantId == tenantId);
+            if (exact)
+            {
+                rows = rows.Where(m => m.Topic == prefix);
+            }
+            else if (prefix.Length > 0)
+            {
+                rows = rows.Where(m => m.Topic == prefix || m.Topic.StartsWith(below));
+            }
+
+            if (query.From is { } from)
+            {
+                var fromUtc = from.UtcDateTime;
+                rows = rows.Where(m => m.Timestamp >= fromUtc);
+            }
+
+            if (query.To is { } to)
+            {
+                var toUtc = to.UtcDateTime;
+                rows = rows.Where(m => m.Timestamp < toUtc);
+            }
+
+            var items = new List<HistoryMessage>(Math.Min(query.Limit + 1, 1024));
+            var skip = query.Offset;
+            var after = query.After;
+            var chunk = Math.Clamp((query.Limit + 1) * 2, MinChunk, MaxChunk);
+            while (items.Count <= query.Limit)
+            {
+                var page = rows;
+                if (after is { } cursor)
+                {
+                    var time = cursor.Timestamp.UtcDateTime;
+                    var id = cursor.Id;
+                    page = page.Where(m => m.Timestamp > time || (m.Timestamp == time && m.Id > id));
+                }
+
+                var records = await page.OrderBy(m => m.Timestamp).ThenBy(m => m.Id).Take(chunk).ToListAsync(cancellationToken).ConfigureAwait(false);
+                foreach (var record in records)
+                {
+                    if (!MqttTopicMatch.Matches(query.TopicFilter, record.Topic))
+                    {
+                        continue;
+                    }
+
+                    if (skip > 0)
+                    {
+                        skip--;
+                        continue;
+                    }
+
+                    items.Add(ToMessage(record));
+                    if (items.Count > query.Limit)
+                    {
+                        break;
+                    }
+                }
+
+                if (records.Count < chunk || items.Count > query.Limit)
+                {
+                    break;
+                }
+
+                after = new HistoryCursor(new DateTimeOffset(records[^1].Timestamp, TimeSpan.Zero), records[^1].Id);
+            }
+
+            HistoryCursor? next = null;
+            if (items.Count > query.Limit)
+            {
+                items.RemoveAt(items.Count - 1);
+                next = HistoryCursor.After(items[^1]);
+            }
+
+            return new HistoryPage(items, next);
+        }
+        catch (Exception exception) when (exception is not OperationCanceledException)
+        {
+            database.ReportFailure(exception);
+            return null;
+        }
+    }
+
+    public async Task<long?> PurgeAsync(DateTimeOffset olderThan, long maxMessages, CancellationToken cancellationToken = default)
+    {
+        if (!await database.TryEnsureReadyAsync(cancellationToken).ConfigureAwait(false))
+        {
+            return null;
+        }
+
+        try
+        {
+            await using var context = database.CreateDbContext();
+            var set = context.Set<HistoryMessageRecord>();
+            var cutoff = olderThan.UtcDateTime;
+            long deleted = await set.Where(m => m.Timestamp < cutoff).ExecuteDeleteAsync(cancellationToken).ConfigureAwait(false);
+            var count = await set.LongCountAsync(cancellationToken).ConfigureAwait(false);
+            if (count > maxMessages)
+            {
+                // The oldest beyond the cap go (ids grow in capture order).
+                var lastId = await set.OrderBy(m => m.Id).Skip((int)Math.Min(int.MaxValue, count - maxMessages - 1)).Select(m => m.Id).FirstAsync(cancellationToken).ConfigureAwait(false);
+                deleted += await set.Where(m => m.Id <= lastId).ExecuteDeleteAsync(cancellationToken).ConfigureAwait(false);
+            }
+
+            return deleted;
+        }
+        catch (Exception exception) when (exception is not OperationCanceledException)
+        {
+            database.ReportFailure(exception);
+            return null;
+        }
+    }
+
+    private static HistoryMessage ToMessage(HistoryMessageRecord record) =>
+        new(record.Id, new DateTimeOffset(record.Timestamp, TimeSpan.Zero), record.ClientId, CapturedMessageMapping.Read(record));
+}
