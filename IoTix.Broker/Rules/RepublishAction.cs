@@ -52,7 +52,7 @@ internal sealed class RepublishAction(int index, RuleTemplate topic, RuleTemplat
     private MqttApplicationMessage? Build(RuleMessage message, out string? error)
     {
         var name = topic.Render(message);
-        error = CheckTopicName(name);
+        error = RuleTopics.CheckTopicName(name);
         if (error is not null)
         {
             return null;
@@ -65,21 +65,5 @@ internal sealed class RepublishAction(int index, RuleTemplate topic, RuleTemplat
             QualityOfServiceLevel = (MqttQualityOfServiceLevel)(qos ?? message.QualityOfService),
             Retain = retain,
         };
-    }
-
-    /// <summary>A topic name may not be empty, hold wildcards or U+0000 [MQTT-4.7.3-1..3].</summary>
-    internal static string? CheckTopicName(string name)
-    {
-        if (name.Length == 0)
-        {
-            return "topic renders empty";
-        }
-
-        if (name.AsSpan().IndexOfAny('+', '#', '\0') >= 0)
-        {
-            return $"topic renders as '{name}', which holds a wildcard or U+0000 [MQTT-4.7.3-1]";
-        }
-
-        return Encoding.UTF8.GetByteCount(name) > 65535 ? "topic renders longer than 65,535 bytes" : null;
     }
 }

@@ -79,42 +79,6 @@ internal static class RuleCompiler
         return errors.Count == 0 ? new CompiledRule(rule, filters, condition, [.. actions]) : null;
     }
 
-    /// <summary>Null when <paramref name="filter"/> is a valid MQTT topic filter [MQTT-4.7.1], else why not.</summary>
-    public static string? CheckTopicFilter(string? filter)
-    {
-        if (string.IsNullOrEmpty(filter))
-        {
-            return "must not be empty";
-        }
-
-        if (filter.StartsWith("$share/", StringComparison.Ordinal))
-        {
-            return "shared subscriptions ($share/...) are not rule filters; use the filter itself";
-        }
-
-        if (filter.Contains('\0', StringComparison.Ordinal))
-        {
-            return "must not contain U+0000";
-        }
-
-        var levels = filter.Split('/');
-        for (var i = 0; i < levels.Length; i++)
-        {
-            var level = levels[i];
-            if (level.Contains('#', StringComparison.Ordinal) && (level != "#" || i != levels.Length - 1))
-            {
-                return $"'#' must be a whole level and the last one (level {i + 1} is '{level}') [MQTT-4.7.1-1]";
-            }
-
-            if (level.Contains('+', StringComparison.Ordinal) && level != "+")
-            {
-                return $"'+' must be a whole level (level {i + 1} is '{level}') [MQTT-4.7.1-2]";
-            }
-        }
-
-        return Encoding.UTF8.GetByteCount(filter) > 65535 ? "must be at most 65,535 bytes" : null;
-    }
-
     private static void CheckIdentity(RuleDefinition rule, List<RuleFieldError> errors)
     {
         if (string.IsNullOrEmpty(rule.Id) || rule.Id.Length > 100 || !IsIdText(rule.Id))
@@ -162,7 +126,7 @@ internal static class RuleCompiler
 
         for (var i = 0; i < filters.Count; i++)
         {
-            if (CheckTopicFilter(filters[i]) is { } problem)
+            if (RuleTopics.CheckTopicFilter(filters[i]) is { } problem)
             {
                 errors.Add(new RuleFieldError($"topicFilters[{i}]", problem));
             }
@@ -290,7 +254,7 @@ internal static class RuleCompiler
         {
             errors.Add(new RuleFieldError(prefix + "topic", "is required (a topic name, may hold ${...} parts)"));
         }
-        else if ((topic = Template(action.Topic, prefix + "topic", errors)) is { IsConstant: true } && RepublishAction.CheckTopicName(action.Topic) is { } problem)
+        else if ((topic = Template(action.Topic, prefix + "topic", errors)) is { IsConstant: true } && RuleTopics.CheckTopicName(action.Topic) is { } problem)
         {
             errors.Add(new RuleFieldError(prefix + "topic", problem));
         }

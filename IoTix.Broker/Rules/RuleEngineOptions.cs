@@ -44,6 +44,9 @@ public sealed class RuleEngineOptions
     /// <summary>Failed calls (at least, and at least half of the calls) within 30 s that open a target's circuit. <c>Broker:Rules:CircuitMinimumCalls</c>.</summary>
     public int CircuitMinimumCalls { get; set; } = 5;
 
+    /// <summary>Hours the events of database actions are kept (table rule_events) before they are purged. <c>Broker:Rules:EventRetentionHours</c>.</summary>
+    public int EventRetentionHours { get; set; } = 168;
+
     /// <summary>Seconds between attempts to load the rules while the store is unavailable at start. <c>Broker:Rules:LoadRetrySeconds</c>.</summary>
     public int LoadRetrySeconds { get; set; } = 10;
 }
@@ -63,6 +66,7 @@ internal sealed class RuleEngineOptionsValidator : IValidateOptions<RuleEngineOp
         Check(failures, options.CircuitBreakSeconds, 1, 3600, "CircuitBreakSeconds");
         Check(failures, options.CircuitMinimumCalls, 2, 10_000, "CircuitMinimumCalls");
         Check(failures, options.LoadRetrySeconds, 1, 3600, "LoadRetrySeconds");
+        Check(failures, options.EventRetentionHours, 1, 24 * 365, "EventRetentionHours");
         return failures.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(failures);
     }
 

@@ -63,6 +63,7 @@ public static class ApiEndpoints
         api.MapDevices();
         api.MapGroups();
         api.MapStats();
+        api.MapRules();
 
         app.MapOpenApi();
         var docsPath = app.Services.GetRequiredService<IOptions<ApiOptions>>().Value.DocsPath;

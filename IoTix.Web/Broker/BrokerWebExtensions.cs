@@ -4,6 +4,7 @@ using IoTix.Broker.Listeners;
 using IoTix.Broker.Observability;
 using IoTix.Broker.Retained;
 using IoTix.Broker.Sessions;
+using IoTix.Web.Rules;
 using Microsoft.AspNetCore.Diagnostics.HealthChecks;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
@@ -35,6 +36,7 @@ public static class BrokerWebExtensions
         // Retained messages and persistent sessions in the IoTix database (AddIoTixData), written behind the MQTT path.
         services.TryAddSingleton<IRetainedMessageStore, EfRetainedMessageStore>();
         services.TryAddSingleton<ISessionStore, EfSessionStore>();
+        services.AddIoTixRulesWeb(); // rules and rule events in the database, rule metrics (IoTix.Web/Rules)
         services.Configure<HostOptions>(host =>
         {
             // Room for the broker's drain inside the host's shutdown timeout (FR-048).
@@ -65,6 +67,7 @@ public static class BrokerWebExtensions
         app.MapHealthChecks("/health/live", new HealthCheckOptions { Predicate = static _ => false });
         app.MapHealthChecks("/health/ready", new HealthCheckOptions { Predicate = static check => check.Tags.Contains(BrokerHealthCheck.ReadyTag) });
         _ = app.Services.GetRequiredService<BrokerPrometheusMetrics>(); // hooks the broker snapshot into the registry
+        app.UseIoTixRulesWeb();
         app.MapMetrics("/metrics", app.Services.GetRequiredService<CollectorRegistry>()).ExcludeFromDescription();
 
         var transport = app.Services.GetService<BrokerWebSocketTransport>();
