@@ -303,7 +303,7 @@ internal static class RuleCompiler
 
         var tags = Expressions(action.Tags, prefix + "tags", errors);
         var fields = action.Fields is null ? null : Expressions(action.Fields, prefix + "fields", errors);
-        if (fields is { Count: 0 })
+        if (action.Fields is { Count: 0 })
         {
             errors.Add(new RuleFieldError(prefix + "fields", "must name at least one field, or be left out to write every top-level payload field"));
         }

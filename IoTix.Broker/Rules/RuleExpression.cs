@@ -401,10 +401,13 @@ internal sealed class FunctionNode(RuleFunction function, RuleNode[] arguments) 
         return RuleValue.Slice(text, from, length);
     }
 
+    /// <summary>Bodies are JSON, not HTML: only what JSON requires is escaped (quotes as \", not \u0022).</summary>
+    internal static readonly JsonWriterOptions RelaxedJson = new() { Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
+
     private static string ToJson(in RuleValue value)
     {
         var buffer = new System.Buffers.ArrayBufferWriter<byte>(64);
-        using (var writer = new Utf8JsonWriter(buffer))
+        using (var writer = new Utf8JsonWriter(buffer, RelaxedJson))
         {
             value.WriteJson(writer);
         }

@@ -117,7 +117,7 @@ internal sealed class WebhookAction(
     internal static byte[] Envelope(RuleMessage message)
     {
         var buffer = new ArrayBufferWriter<byte>(256 + (int)message.Payload.Length);
-        using (var writer = new Utf8JsonWriter(buffer))
+        using (var writer = new Utf8JsonWriter(buffer, FunctionNode.RelaxedJson))
         {
             writer.WriteStartObject();
             writer.WriteString("rule", message.RuleId);
