@@ -13,6 +13,7 @@ public static class BrokerConsoleServiceCollectionExtensions
         services.TryAddTransient<RetainedMessagesViewModel>();
         services.TryAddTransient<BrokerAclViewModel>();
         services.TryAddTransient<BrokerTraceViewModel>();
+        services.TryAddTransient<BrokerRulesViewModel>();
         return services;
     }
 }
