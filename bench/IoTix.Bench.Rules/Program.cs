@@ -37,7 +37,8 @@ using var host = builder.Build();
 await host.StartAsync();
 var engine = host.Services.GetRequiredService<IRuleEngine>();
 
-Console.WriteLine($"# rules benchmark: {Environment.ProcessorCount} cores, load average {File.ReadAllText("/proc/loadavg").Trim()}");
+Console.WriteLine($"Rules benchmark: {Environment.ProcessorCount} cores, load average at start {File.ReadAllText("/proc/loadavg").Trim()}");
+Console.WriteLine();
 Console.WriteLine("| rules | offered msg/s | sent msg/s | evaluations/s | condition passed/s | actions done/s | dropped | max queue |");
 Console.WriteLine("|---:|---:|---:|---:|---:|---:|---:|---:|");
 var publishers = new List<IMqttClient>();
