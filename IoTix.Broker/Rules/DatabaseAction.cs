@@ -6,26 +6,17 @@ namespace IoTix.Broker.Rules;
 /// <summary><c>database</c> (FR-043): one row in the host's rule_events table per message, written in batches by <see cref="RuleEventWriter"/>.</summary>
 internal sealed class DatabaseAction(int index, string ruleId, RuleTemplate? payload, TimeProvider timeProvider) : RuleAction(index)
 {
-    private RuleRuntime? _runtime;
-    private RuleCounters? _counters;
-
     public override string Type => RuleActionTypes.Database;
-
-    public override void Start(RuleRuntime runtime, RuleCounters counters)
-    {
-        _runtime = runtime;
-        _counters = counters;
-    }
 
     public override ValueTask ExecuteAsync(RuleMessage message, int depth)
     {
-        if (_runtime!.Events is not { } events)
+        if (Runtime.Events is not { } events)
         {
-            _counters!.Failed("no event store: the host has no IoTix database");
+            Counters.Failed("no event store: the host has no IoTix database");
         }
-        else if (!events.TryWrite(Render(message), _counters!))
+        else if (!events.TryWrite(Render(message), Counters))
         {
-            _counters!.Dropped();
+            Counters.Dropped();
         }
 
         return default;

@@ -23,43 +23,9 @@ internal sealed class InfluxDbAction(
     int flushIntervalMs,
     int timeoutMs,
     int retries,
-    int retryDelayMs) : RuleAction(index)
+    int retryDelayMs) : QueuedRuleAction<string>(index, ruleId, writeUrl.GetLeftPart(UriPartial.Path), timeoutMs, retries, retryDelayMs)
 {
-    private Channel<string>? _queue;
-    private RuleRuntime.OverflowWarning? _overflow;
-    private RuleHttpTarget? _target;
-    private RuleCounters? _counters;
-    private RuleRuntime? _runtime;
-    private TargetHealth? _health;
-    private readonly CancellationTokenSource _stop = new();
-    private Task? _loop;
-
     public override string Type => RuleActionTypes.InfluxDb;
-
-    public override void Start(RuleRuntime runtime, RuleCounters counters)
-    {
-        _runtime = runtime;
-        _counters = counters;
-        _health = new TargetHealth(runtime.Logger, ruleId, Type, writeUrl.GetLeftPart(UriPartial.Path));
-        _queue = runtime.CreateQueue<string>(counters, ruleId, Type, singleReader: true, out _overflow);
-        _target = new RuleHttpTarget(runtime, ruleId, writeUrl.GetLeftPart(UriPartial.Path), timeoutMs, retries, retryDelayMs);
-        _loop = Task.Run(WriteLoopAsync);
-    }
-
-    public override ValueTask ExecuteAsync(RuleMessage message, int depth)
-    {
-        var line = Render(message, out var error);
-        if (line is null)
-        {
-            _counters!.Failed(error!);
-        }
-        else
-        {
-            _queue!.Writer.TryWrite(line);
-        }
-
-        return default;
-    }
 
     public override RuleActionPreview Preview(RuleMessage message)
     {
@@ -67,27 +33,8 @@ internal sealed class InfluxDbAction(
         return new RuleActionPreview(Index, Type, $"POST {writeUrl}", line, null, error);
     }
 
-    public override async ValueTask DisposeAsync()
-    {
-        _queue?.Writer.TryComplete();
-        _stop.CancelAfter(TimeSpan.FromSeconds(2));
-        if (_loop is not null)
-        {
-            try
-            {
-                await _loop.ConfigureAwait(false);
-            }
-            catch (OperationCanceledException)
-            {
-                // Lines still waiting for a slow InfluxDB are given up.
-            }
-        }
-
-        _stop.Dispose();
-    }
-
     /// <summary>The point as a line of the line protocol; null (with the reason) when it has no measurement or no field.</summary>
-    internal string? Render(RuleMessage message, out string? error)
+    internal override string? Render(RuleMessage message, out string? error)
     {
         var builder = new StringBuilder(128);
         var name = measurement.Render(message);
@@ -201,51 +148,33 @@ internal sealed class InfluxDbAction(
         }
     }
 
-    private async Task WriteLoopAsync()
+    protected override int LoopCount(RuleRuntime runtime) => 1;
+
+    protected override async Task SendAsync(ChannelReader<string> reader, CancellationToken cancellationToken)
     {
-        var reader = _queue!.Reader;
-        var token = _stop.Token;
         var batch = new StringBuilder();
-        try
+        while (await reader.WaitToReadAsync(cancellationToken).ConfigureAwait(false))
         {
-            while (await reader.WaitToReadAsync(token).ConfigureAwait(false))
+            if (reader.Count < batchSize)
             {
-                if (reader.Count < batchSize)
-                {
-                    // Linger: let the batch fill for at most the flush interval.
-                    await Task.Delay(TimeSpan.FromMilliseconds(flushIntervalMs), _runtime!.TimeProvider, token).ConfigureAwait(false);
-                }
-
-                batch.Clear();
-                var lines = 0;
-                while (lines < batchSize && reader.TryRead(out var line))
-                {
-                    batch.Append(line).Append('\n');
-                    lines++;
-                }
-
-                var body = Encoding.UTF8.GetBytes(batch.ToString());
-                var error = await _target!.SendAsync(CreateRequest, body, token).ConfigureAwait(false);
-                if (error is null)
-                {
-                    _counters!.Succeeded(lines);
-                    _health!.Succeeded();
-                }
-                else
-                {
-                    _counters!.Failed($"InfluxDB write of {lines} points failed: {error}", lines);
-                    _health!.Failed(error, lines);
-                }
-
-                if (reader.Count == 0)
-                {
-                    _overflow!.Reset();
-                }
+                // Linger: let the batch fill for at most the flush interval.
+                await Task.Delay(TimeSpan.FromMilliseconds(flushIntervalMs), Runtime.TimeProvider, cancellationToken).ConfigureAwait(false);
             }
-        }
-        catch (OperationCanceledException) when (token.IsCancellationRequested)
-        {
-            // Disposed.
+
+            batch.Clear();
+            var lines = 0;
+            while (lines < batchSize && reader.TryRead(out var line))
+            {
+                batch.Append(line).Append('\n');
+                lines++;
+            }
+
+            var error = await Target.SendAsync(CreateRequest, Encoding.UTF8.GetBytes(batch.ToString()), cancellationToken).ConfigureAwait(false);
+            Report(error is null ? null : $"InfluxDB write of {lines} points failed: {error}", lines);
+            if (reader.Count == 0)
+            {
+                Overflow.Reset();
+            }
         }
     }
 

@@ -11,33 +11,24 @@ namespace IoTix.Broker.Rules;
 /// </summary>
 internal sealed class RepublishAction(int index, RuleTemplate topic, RuleTemplate? payload, int? qos, bool retain) : RuleAction(index)
 {
-    private RuleRuntime? _runtime;
-    private RuleCounters? _counters;
-
     public override string Type => RuleActionTypes.Republish;
-
-    public override void Start(RuleRuntime runtime, RuleCounters counters)
-    {
-        _runtime = runtime;
-        _counters = counters;
-    }
 
     public override async ValueTask ExecuteAsync(RuleMessage message, int depth)
     {
         var built = Build(message, out var error);
         if (built is null)
         {
-            _counters!.Failed(error!);
+            Counters.Failed(error!);
             return;
         }
 
-        if (_runtime!.Republish is { } republish && await republish(built, depth).ConfigureAwait(false))
+        if (Runtime.Republish is { } republish && await republish(built, depth).ConfigureAwait(false))
         {
-            _counters!.Succeeded();
+            Counters.Succeeded();
         }
         else
         {
-            _counters!.Failed("the broker is not running");
+            Counters.Failed("the broker is not running");
         }
     }
 

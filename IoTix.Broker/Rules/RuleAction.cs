@@ -16,8 +16,16 @@ internal abstract class RuleAction(int index) : IAsyncDisposable
 
     public abstract string Type { get; }
 
+    /// <summary>Set by <see cref="Start"/>.</summary>
+    protected RuleRuntime Runtime { get; private set; } = null!;
+
+    /// <summary>The rule's counters, set by <see cref="Start"/>.</summary>
+    protected RuleCounters Counters { get; private set; } = null!;
+
     public virtual void Start(RuleRuntime runtime, RuleCounters counters)
     {
+        Runtime = runtime;
+        Counters = counters;
     }
 
     public abstract ValueTask ExecuteAsync(RuleMessage message, int depth);
@@ -25,6 +33,106 @@ internal abstract class RuleAction(int index) : IAsyncDisposable
     public abstract RuleActionPreview Preview(RuleMessage message);
 
     public virtual ValueTask DisposeAsync() => default;
+}
+
+/// <summary>
+/// An action with a remote HTTP target: the worker renders an item and queues it in the action's bounded queue;
+/// <see cref="LoopCount"/> loops send from there through the target's resilience pipeline and report each outcome.
+/// </summary>
+internal abstract class QueuedRuleAction<TItem>(int index, string ruleId, string target, int timeoutMs, int retries, int retryDelayMs) : RuleAction(index)
+    where TItem : class
+{
+    private readonly CancellationTokenSource _stop = new();
+    private Channel<TItem>? _queue;
+    private TargetHealth? _health;
+    private Task[] _loops = [];
+
+    protected string RuleId => ruleId;
+
+    protected RuleHttpTarget Target { get; private set; } = null!;
+
+    protected RuleRuntime.OverflowWarning Overflow { get; private set; } = null!;
+
+    public override void Start(RuleRuntime runtime, RuleCounters counters)
+    {
+        base.Start(runtime, counters);
+        _health = new TargetHealth(runtime.Logger, ruleId, Type, target);
+        var loops = LoopCount(runtime);
+        _queue = runtime.CreateQueue<TItem>(counters, ruleId, Type, singleReader: loops == 1, out var overflow);
+        Overflow = overflow;
+        Target = new RuleHttpTarget(runtime, ruleId, target, timeoutMs, retries, retryDelayMs);
+        _loops = new Task[loops];
+        for (var i = 0; i < _loops.Length; i++)
+        {
+            _loops[i] = Task.Run(RunLoopAsync);
+        }
+    }
+
+    public override ValueTask ExecuteAsync(RuleMessage message, int depth)
+    {
+        var item = Render(message, out var error);
+        if (item is null)
+        {
+            Counters.Failed(error!);
+        }
+        else
+        {
+            _queue!.Writer.TryWrite(item);
+        }
+
+        return default;
+    }
+
+    public override async ValueTask DisposeAsync()
+    {
+        _queue?.Writer.TryComplete();
+        _stop.CancelAfter(TimeSpan.FromSeconds(2));
+        try
+        {
+            await Task.WhenAll(_loops).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException)
+        {
+            // Items still waiting for a slow target are given up.
+        }
+
+        _stop.Dispose();
+    }
+
+    /// <summary>The item to send for <paramref name="message"/>, or null with the reason it cannot be sent.</summary>
+    internal abstract TItem? Render(RuleMessage message, out string? error);
+
+    protected abstract int LoopCount(RuleRuntime runtime);
+
+    /// <summary>Sends items from <paramref name="reader"/> until it completes or <paramref name="cancellationToken"/> is cancelled.</summary>
+    protected abstract Task SendAsync(ChannelReader<TItem> reader, CancellationToken cancellationToken);
+
+    /// <summary>Counts and logs the outcome of one send of <paramref name="items"/> items (error null: success).</summary>
+    protected void Report(string? error, int items)
+    {
+        if (error is null)
+        {
+            Counters.Succeeded(items);
+            _health!.Succeeded();
+        }
+        else
+        {
+            Counters.Failed(error, items);
+            _health!.Failed(error, items);
+        }
+    }
+
+    private async Task RunLoopAsync()
+    {
+        try
+        {
+            await SendAsync(_queue!.Reader, _stop.Token).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException) when (_stop.IsCancellationRequested)
+        {
+            // Disposed.
+        }
+    }
 }
 
 /// <summary>What running actions share: the engine's settings, clock, HTTP client, database writer and broker.</summary>

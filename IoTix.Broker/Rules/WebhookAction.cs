@@ -20,45 +20,9 @@ internal sealed class WebhookAction(
     RuleTemplate? body,
     int timeoutMs,
     int retries,
-    int retryDelayMs) : RuleAction(index)
+    int retryDelayMs) : QueuedRuleAction<WebhookAction.WebhookRequest>(index, ruleId, url.Source, timeoutMs, retries, retryDelayMs)
 {
-    private Channel<WebhookRequest>? _queue;
-    private RuleRuntime.OverflowWarning? _overflow;
-    private RuleHttpTarget? _target;
-    private RuleCounters? _counters;
-    private TargetHealth? _health;
-    private readonly CancellationTokenSource _stop = new();
-    private Task[] _loops = [];
-
     public override string Type => RuleActionTypes.Webhook;
-
-    public override void Start(RuleRuntime runtime, RuleCounters counters)
-    {
-        _counters = counters;
-        _health = new TargetHealth(runtime.Logger, ruleId, Type, url.Source);
-        _queue = runtime.CreateQueue<WebhookRequest>(counters, ruleId, Type, singleReader: false, out _overflow);
-        _target = new RuleHttpTarget(runtime, ruleId, url.Source, timeoutMs, retries, retryDelayMs);
-        _loops = new Task[runtime.Options.WebhookConcurrency];
-        for (var i = 0; i < _loops.Length; i++)
-        {
-            _loops[i] = Task.Run(SendLoopAsync);
-        }
-    }
-
-    public override ValueTask ExecuteAsync(RuleMessage message, int depth)
-    {
-        var request = Render(message, out var error);
-        if (request is null)
-        {
-            _counters!.Failed(error!);
-        }
-        else
-        {
-            _queue!.Writer.TryWrite(request);
-        }
-
-        return default;
-    }
 
     public override RuleActionPreview Preview(RuleMessage message)
     {
@@ -77,23 +41,7 @@ internal sealed class WebhookAction(
         return new RuleActionPreview(Index, Type, $"{method.Method} {request.Url}", Encoding.UTF8.GetString(request.Body), headerMap, null);
     }
 
-    public override async ValueTask DisposeAsync()
-    {
-        _queue?.Writer.TryComplete();
-        _stop.CancelAfter(TimeSpan.FromSeconds(2));
-        try
-        {
-            await Task.WhenAll(_loops).ConfigureAwait(false);
-        }
-        catch (OperationCanceledException)
-        {
-            // Requests still waiting for a slow target are given up.
-        }
-
-        _stop.Dispose();
-    }
-
-    private WebhookRequest? Render(RuleMessage message, out string? error)
+    internal override WebhookRequest? Render(RuleMessage message, out string? error)
     {
         var target = url.Render(message);
         if (!Uri.TryCreate(target, UriKind.Absolute, out var uri) || (uri.Scheme != Uri.UriSchemeHttp && uri.Scheme != Uri.UriSchemeHttps))
@@ -142,35 +90,18 @@ internal sealed class WebhookAction(
         return buffer.WrittenSpan.ToArray();
     }
 
-    private async Task SendLoopAsync()
-    {
-        var reader = _queue!.Reader;
-        var token = _stop.Token;
-        try
-        {
-            while (await reader.WaitToReadAsync(token).ConfigureAwait(false))
-            {
-                while (reader.TryRead(out var request))
-                {
-                    var error = await _target!.SendAsync(CreateRequest, request, token).ConfigureAwait(false);
-                    if (error is null)
-                    {
-                        _counters!.Succeeded();
-                        _health!.Succeeded();
-                    }
-                    else
-                    {
-                        _counters!.Failed(error);
-                        _health!.Failed(error);
-                    }
-                }
+    protected override int LoopCount(RuleRuntime runtime) => runtime.Options.WebhookConcurrency;
 
-                _overflow!.Reset();
-            }
-        }
-        catch (OperationCanceledException) when (token.IsCancellationRequested)
+    protected override async Task SendAsync(ChannelReader<WebhookRequest> reader, CancellationToken cancellationToken)
+    {
+        while (await reader.WaitToReadAsync(cancellationToken).ConfigureAwait(false))
         {
-            // Disposed.
+            while (reader.TryRead(out var request))
+            {
+                Report(await Target.SendAsync(CreateRequest, request, cancellationToken).ConfigureAwait(false), 1);
+            }
+
+            Overflow.Reset();
         }
     }
 
@@ -193,5 +124,5 @@ internal sealed class WebhookAction(
         return message;
     }
 
-    private sealed record WebhookRequest(Uri Url, (string Name, string Value)[] Headers, byte[] Body);
+    internal sealed record WebhookRequest(Uri Url, (string Name, string Value)[] Headers, byte[] Body);
 }
