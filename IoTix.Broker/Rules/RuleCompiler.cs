@@ -153,6 +153,7 @@ internal static class RuleCompiler
             RuleActionTypes.Republish => CompileRepublish(index, action, prefix, errors),
             RuleActionTypes.Database => new DatabaseAction(index, ruleId, OptionalTemplate(action.Payload, prefix + "payload", errors), timeProvider),
             RuleActionTypes.InfluxDb => CompileInfluxDb(ruleId, index, action, prefix, errors),
+            RuleActionTypes.Kafka => CompileKafka(ruleId, index, action, prefix, errors),
             _ => null,
         };
         if (compiled is null && errors.Count == before)
@@ -175,12 +176,15 @@ internal static class RuleCompiler
         var republish = type == RuleActionTypes.Republish;
         var influx = type == RuleActionTypes.InfluxDb;
         var database = type == RuleActionTypes.Database;
+        var kafka = type == RuleActionTypes.Kafka;
         Applies(action.Url is not null, webhook || influx, "url");
         Applies(action.Method is not null, webhook, "method");
         Applies(action.Headers is not null, webhook, "headers");
         Applies(action.Body is not null, webhook, "body");
-        Applies(action.Topic is not null, republish, "topic");
-        Applies(action.Payload is not null, republish || database, "payload");
+        Applies(action.Topic is not null, republish || kafka, "topic");
+        Applies(action.Payload is not null, republish || database || kafka, "payload");
+        Applies(action.BootstrapServers is not null, kafka, "bootstrapServers");
+        Applies(action.Key is not null, kafka, "key");
         Applies(action.Qos is not null, republish, "qos");
         Applies(action.Retain is not null, republish, "retain");
         Applies(action.Database is not null, influx, "database");
@@ -190,9 +194,9 @@ internal static class RuleCompiler
         Applies(action.Fields is not null, influx, "fields");
         Applies(action.BatchSize is not null, influx, "batchSize");
         Applies(action.FlushIntervalMs is not null, influx, "flushIntervalMs");
-        Applies(action.TimeoutMs is not null, webhook || influx, "timeoutMs");
-        Applies(action.Retries is not null, webhook || influx, "retries");
-        Applies(action.RetryDelayMs is not null, webhook || influx, "retryDelayMs");
+        Applies(action.TimeoutMs is not null, webhook || influx || kafka, "timeoutMs");
+        Applies(action.Retries is not null, webhook || influx || kafka, "retries");
+        Applies(action.RetryDelayMs is not null, webhook || influx || kafka, "retryDelayMs");
 
         void Applies(bool set, bool allowed, string field)
         {
@@ -322,6 +326,31 @@ internal static class RuleCompiler
         return writeUrl is null || measurement is null
             ? null
             : new InfluxDbAction(index, ruleId, writeUrl, measurement, tags, fields, action.BatchSize ?? DefaultBatchSize, action.FlushIntervalMs ?? DefaultFlushIntervalMs, timeout, retries, delay);
+    }
+
+    private static RuleAction? CompileKafka(string ruleId, int index, RuleActionDefinition action, string prefix, List<RuleFieldError> errors)
+    {
+        if (string.IsNullOrWhiteSpace(action.BootstrapServers))
+        {
+            errors.Add(new RuleFieldError(prefix + "bootstrapServers", "is required (host:port, comma separated)"));
+        }
+
+        RuleTemplate? topic = null;
+        if (string.IsNullOrWhiteSpace(action.Topic))
+        {
+            errors.Add(new RuleFieldError(prefix + "topic", "is required (a Kafka topic, may hold ${...} parts)"));
+        }
+        else if ((topic = Template(action.Topic, prefix + "topic", errors)) is { IsConstant: true } && KafkaAction.CheckTopic(action.Topic) is { } problem)
+        {
+            errors.Add(new RuleFieldError(prefix + "topic", problem));
+        }
+
+        var key = OptionalTemplate(action.Key, prefix + "key", errors);
+        var payload = OptionalTemplate(action.Payload, prefix + "payload", errors);
+        var (timeout, retries, delay) = CheckRetryPolicy(action, prefix, errors);
+        return topic is null || string.IsNullOrWhiteSpace(action.BootstrapServers)
+            ? null
+            : new KafkaAction(index, ruleId, action.BootstrapServers, topic, key, payload, timeout, retries, delay);
     }
 
     private static (int TimeoutMs, int Retries, int RetryDelayMs) CheckRetryPolicy(RuleActionDefinition action, string prefix, List<RuleFieldError> errors)

@@ -31,7 +31,7 @@ public sealed class RuleDefinition
 /// </summary>
 public sealed class RuleActionDefinition
 {
-    /// <summary><c>webhook</c>, <c>republish</c>, <c>database</c> or <c>influxdb</c>.</summary>
+    /// <summary><c>webhook</c>, <c>republish</c>, <c>database</c>, <c>influxdb</c> or <c>kafka</c>.</summary>
     public string Type { get; set; } = "";
 
     /// <summary>webhook (template): target URL, http or https. influxdb: base URL of the InfluxDB 1.x HTTP API.</summary>
@@ -46,11 +46,17 @@ public sealed class RuleActionDefinition
     /// <summary>webhook (template): request body; unset sends the JSON envelope (rule, topic, clientId, qos, retain, timestamp, payload).</summary>
     public string? Body { get; set; }
 
-    /// <summary>republish (template): target topic.</summary>
+    /// <summary>republish (template): target MQTT topic. kafka (template): target Kafka topic.</summary>
     public string? Topic { get; set; }
 
-    /// <summary>republish and database (template): payload written; unset keeps the message's payload.</summary>
+    /// <summary>republish, database and kafka (template): payload written; unset keeps the message's payload.</summary>
     public string? Payload { get; set; }
+
+    /// <summary>kafka: bootstrap servers (host:port, comma separated).</summary>
+    public string? BootstrapServers { get; set; }
+
+    /// <summary>kafka (template): record key; unset sends records without a key.</summary>
+    public string? Key { get; set; }
 
     /// <summary>republish: QoS 0..2 of the new message; unset keeps the message's QoS.</summary>
     public int? Qos { get; set; }
@@ -79,13 +85,13 @@ public sealed class RuleActionDefinition
     /// <summary>influxdb: longest wait before a partial batch is written, ms (default 1000).</summary>
     public int? FlushIntervalMs { get; set; }
 
-    /// <summary>webhook and influxdb: timeout of one attempt, ms (default 5000).</summary>
+    /// <summary>webhook and influxdb: timeout of one attempt, ms (default 5000). kafka: delivery timeout of a record, ms.</summary>
     public int? TimeoutMs { get; set; }
 
-    /// <summary>webhook and influxdb: retries after a failed attempt (default 3, at most 10).</summary>
+    /// <summary>webhook, influxdb and kafka: retries after a failed attempt (default 3, at most 10).</summary>
     public int? Retries { get; set; }
 
-    /// <summary>webhook and influxdb: first retry delay, ms (default 200); doubles per retry, with jitter.</summary>
+    /// <summary>webhook, influxdb and kafka: first retry delay, ms (default 200); webhook and InfluxDB double it per retry, with jitter.</summary>
     public int? RetryDelayMs { get; set; }
 }
 
@@ -96,8 +102,9 @@ public static class RuleActionTypes
     public const string Republish = "republish";
     public const string Database = "database";
     public const string InfluxDb = "influxdb";
+    public const string Kafka = "kafka";
 
-    public static IReadOnlyList<string> All { get; } = [Webhook, Republish, Database, InfluxDb];
+    public static IReadOnlyList<string> All { get; } = [Webhook, Republish, Database, InfluxDb, Kafka];
 }
 
 /// <summary>A problem of a rule definition: the field (<c>condition</c>, <c>topicFilters[0]</c>, <c>actions[1].url</c>) and what is wrong.</summary>
