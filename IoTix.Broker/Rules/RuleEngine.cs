@@ -42,6 +42,7 @@ internal sealed partial class RuleEngine : IRuleEngine, IHostedService, IAsyncDi
     private long _dropped;
     private long _evaluations;
     private int _overflowing;
+    private int _stopped;
     private volatile bool _loaded;
 
     public RuleEngine(
@@ -101,6 +102,12 @@ internal sealed partial class RuleEngine : IRuleEngine, IHostedService, IAsyncDi
 
     public async Task StopAsync(CancellationToken cancellationToken)
     {
+        // Hosts may stop twice, or stop after disposing (WebApplicationFactory): only the first call works.
+        if (Interlocked.Exchange(ref _stopped, 1) == 1)
+        {
+            return;
+        }
+
         lock (_lock)
         {
             _server = null;
@@ -125,6 +132,7 @@ internal sealed partial class RuleEngine : IRuleEngine, IHostedService, IAsyncDi
 
     public async ValueTask DisposeAsync()
     {
+        await StopAsync(CancellationToken.None).ConfigureAwait(false);
         CompiledRule[] rules;
         lock (_lock)
         {
