@@ -6,6 +6,7 @@ using IoTix.Broker.Limits;
 using IoTix.Broker.Listeners;
 using IoTix.Broker.Observability;
 using IoTix.Broker.Persistence;
+using IoTix.Broker.Rules;
 using IoTix.Broker.Security;
 using IoTix.Broker.Server;
 using IoTix.Broker.Sessions;
@@ -57,6 +58,7 @@ public static class BrokerServiceCollectionExtensions
         services.TryAddSingleton<IBrokerAdmin, BrokerAdmin>();
         services.AddBrokerDeviceServices(configuration); // presence, shadows, direct methods (IoTix.Broker/Devices)
         services.AddBrokerHistory(configuration);
+        AddRules(services, configuration); // the rules engine (IoTix.Broker/Rules)
 
         return services;
     }
@@ -96,5 +98,17 @@ public static class BrokerServiceCollectionExtensions
         services.TryAddSingleton<IDeadLetterQueue>(static sp => sp.GetRequiredService<DeadLetterQueue>());
 
         return services;
+    }
+
+    /// <summary>The rules engine (<c>Broker:Rules</c>): after the broker, so it attaches to the running server (hosts provide <see cref="IRuleStore"/> and <see cref="IRuleEventSink"/>).</summary>
+    private static void AddRules(IServiceCollection services, IConfiguration configuration)
+    {
+        services.AddOptions<RuleEngineOptions>()
+            .Bind(configuration.GetSection(RuleEngineOptions.SectionName))
+            .ValidateOnStart();
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<RuleEngineOptions>, RuleEngineOptionsValidator>());
+        services.TryAddSingleton<RuleEngine>();
+        services.TryAddSingleton<IRuleEngine>(static sp => sp.GetRequiredService<RuleEngine>());
+        services.AddHostedService(static sp => sp.GetRequiredService<RuleEngine>());
     }
 }

@@ -14,7 +14,7 @@ namespace IoTix.Tests.Shared;
 /// A real Kestrel endpoint on 127.0.0.1 (free port) that records every request (method, path,
 /// headers, body, connection id) and tracks concurrency. Paths containing <c>/fail</c> answer 500;
 /// while <see cref="Hold"/> is set, requests wait for it; GET answers a queued command body
-/// (<see cref="QueueCommand"/>) or 204.
+/// (<see cref="QueueCommand"/>) or 204. <see cref="FailNext"/> makes the next requests answer 500 (retry tests).
 /// </summary>
 public sealed class HttpRecordingServer : IAsyncDisposable
 {
@@ -24,6 +24,7 @@ public sealed class HttpRecordingServer : IAsyncDisposable
     private readonly SemaphoreSlim _arrived = new(0);
     private int _concurrent;
     private int _maxConcurrent;
+    private int _failuresLeft;
 
     private HttpRecordingServer(WebApplication app) => _app = app;
 
@@ -49,6 +50,9 @@ public sealed class HttpRecordingServer : IAsyncDisposable
         server.BaseUrl = address.TrimEnd('/');
         return server;
     }
+
+    /// <summary>The next <paramref name="count"/> requests (other than GET) are recorded and answered 500.</summary>
+    public void FailNext(int count) => Volatile.Write(ref _failuresLeft, count);
 
     public void QueueCommand(string path, string body) => _commands.GetOrAdd(path, _ => new()).Enqueue(body);
 
@@ -86,7 +90,8 @@ public sealed class HttpRecordingServer : IAsyncDisposable
         }
 
         Interlocked.Decrement(ref _concurrent);
-        context.Response.StatusCode = request.Path.Value!.Contains("/fail", StringComparison.Ordinal) ? 500 : 204;
+        var failNow = Interlocked.Decrement(ref _failuresLeft) >= 0;
+        context.Response.StatusCode = failNow || request.Path.Value!.Contains("/fail", StringComparison.Ordinal) ? 500 : 204;
     }
 
     /// <summary>Waits until <paramref name="count"/> requests have arrived in total.</summary>

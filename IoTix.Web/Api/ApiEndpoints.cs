@@ -78,6 +78,7 @@ public static class ApiEndpoints
         api.MapShadows(); // /shadows/{id}
         api.MapHistory();
         api.MapDeadLetters();
+        api.MapRules();
 
         app.MapOpenApi();
         var docsPath = app.Services.GetRequiredService<IOptions<ApiOptions>>().Value.DocsPath;

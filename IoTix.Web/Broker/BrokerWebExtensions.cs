@@ -6,6 +6,7 @@ using IoTix.Broker.Retained;
 using IoTix.Broker.Sessions;
 using IoTix.Web.Devices;
 using IoTix.Web.History;
+using IoTix.Web.Rules;
 using Microsoft.AspNetCore.Diagnostics.HealthChecks;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
@@ -39,6 +40,7 @@ public static class BrokerWebExtensions
         services.TryAddSingleton<ISessionStore, EfSessionStore>();
         services.AddIoTixDevicesWeb(builder.Configuration); // shadows store, device registry and its status (IoTix.Web/Devices)
         services.AddIoTixHistoryStores(); // message history and dead letters (IoTix.Web/History)
+        services.AddIoTixRulesWeb(); // rules and rule events in the database, rule metrics (IoTix.Web/Rules)
         services.Configure<HostOptions>(host =>
         {
             // Room for the broker's drain inside the host's shutdown timeout (FR-048).
@@ -69,6 +71,7 @@ public static class BrokerWebExtensions
         app.MapHealthChecks("/health/live", new HealthCheckOptions { Predicate = static _ => false });
         app.MapHealthChecks("/health/ready", new HealthCheckOptions { Predicate = static check => check.Tags.Contains(BrokerHealthCheck.ReadyTag) });
         _ = app.Services.GetRequiredService<BrokerPrometheusMetrics>(); // hooks the broker snapshot into the registry
+        app.UseIoTixRulesWeb();
         app.MapMetrics("/metrics", app.Services.GetRequiredService<CollectorRegistry>()).ExcludeFromDescription();
 
         var transport = app.Services.GetService<BrokerWebSocketTransport>();

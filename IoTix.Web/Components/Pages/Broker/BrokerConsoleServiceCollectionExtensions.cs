@@ -16,6 +16,7 @@ public static class BrokerConsoleServiceCollectionExtensions
         services.TryAddTransient<DevicesViewModel>();
         services.TryAddTransient<HistoryViewModel>();
         services.TryAddTransient<DeadLettersViewModel>();
+        services.TryAddTransient<BrokerRulesViewModel>();
         return services;
     }
 }

@@ -1,0 +1,165 @@
+using System.Text.Json;
+using System.Text.Json.Serialization;
+using IoTix.Broker.Rules;
+using IoTix.Web.Simulations;
+using Microsoft.EntityFrameworkCore;
+
+namespace IoTix.Web.Rules;
+
+/// <summary>Rules in table rules: edited per tenant (<see cref="IRuleRepository"/>), loaded all at once by the broker (<see cref="IRuleStore"/>).</summary>
+internal sealed class EfRuleStore(StoreAccess access, TimeProvider time) : IRuleRepository, IRuleStore
+{
+    internal static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web) { DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull };
+
+    public Task<IReadOnlyList<RuleDefinition>?> LoadAllAsync(CancellationToken cancellationToken = default) =>
+        access.RunAsync<IReadOnlyList<RuleDefinition>?>("load rules", static async (context, ct) =>
+        {
+            var records = await context.Set<RuleRecord>().AsNoTracking().ToListAsync(ct).ConfigureAwait(false);
+            return records.ConvertAll(static r => ToDefinition(r));
+        }, cancellationToken);
+
+    public Task<IReadOnlyList<StoredRule>?> ListAsync(string tenantId, CancellationToken cancellationToken = default) =>
+        access.RunAsync<IReadOnlyList<StoredRule>?>("list rules", async (context, ct) =>
+        {
+            var records = await context.Set<RuleRecord>().AsNoTracking().Where(r => r.TenantId == tenantId).OrderBy(r => r.Id).ToListAsync(ct).ConfigureAwait(false);
+            return records.ConvertAll(static r => ToStored(r));
+        }, cancellationToken);
+
+    public async Task<StoreLookup<StoredRule>> GetAsync(string tenantId, string ruleId, CancellationToken cancellationToken = default)
+    {
+        var found = await access.RunAsync("get rule", async (context, ct) =>
+        {
+            var record = await context.Set<RuleRecord>().AsNoTracking().FirstOrDefaultAsync(r => r.Id == ruleId && r.TenantId == tenantId, ct).ConfigureAwait(false);
+            return new StoreLookup<StoredRule>(record is null ? null : ToStored(record), true);
+        }, cancellationToken).ConfigureAwait(false);
+        return found.Available ? found : StoreLookup<StoredRule>.Unavailable;
+    }
+
+    public Task<bool> SaveAsync(string tenantId, RuleDefinition rule, CancellationToken cancellationToken = default) =>
+        access.RunAsync($"save rule '{rule.Id}'", async (context, ct) =>
+        {
+            var now = time.GetUtcNow().UtcDateTime;
+            var record = await context.Set<RuleRecord>().FindAsync([rule.Id], ct).ConfigureAwait(false);
+            if (record is null)
+            {
+                context.Add(record = new RuleRecord { Id = rule.Id, TenantId = tenantId, CreatedAt = now });
+            }
+            else if (record.TenantId != tenantId)
+            {
+                return false;
+            }
+
+            record.Name = rule.Name;
+            record.Description = rule.Description;
+            record.Enabled = rule.Enabled;
+            record.TopicFilters = JsonSerializer.Serialize(rule.TopicFilters, Json);
+            record.Condition = string.IsNullOrWhiteSpace(rule.Condition) ? null : rule.Condition;
+            record.Actions = JsonSerializer.Serialize(rule.Actions, Json);
+            record.UpdatedAt = now;
+            await context.SaveChangesAsync(ct).ConfigureAwait(false);
+            return true;
+        }, cancellationToken);
+
+    public Task<bool> DeleteAsync(string tenantId, string ruleId, CancellationToken cancellationToken = default) =>
+        access.RunAsync($"delete rule '{ruleId}'", async (context, ct) =>
+        {
+            await context.Set<RuleEventRecord>().Where(e => e.RuleId == ruleId && e.TenantId == tenantId).ExecuteDeleteAsync(ct).ConfigureAwait(false);
+            await context.Set<RuleRecord>().Where(r => r.Id == ruleId && r.TenantId == tenantId).ExecuteDeleteAsync(ct).ConfigureAwait(false);
+            return true;
+        }, cancellationToken);
+
+    public Task<IReadOnlyList<StoredRuleEvent>?> ListEventsAsync(string tenantId, string ruleId, int limit, DateTimeOffset? before, CancellationToken cancellationToken = default) =>
+        access.RunAsync<IReadOnlyList<StoredRuleEvent>?>("list rule events", async (context, ct) =>
+        {
+            var query = context.Set<RuleEventRecord>().AsNoTracking().Where(e => e.RuleId == ruleId && e.TenantId == tenantId);
+            if (before is { } limitTime)
+            {
+                var until = limitTime.UtcDateTime;
+                query = query.Where(e => e.Timestamp < until);
+            }
+
+            var records = await query.OrderByDescending(e => e.Timestamp).ThenByDescending(e => e.Id).Take(limit).ToListAsync(ct).ConfigureAwait(false);
+            return records.ConvertAll(static e => new StoredRuleEvent(e.Id, e.RuleId, e.Topic, e.ClientId, e.QualityOfService, new DateTimeOffset(e.Timestamp, TimeSpan.Zero), e.Payload));
+        }, cancellationToken);
+
+    private static StoredRule ToStored(RuleRecord record) =>
+        new(ToDefinition(record), new DateTimeOffset(record.CreatedAt, TimeSpan.Zero), new DateTimeOffset(record.UpdatedAt, TimeSpan.Zero));
+
+    private static RuleDefinition ToDefinition(RuleRecord record) => new()
+    {
+        Id = record.Id,
+        Name = record.Name,
+        Description = record.Description,
+        Enabled = record.Enabled,
+        TopicFilters = JsonSerializer.Deserialize<List<string>>(record.TopicFilters, Json) ?? [],
+        Condition = record.Condition,
+        Actions = JsonSerializer.Deserialize<List<RuleActionDefinition>>(record.Actions, Json) ?? [],
+    };
+}
+
+/// <summary>
+/// Events of database actions into table rule_events, each with its rule's tenant; events older than
+/// <c>Broker:Rules:EventRetentionHours</c> are purged along the way (at most once a minute).
+/// </summary>
+internal sealed class EfRuleEventSink(StoreAccess access, TimeProvider time, Microsoft.Extensions.Options.IOptions<RuleEngineOptions> options) : IRuleEventSink
+{
+    private static readonly TimeSpan PurgeInterval = TimeSpan.FromMinutes(1);
+    private readonly Dictionary<string, string> _tenants = new(StringComparer.Ordinal);
+    private DateTimeOffset _nextPurge;
+
+    public async Task<bool> WriteAsync(IReadOnlyList<RuleEvent> events, CancellationToken cancellationToken = default)
+    {
+        // One writer calls this (the engine's event loop): the tenant cache needs no lock.
+        return await access.RunAsync("write rule events", async (context, ct) =>
+        {
+            await ResolveTenantsAsync(context, events, ct).ConfigureAwait(false);
+            foreach (var ruleEvent in events)
+            {
+                context.Add(new RuleEventRecord
+                {
+                    TenantId = _tenants.GetValueOrDefault(ruleEvent.RuleId, Tenancy.Tenants.Default),
+                    RuleId = ruleEvent.RuleId,
+                    Topic = ruleEvent.Topic,
+                    ClientId = ruleEvent.ClientId,
+                    QualityOfService = ruleEvent.QualityOfService,
+                    Timestamp = ruleEvent.Timestamp.UtcDateTime,
+                    Payload = ruleEvent.Payload,
+                });
+            }
+
+            await context.SaveChangesAsync(ct).ConfigureAwait(false);
+            var now = time.GetUtcNow();
+            if (now >= _nextPurge)
+            {
+                _nextPurge = now + PurgeInterval;
+                var cutoff = now.AddHours(-options.Value.EventRetentionHours).UtcDateTime;
+                await context.Set<RuleEventRecord>().Where(e => e.Timestamp < cutoff).ExecuteDeleteAsync(ct).ConfigureAwait(false);
+            }
+
+            return true;
+        }, cancellationToken).ConfigureAwait(false);
+    }
+
+    private async Task ResolveTenantsAsync(Data.IoTixDbContext context, IReadOnlyList<RuleEvent> events, CancellationToken cancellationToken)
+    {
+        var unknown = new List<string>();
+        foreach (var ruleEvent in events)
+        {
+            if (!_tenants.ContainsKey(ruleEvent.RuleId) && !unknown.Contains(ruleEvent.RuleId))
+            {
+                unknown.Add(ruleEvent.RuleId);
+            }
+        }
+
+        if (unknown.Count == 0)
+        {
+            return;
+        }
+
+        var owners = await context.Set<RuleRecord>().AsNoTracking().Where(r => unknown.Contains(r.Id)).Select(r => new { r.Id, r.TenantId }).ToListAsync(cancellationToken).ConfigureAwait(false);
+        foreach (var owner in owners)
+        {
+            _tenants[owner.Id] = owner.TenantId;
+        }
+    }
+}

@@ -1,0 +1,209 @@
+using System.Security.Cryptography;
+using IoTix.Broker.Rules;
+using IoTix.Web.Tenancy;
+
+namespace IoTix.Web.Rules;
+
+/// <summary>
+/// Editing rules for the caller's tenant (API and console): validates with the engine, stores, then tells the engine,
+/// so a stored rule is always a valid one and the running set follows the database.
+/// </summary>
+public sealed class RuleService(IRuleRepository repository, IRuleEngine engine, ITenantContext tenant)
+{
+    public const int MaxEventsPerPage = 1000;
+
+    public IRuleEngine Engine => engine;
+
+    /// <summary>The tenant's rules with their live counters; null when the database is unavailable.</summary>
+    public async Task<IReadOnlyList<RuleView>?> ListAsync(CancellationToken cancellationToken = default)
+    {
+        var stored = await repository.ListAsync(tenant.TenantId, cancellationToken).ConfigureAwait(false);
+        if (stored is null)
+        {
+            return null;
+        }
+
+        var views = new List<RuleView>(stored.Count);
+        foreach (var rule in stored)
+        {
+            views.Add(View(rule));
+        }
+
+        return views;
+    }
+
+    public async Task<RuleOutcome<RuleView>> GetAsync(string ruleId, CancellationToken cancellationToken = default)
+    {
+        var found = await repository.GetAsync(tenant.TenantId, ruleId, cancellationToken).ConfigureAwait(false);
+        if (!found.Available)
+        {
+            return RuleOutcome<RuleView>.Fail(RuleOutcomeCode.Unavailable);
+        }
+
+        return found.Value is { } rule ? RuleOutcome<RuleView>.Ok(View(rule)) : RuleOutcome<RuleView>.Fail(RuleOutcomeCode.NotFound);
+    }
+
+    /// <summary>Creates a rule; an empty id gets a generated one (<c>rule-</c> and 8 hex digits).</summary>
+    public async Task<RuleOutcome<RuleView>> CreateAsync(RuleDefinition rule, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(rule);
+        if (string.IsNullOrEmpty(rule.Id))
+        {
+            rule.Id = $"rule-{Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(4))}";
+        }
+
+        var errors = engine.Validate(rule);
+        if (errors.Count > 0)
+        {
+            return RuleOutcome<RuleView>.Invalid(errors);
+        }
+
+        var existing = await repository.GetAsync(tenant.TenantId, rule.Id, cancellationToken).ConfigureAwait(false);
+        if (!existing.Available)
+        {
+            return RuleOutcome<RuleView>.Fail(RuleOutcomeCode.Unavailable);
+        }
+
+        if (existing.Value is not null || engine.GetCounters(rule.Id) is not null)
+        {
+            return RuleOutcome<RuleView>.Fail(RuleOutcomeCode.AlreadyExists);
+        }
+
+        return await StoreAndApplyAsync(rule, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>Replaces a rule of the tenant (its counters are kept).</summary>
+    public async Task<RuleOutcome<RuleView>> UpdateAsync(string ruleId, RuleDefinition rule, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(rule);
+        rule.Id = ruleId;
+        var errors = engine.Validate(rule);
+        if (errors.Count > 0)
+        {
+            return RuleOutcome<RuleView>.Invalid(errors);
+        }
+
+        var existing = await repository.GetAsync(tenant.TenantId, ruleId, cancellationToken).ConfigureAwait(false);
+        if (!existing.Available)
+        {
+            return RuleOutcome<RuleView>.Fail(RuleOutcomeCode.Unavailable);
+        }
+
+        return existing.Value is null
+            ? RuleOutcome<RuleView>.Fail(RuleOutcomeCode.NotFound)
+            : await StoreAndApplyAsync(rule, cancellationToken).ConfigureAwait(false);
+    }
+
+    public async Task<RuleOutcome<RuleView>> SetEnabledAsync(string ruleId, bool enabled, CancellationToken cancellationToken = default)
+    {
+        var existing = await repository.GetAsync(tenant.TenantId, ruleId, cancellationToken).ConfigureAwait(false);
+        if (!existing.Available)
+        {
+            return RuleOutcome<RuleView>.Fail(RuleOutcomeCode.Unavailable);
+        }
+
+        if (existing.Value is not { } stored)
+        {
+            return RuleOutcome<RuleView>.Fail(RuleOutcomeCode.NotFound);
+        }
+
+        stored.Definition.Enabled = enabled;
+        return await StoreAndApplyAsync(stored.Definition, cancellationToken).ConfigureAwait(false);
+    }
+
+    public async Task<RuleOutcomeCode> DeleteAsync(string ruleId, CancellationToken cancellationToken = default)
+    {
+        var existing = await repository.GetAsync(tenant.TenantId, ruleId, cancellationToken).ConfigureAwait(false);
+        if (!existing.Available)
+        {
+            return RuleOutcomeCode.Unavailable;
+        }
+
+        if (existing.Value is null)
+        {
+            return RuleOutcomeCode.NotFound;
+        }
+
+        if (!await repository.DeleteAsync(tenant.TenantId, ruleId, cancellationToken).ConfigureAwait(false))
+        {
+            return RuleOutcomeCode.Unavailable;
+        }
+
+        engine.Remove(ruleId);
+        return RuleOutcomeCode.Ok;
+    }
+
+    /// <summary>Events of the rule's database actions, newest first.</summary>
+    public async Task<RuleOutcome<IReadOnlyList<StoredRuleEvent>>> ListEventsAsync(string ruleId, int limit, DateTimeOffset? before, CancellationToken cancellationToken = default)
+    {
+        var existing = await repository.GetAsync(tenant.TenantId, ruleId, cancellationToken).ConfigureAwait(false);
+        if (!existing.Available)
+        {
+            return RuleOutcome<IReadOnlyList<StoredRuleEvent>>.Fail(RuleOutcomeCode.Unavailable);
+        }
+
+        if (existing.Value is null)
+        {
+            return RuleOutcome<IReadOnlyList<StoredRuleEvent>>.Fail(RuleOutcomeCode.NotFound);
+        }
+
+        var events = await repository.ListEventsAsync(tenant.TenantId, ruleId, Math.Clamp(limit, 1, MaxEventsPerPage), before, cancellationToken).ConfigureAwait(false);
+        return events is null ? RuleOutcome<IReadOnlyList<StoredRuleEvent>>.Fail(RuleOutcomeCode.Unavailable) : RuleOutcome<IReadOnlyList<StoredRuleEvent>>.Ok(events);
+    }
+
+    /// <summary>Dry run of a definition against a sample message (nothing is sent or stored).</summary>
+    public RuleTestResult Test(RuleDefinition rule, RuleTestMessage message)
+    {
+        ArgumentNullException.ThrowIfNull(rule);
+        if (string.IsNullOrEmpty(rule.Id))
+        {
+            rule.Id = "test";
+        }
+
+        return engine.Test(rule, message);
+    }
+
+    private async Task<RuleOutcome<RuleView>> StoreAndApplyAsync(RuleDefinition rule, CancellationToken cancellationToken)
+    {
+        if (!await repository.SaveAsync(tenant.TenantId, rule, cancellationToken).ConfigureAwait(false))
+        {
+            return RuleOutcome<RuleView>.Fail(RuleOutcomeCode.Unavailable);
+        }
+
+        if (!engine.TryApply(rule, out var errors))
+        {
+            // Validated above; only a concurrent change of the engine's rules could get here.
+            return RuleOutcome<RuleView>.Invalid(errors);
+        }
+
+        var stored = await repository.GetAsync(tenant.TenantId, rule.Id, cancellationToken).ConfigureAwait(false);
+        return stored.Value is { } saved ? RuleOutcome<RuleView>.Ok(View(saved)) : RuleOutcome<RuleView>.Fail(RuleOutcomeCode.Unavailable);
+    }
+
+    private RuleView View(StoredRule rule) =>
+        new(rule.Definition, engine.GetCounters(rule.Definition.Id) ?? new RuleCountersSnapshot(0, 0, 0, 0, 0, null, null), rule.CreatedAt, rule.UpdatedAt);
+}
+
+/// <summary>A rule with its live counters.</summary>
+public sealed record RuleView(RuleDefinition Definition, RuleCountersSnapshot Counters, DateTimeOffset CreatedAt, DateTimeOffset UpdatedAt);
+
+public enum RuleOutcomeCode
+{
+    Ok,
+    Invalid,
+    NotFound,
+    AlreadyExists,
+    Unavailable,
+}
+
+/// <summary>The result of a rule operation: a value, or why not (with the bad fields when invalid).</summary>
+public sealed record RuleOutcome<T>(T? Value, RuleOutcomeCode Code, IReadOnlyList<RuleFieldError> Errors)
+{
+    public bool Succeeded => Code == RuleOutcomeCode.Ok;
+
+    public static RuleOutcome<T> Ok(T value) => new(value, RuleOutcomeCode.Ok, []);
+
+    public static RuleOutcome<T> Fail(RuleOutcomeCode code) => new(default, code, []);
+
+    public static RuleOutcome<T> Invalid(IReadOnlyList<RuleFieldError> errors) => new(default, RuleOutcomeCode.Invalid, errors);
+}
