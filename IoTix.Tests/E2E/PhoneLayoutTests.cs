@@ -38,8 +38,7 @@ public sealed class PhoneLayoutTests(ConsoleE2EFixture fixture) : IClassFixture<
         Assert.Equal(HttpStatusCode.Created, (await fixture.Api.PostAsJsonAsync("api/v1/groups", new { modelId = "simple-temperature", count = 20, groupId = "phone-group-with-a-long-name" })).StatusCode);
         Assert.Equal(HttpStatusCode.Accepted, (await fixture.Api.PostAsJsonAsync("api/v1/groups/phone-group-with-a-long-name/start", new { strategy = "immediate" })).StatusCode);
 
-        var context = await fixture.Browser.NewContextAsync(new BrowserNewContextOptions { ViewportSize = new ViewportSize { Width = 390, Height = 844 }, IsMobile = true, HasTouch = true });
-        var page = await context.NewPageAsync();
+        var page = await fixture.NewPageAsync(new BrowserNewContextOptions { ViewportSize = new ViewportSize { Width = 390, Height = 844 }, IsMobile = true, HasTouch = true });
         await page.GotoAsync(new Uri(fixture.BaseAddress, "groups").ToString());
         await page.Locator("[data-testid=page][data-interactive=true]").WaitForAsync(new() { Timeout = Timeout });
         await Expect(page.GetByTestId("group-phone-group-with-a-long-name")).ToBeVisibleAsync(new() { Timeout = Timeout });
@@ -58,6 +57,13 @@ public sealed class PhoneLayoutTests(ConsoleE2EFixture fixture) : IClassFixture<
         {
             var path = new Uri(fixture.BaseAddress, href).AbsolutePath; // relative links resolve against <base href="/">
             var target = (await OpenDrawerAsync(page)).And(page.Locator($"[href='{href}']")).First;
+            if (!await target.IsVisibleAsync())
+            {
+                // A link in a collapsed navigation group (Access): expand the group first.
+                await page.Locator(".mud-drawer .mud-nav-group", new() { Has = page.Locator($"[href='{href}']") })
+                    .Locator("button[aria-expanded=false]").First.ClickAsync();
+            }
+
             await target.ClickAsync();
             await Expect(page).ToHaveURLAsync(new Uri(fixture.BaseAddress, path.TrimStart('/')).ToString(), new() { Timeout = Timeout });
             await AssertFitsAsync(page, path);
@@ -88,7 +94,7 @@ public sealed class PhoneLayoutTests(ConsoleE2EFixture fixture) : IClassFixture<
         }
 
         Assert.True(checkedPaths.Count >= 6, string.Join(", ", checkedPaths));
-        await context.CloseAsync();
+        await page.Context.CloseAsync();
         await fixture.Api.DeleteAsync("api/v1/groups/phone-group-with-a-long-name");
     }
 

@@ -16,6 +16,7 @@ public static class BrokerConsoleContext
         var context = new BunitContext();
         context.JSInterop.Mode = JSRuntimeMode.Loose;
         context.Services.AddMudServices();
+        ConsoleTestUser.SignIn(context);
         services(context.Services);
         context.Services.AddSingleton(TimeProvider.System);
         context.Services.AddIoTixBrokerConsole();

@@ -76,9 +76,20 @@ public sealed class ConsoleE2EFixture : IAsyncLifetime
     }
 
     /// <summary>A new page at 1280x800 in its own browser context, not signed in.</summary>
-    public async Task<IPage> NewAnonymousPageAsync()
+    public Task<IPage> NewAnonymousPageAsync() =>
+        NewAnonymousPageAsync(new BrowserNewContextOptions { ViewportSize = new ViewportSize { Width = 1280, Height = 800 } });
+
+    /// <summary>A new page in its own browser context with <paramref name="options"/> (e.g. a phone), signed in as the administrator.</summary>
+    public async Task<IPage> NewPageAsync(BrowserNewContextOptions options)
     {
-        var context = await Browser.NewContextAsync(new BrowserNewContextOptions { ViewportSize = new ViewportSize { Width = 1280, Height = 800 } });
+        var page = await NewAnonymousPageAsync(options);
+        await ConsoleSignIn.SignInAsync(page, BaseAddress.ToString());
+        return page;
+    }
+
+    private async Task<IPage> NewAnonymousPageAsync(BrowserNewContextOptions options)
+    {
+        var context = await Browser.NewContextAsync(options);
         return await context.NewPageAsync();
     }
 

@@ -108,6 +108,9 @@ public static class PermissionEndpointExtensions
         ["groups"] = (Permissions.SimulationsRead, Permissions.SimulationsWrite),
         ["runs"] = (Permissions.SimulationsRead, Permissions.SimulationsWrite),
         ["stats"] = (Permissions.SimulationsRead, Permissions.SimulationsWrite),
+        ["history"] = (Permissions.HistoryRead, Permissions.HistoryReplay), // replays publish into the broker
+        ["dead-letters"] = (Permissions.HistoryRead, Permissions.HistoryReplay), // re-publish, delete
+        ["registry"] = (Permissions.ShadowsRead, Permissions.ShadowsWrite), // devices of the twin service, direct methods
         ["broker"] = (Permissions.BrokerRead, Permissions.BrokerAdmin),
     };
 }

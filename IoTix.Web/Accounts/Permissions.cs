@@ -50,6 +50,7 @@ public static class Permissions
     public const string SimulationsWrite = "simulations.write";
     public const string SimulationsRun = "simulations.run";
     public const string HistoryRead = "history.read";
+    public const string HistoryReplay = "history.replay";
     public const string ShadowsRead = "shadows.read";
     public const string ShadowsWrite = "shadows.write";
     public const string RulesRead = "rules.read";
@@ -70,7 +71,7 @@ public static class Permissions
     /// <summary>Every permission, in the order of the documented matrix.</summary>
     public static IReadOnlyList<string> All { get; } =
     [
-        ModelsRead, ModelsWrite, SimulationsRead, SimulationsWrite, SimulationsRun, HistoryRead, ShadowsRead, ShadowsWrite,
+        ModelsRead, ModelsWrite, SimulationsRead, SimulationsWrite, SimulationsRun, HistoryRead, HistoryReplay, ShadowsRead, ShadowsWrite,
         RulesRead, RulesWrite, LiveRead, BrokerRead, BrokerAdmin, SettingsRead, SettingsWrite, UsersManage, ApiKeysManage, AuditRead,
         TenantsManage,
     ];
@@ -108,7 +109,7 @@ public static class PermissionMatrix
         Permissions.LiveRead, Permissions.BrokerRead, Permissions.SettingsRead,
     ];
 
-    private static readonly string[] OperatorPermissions = [.. ViewerPermissions, Permissions.SimulationsRun, Permissions.ShadowsWrite];
+    private static readonly string[] OperatorPermissions = [.. ViewerPermissions, Permissions.SimulationsRun, Permissions.HistoryReplay, Permissions.ShadowsWrite];
 
     private static readonly string[] AdminPermissions =
     [

@@ -22,6 +22,7 @@ public sealed class BrokerRulesPageTests : IClassFixture<BrokerFixture>, IAsyncL
         _broker = fixture.Broker;
         _context.JSInterop.Mode = JSRuntimeMode.Loose;
         _context.Services.AddMudServices();
+        ConsoleTestUser.SignIn(_context);
         _context.Services.AddSingleton(_broker.Services.GetRequiredService<IRuleEngine>());
         _context.Services.AddSingleton(_broker.Services.GetRequiredService<IRuleRepository>());
         _context.Services.AddSingleton<ITenantContext>(new PrincipalTenantContext(new Microsoft.AspNetCore.Http.HttpContextAccessor())); // no request: the ambient (default) tenant

@@ -26,6 +26,7 @@ public sealed class DevicesPageTests : IClassFixture<BrokerFixture>, IAsyncLifet
         _broker = fixture.Broker;
         _context.JSInterop.Mode = JSRuntimeMode.Loose;
         _context.Services.AddMudServices();
+        ConsoleTestUser.SignIn(_context);
         _context.Services.AddSingleton(_broker.Services.GetRequiredService<IDeviceRegistry>());
         _context.Services.AddSingleton(_broker.Services.GetRequiredService<IShadowService>());
         _context.Services.AddSingleton(_broker.Services.GetRequiredService<IDirectMethods>());

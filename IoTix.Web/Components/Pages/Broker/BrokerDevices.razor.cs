@@ -1,7 +1,9 @@
 using System.Text.Json;
 using IoTix.Broker.Shadows;
 using IoTix.Web.Devices;
+using IoTix.Web.Accounts;
 using Microsoft.AspNetCore.Components;
+using Microsoft.AspNetCore.Components.Authorization;
 using MudBlazor;
 
 namespace IoTix.Web.Components.Pages.Broker;
@@ -12,6 +14,11 @@ namespace IoTix.Web.Components.Pages.Broker;
 /// </summary>
 public sealed partial class BrokerDevices : IDisposable
 {
+    private bool _canWrite;
+
+    [CascadingParameter]
+    private Task<AuthenticationState>? Authentication { get; set; }
+
     private static readonly TimeSpan RefreshInterval = TimeSpan.FromSeconds(2);
     private PeriodicRefresh? _refresh;
     private int _shadowChanged;
@@ -27,6 +34,7 @@ public sealed partial class BrokerDevices : IDisposable
 
     protected override async Task OnInitializedAsync()
     {
+        _canWrite = await ConsoleAccess.AllowsAsync(Authentication, Permissions.ShadowsWrite);
         await Model.LoadAsync();
         Shadows.Changed += OnShadowChanged;
         _refresh = new PeriodicRefresh(Time, RefreshInterval, async () =>

@@ -1,10 +1,17 @@
+using IoTix.Web.Accounts;
 using Microsoft.AspNetCore.Components;
+using Microsoft.AspNetCore.Components.Authorization;
 
 namespace IoTix.Web.Components.Pages.Broker;
 
 /// <summary>Message history: filter, time range, pages, and replay with pace and live progress.</summary>
 public sealed partial class BrokerHistory : IDisposable
 {
+    private bool _canWrite;
+
+    [CascadingParameter]
+    private Task<AuthenticationState>? Authentication { get; set; }
+
     private static readonly TimeSpan ProgressInterval = TimeSpan.FromMilliseconds(500);
 
     private DateTime? _fromDate;
@@ -21,7 +28,11 @@ public sealed partial class BrokerHistory : IDisposable
 
     public void Dispose() => _progress?.Dispose();
 
-    protected override Task OnInitializedAsync() => Model.SearchAsync();
+    protected override async Task OnInitializedAsync()
+    {
+        _canWrite = await ConsoleAccess.AllowsAsync(Authentication, Permissions.HistoryReplay);
+        await Model.SearchAsync();
+    }
 
     private Task SearchAsync()
     {

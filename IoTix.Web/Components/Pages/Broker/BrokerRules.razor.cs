@@ -1,13 +1,20 @@
 using System.Globalization;
 using IoTix.Broker.Rules;
 using IoTix.Web.Rules;
+using IoTix.Web.Accounts;
 using Microsoft.AspNetCore.Components;
+using Microsoft.AspNetCore.Components.Authorization;
 
 namespace IoTix.Web.Components.Pages.Broker;
 
 /// <summary>Lists, switches, edits and tests rules; counters refresh every two seconds from the engine.</summary>
 public sealed partial class BrokerRules : IDisposable
 {
+    private bool _canWrite;
+
+    [CascadingParameter]
+    private Task<AuthenticationState>? Authentication { get; set; }
+
     private static readonly TimeSpan RefreshInterval = TimeSpan.FromSeconds(2);
 
     private PeriodicRefresh? _refresh;
@@ -20,6 +27,7 @@ public sealed partial class BrokerRules : IDisposable
 
     protected override async Task OnInitializedAsync()
     {
+        _canWrite = await ConsoleAccess.AllowsAsync(Authentication, Permissions.RulesWrite);
         await Model.LoadAsync();
         _refresh = new PeriodicRefresh(TimeProvider, RefreshInterval, RefreshAsync);
     }
