@@ -145,6 +145,9 @@ public readonly record struct PublishFailureCounts(
     /// <summary>Everything except <see cref="NotConnected"/>.</summary>
     public long Dropped => QueueFull + Rejected + Unsent + Unacknowledged + RefusedByPeer;
 
+    /// <summary>Accepted (counted as sent by the engine) but never delivered: <see cref="Unsent"/>, <see cref="Unacknowledged"/>, <see cref="RefusedByPeer"/>.</summary>
+    public long Lost => Unsent + Unacknowledged + RefusedByPeer;
+
     public PublishFailureCounts Add(PublishFailureCounts other) => this + other;
 
     public static PublishFailureCounts operator +(PublishFailureCounts a, PublishFailureCounts b) => new(

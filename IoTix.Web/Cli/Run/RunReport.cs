@@ -157,13 +157,17 @@ internal sealed record ReportTotals
 
     public long MessagesSent { get; init; }
 
+    /// <summary>Messages the engine refused because the device was not connected.</summary>
     public long MessagesFailed { get; init; }
+
+    /// <summary>Messages counted in <c>messagesSent</c> that the adapter lost: never written, never acknowledged, refused by the peer (<c>publishFailures</c>: unsent + unacknowledged + refusedByPeer).</summary>
+    public long MessagesDropped { get; init; }
 
     public long BytesSent { get; init; }
 
     public long CommandsReceived { get; init; }
 
-    /// <summary><c>messagesFailed / (messagesSent + messagesFailed)</c>, 0 without messages.</summary>
+    /// <summary><c>(messagesFailed + messagesDropped) / (messagesSent + messagesFailed)</c>, 0 without messages.</summary>
     public double ErrorRate { get; init; }
 
     /// <summary><c>messagesSent</c> over the run time (<c>timings.runMs</c>).</summary>

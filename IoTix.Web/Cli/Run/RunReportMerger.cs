@@ -155,9 +155,10 @@ internal static class RunReportMerger
             Reconnects = reconnects,
             MessagesSent = sent,
             MessagesFailed = failed,
+            MessagesDropped = failures?.Lost ?? 0,
             BytesSent = bytes,
             CommandsReceived = commands,
-            ErrorRate = RunVerdict.ErrorRate(sent, failed),
+            ErrorRate = RunVerdict.ErrorRate(sent, failed, failures?.Lost ?? 0),
             MessagesPerSecondAvg = Math.Round(avg, 3),
             MessagesPerSecondPeak = peak,
         };

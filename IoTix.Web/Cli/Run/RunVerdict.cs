@@ -15,12 +15,16 @@ internal static class RunVerdict
 
         if (totals.ErrorRate > thresholds.MaxErrorRate)
         {
-            reasons.Add(string.Create(CultureInfo.InvariantCulture, $"message error rate {totals.ErrorRate:0.####} ({totals.MessagesFailed} of {totals.MessagesSent + totals.MessagesFailed} failed) is above --max-error-rate {thresholds.MaxErrorRate}"));
+            reasons.Add(string.Create(CultureInfo.InvariantCulture, $"message error rate {totals.ErrorRate:0.####} ({totals.MessagesFailed + totals.MessagesDropped} of {totals.MessagesSent + totals.MessagesFailed} failed: {totals.MessagesFailed} refused by the engine, {totals.MessagesDropped} lost by the adapter) is above --max-error-rate {thresholds.MaxErrorRate}"));
         }
 
         var status = interrupted ? RunStatus.Interrupted : reasons.Count > 0 ? RunStatus.Failed : RunStatus.Ok;
         return (status, reasons);
     }
 
-    public static double ErrorRate(long sent, long failed) => sent + failed == 0 ? 0 : (double)failed / (sent + failed);
+    /// <summary>
+    /// (refused + lost) / (sent + refused): <paramref name="failed"/> were refused while disconnected, <paramref name="dropped"/>
+    /// were accepted (counted in <paramref name="sent"/>) but never written, acknowledged or accepted by the peer (publishFailures' unsent + unacknowledged + refusedByPeer).
+    /// </summary>
+    public static double ErrorRate(long sent, long failed, long dropped) => sent + failed == 0 ? 0 : (double)(failed + dropped) / (sent + failed);
 }

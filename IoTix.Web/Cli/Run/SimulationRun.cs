@@ -108,6 +108,7 @@ internal sealed class SimulationRun(SimulationEngine engine, TimeProvider time, 
             peak = Math.Max(peak, s.Messages);
         }
 
+        var failures = engine.GetAdapterMetrics().TryGetValue(Name(model.Model.Protocol), out var adapter) ? adapter.Failures : default;
         var totals = new ReportTotals
         {
             Devices = population.DeviceCount,
@@ -120,13 +121,13 @@ internal sealed class SimulationRun(SimulationEngine engine, TimeProvider time, 
             Reconnects = recorder.Reconnects,
             MessagesSent = final.MessagesSent,
             MessagesFailed = final.MessagesFailed,
+            MessagesDropped = failures.Lost,
             BytesSent = final.BytesSent,
             CommandsReceived = final.CommandsReceived,
-            ErrorRate = RunVerdict.ErrorRate(final.MessagesSent, final.MessagesFailed),
+            ErrorRate = RunVerdict.ErrorRate(final.MessagesSent, final.MessagesFailed, failures.Lost),
             MessagesPerSecondAvg = runTime.TotalSeconds > 0 ? Math.Round(final.MessagesSent / runTime.TotalSeconds, 3) : 0,
             MessagesPerSecondPeak = peak,
         };
-        var failures = engine.GetAdapterMetrics().TryGetValue(Name(model.Model.Protocol), out var adapter) ? adapter.Failures : default;
         var thresholds = new ReportThresholds(settings.MaxErrorRate, settings.MaxConnectFailures);
         var (status, reasons) = RunVerdict.Judge(totals, thresholds, interrupted);
         var launch = settings.Launch;

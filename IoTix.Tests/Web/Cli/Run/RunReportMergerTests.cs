@@ -33,7 +33,7 @@ public sealed class RunReportMergerTests : IDisposable
             MessagesSent = sent,
             MessagesFailed = failed,
             MessagesPerSecondAvg = sent / 10.0,
-            ErrorRate = RunVerdict.ErrorRate(sent, failed),
+            ErrorRate = RunVerdict.ErrorRate(sent, failed, 0),
         },
         Series = series,
         Errors = failedToConnect > 0 ? [new ReportError("connect failed: refused", failedToConnect)] : [],
@@ -96,6 +96,21 @@ public sealed class RunReportMergerTests : IDisposable
         Assert.Equal(RunExitCodes.ThresholdsBreached, merged.ExitCode);
         Assert.Equal(10.0 / 2010, merged.Totals.ErrorRate, 9);
         Assert.Contains(merged.FailureReasons, r => r.StartsWith("1 device(s) failed to connect", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public void Messages_the_adapter_lost_count_toward_the_error_rate_and_fail_the_run()
+    {
+        // No message was refused at the door, but 30 of 2,000 accepted ones were never acknowledged or sent.
+        var a = Shard(1, 2, 5, 1000, 0, 5) with { PublishFailures = new PublishFailureCounts(0, 0, 0, 10, 20, 0) };
+        var b = Shard(2, 2, 5, 1000, 0, 5);
+
+        Assert.True(RunReportMerger.TryMerge([a, b], out var merged, out _));
+
+        Assert.Equal(30, merged.Totals.MessagesDropped);
+        Assert.Equal(30.0 / 2000, merged.Totals.ErrorRate, 9);
+        Assert.Equal(RunStatus.Failed, merged.Status);
+        Assert.Contains(merged.FailureReasons, r => r.Contains("30 of 2000 failed: 0 refused by the engine, 30 lost by the adapter", StringComparison.Ordinal));
     }
 
     [Fact]
