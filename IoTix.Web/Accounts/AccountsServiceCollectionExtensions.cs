@@ -126,6 +126,7 @@ public static class AccountsServiceCollectionExtensions
         services.TryAddSingleton<JwtTokenIssuer>();
         services.TryAddSingleton<SignInTickets>();
         services.TryAddScoped<AccountSignIn>();
+        services.TryAddScoped<TwoFactorSetup>();
         services.TryAddScoped<TenantUsers>();
         services.TryAddSingleton<IAuditLog, EfAuditLog>();
         services.AddHostedService<AdminBootstrapService>();
