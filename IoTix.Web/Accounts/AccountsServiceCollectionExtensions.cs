@@ -129,6 +129,7 @@ public static class AccountsServiceCollectionExtensions
         services.TryAddScoped<TwoFactorSetup>();
         services.TryAddScoped<TenantUsers>();
         services.TryAddSingleton<IAuditLog, EfAuditLog>();
+        services.TryAddScoped<ConsoleAudit>();
         services.AddHostedService<AdminBootstrapService>();
         services.AddHostedService<AuditRetentionService>();
         return services;
