@@ -75,7 +75,7 @@ public sealed class AccountSignIn(UserManager<IoTixUser> users, IHostEnvironment
 
         if (await users.GetTwoFactorEnabledAsync(user).ConfigureAwait(false))
         {
-            var code = totp?.Replace(" ", "", StringComparison.Ordinal).Replace("-", "", StringComparison.Ordinal);
+            var code = TwoFactorSetup.CleanCode(totp);
             if (string.IsNullOrEmpty(code))
             {
                 // Not a guess, so not counted toward lockout: the console asks for the code as a second step.

@@ -60,7 +60,7 @@ public sealed class TwoFactorSetup(UserManager<IoTixUser> users, IAuditLog audit
             return new TwoFactorEnableResult(false, "not signed in", []);
         }
 
-        var clean = code?.Replace(" ", "", StringComparison.Ordinal).Replace("-", "", StringComparison.Ordinal);
+        var clean = CleanCode(code);
         if (string.IsNullOrEmpty(clean)
             || await users.GetAuthenticatorKeyAsync(user).ConfigureAwait(false) is null
             || !await users.VerifyTwoFactorTokenAsync(user, TokenOptions.DefaultAuthenticatorProvider, clean).ConfigureAwait(false))
@@ -93,6 +93,9 @@ public sealed class TwoFactorSetup(UserManager<IoTixUser> users, IAuditLog audit
     /// <summary>The <c>otpauth://</c> URI of a key (the Key Uri Format of Google Authenticator, understood by all apps).</summary>
     public static string UriFor(string account, string key) =>
         $"otpauth://totp/{System.Uri.EscapeDataString(Issuer)}:{System.Uri.EscapeDataString(account)}?secret={key}&issuer={System.Uri.EscapeDataString(Issuer)}&digits=6&period=30";
+
+    /// <summary>An authenticator code as typed ("123 456", "123-456") without its separators.</summary>
+    internal static string? CleanCode(string? code) => code?.Replace(" ", "", StringComparison.Ordinal).Replace("-", "", StringComparison.Ordinal);
 
     private async Task<IoTixUser?> FindAsync(ClaimsPrincipal principal)
     {

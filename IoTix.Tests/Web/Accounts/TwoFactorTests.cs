@@ -18,11 +18,16 @@ public sealed class TwoFactorTests(PostgresFixture postgres)
     private static Task<HttpResponseMessage> LoginAsync(HttpClient client, string? totp) =>
         client.PostJsonAsync("/api/v1/auth/login", JsonSerializer.Serialize(new { email = IoTixWebFactory.AdminEmail, password = IoTixWebFactory.AdminPassword, totp }));
 
+    private static async Task<ClaimsPrincipal> AdminAsync(AsyncServiceScope scope)
+    {
+        var user = await scope.ServiceProvider.GetRequiredService<UserManager<IoTixUser>>().FindByEmailAsync(IoTixWebFactory.AdminEmail);
+        return new ClaimsPrincipal(new ClaimsIdentity([new Claim(AccountClaims.Subject, user!.Id)], "test"));
+    }
+
     private static async Task<(ClaimsPrincipal Admin, AuthenticatorKey Key)> StartSetupAsync(AccountsHost host)
     {
         await using var scope = host.Factory.Services.CreateAsyncScope();
-        var user = await scope.ServiceProvider.GetRequiredService<UserManager<IoTixUser>>().FindByEmailAsync(IoTixWebFactory.AdminEmail);
-        var admin = new ClaimsPrincipal(new ClaimsIdentity([new Claim(AccountClaims.Subject, user!.Id)], "test"));
+        var admin = await AdminAsync(scope);
         var key = await scope.ServiceProvider.GetRequiredService<TwoFactorSetup>().NewKeyAsync(admin);
         return (admin, key!);
     }
@@ -103,9 +108,7 @@ public sealed class TwoFactorTests(PostgresFixture postgres)
 
         await using (var scope = host.Factory.Services.CreateAsyncScope())
         {
-            var user = await scope.ServiceProvider.GetRequiredService<UserManager<IoTixUser>>().FindByEmailAsync(IoTixWebFactory.AdminEmail);
-            var admin = new ClaimsPrincipal(new ClaimsIdentity([new Claim(AccountClaims.Subject, user!.Id)], "test"));
-            Assert.True(await scope.ServiceProvider.GetRequiredService<TwoFactorSetup>().DisableAsync(admin));
+            Assert.True(await scope.ServiceProvider.GetRequiredService<TwoFactorSetup>().DisableAsync(await AdminAsync(scope)));
         }
 
         using var after = await LoginAsync(anonymous, totp: null);
