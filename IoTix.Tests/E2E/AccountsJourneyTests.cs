@@ -1,6 +1,9 @@
 using IoTix.Core.Devices;
 using IoTix.Tests.Shared;
+using IoTix.Tests.Web.Accounts;
+using IoTix.Web.Accounts;
 using IoTix.Web.Simulations;
+using Microsoft.AspNetCore.Identity;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Playwright;
 using static Microsoft.Playwright.Assertions;
@@ -72,5 +75,45 @@ public sealed class AccountsJourneyTests(ModelEditorE2EFixture fixture) : IClass
 
         await viewer.GotoAsync(fixture.BaseUrl + "/access/users");
         await Expect(viewer.Locator("[data-testid=not-authorized]")).ToBeVisibleAsync(new() { Timeout = Timeout });
+    }
+
+    [Fact]
+    public async Task A_user_turns_on_two_factor_and_the_next_sign_in_asks_for_the_authenticator_code()
+    {
+        const string Email = "two-factor@e2e.test";
+        const string Password = "two-factor-password-1";
+        await using (var scope = fixture.Services.CreateAsyncScope())
+        {
+            var created = await scope.ServiceProvider.GetRequiredService<UserManager<IoTixUser>>()
+                .CreateAsync(new IoTixUser { UserName = Email, Email = Email, Role = TenantRoles.Operator }, Password);
+            Assert.True(created.Succeeded, string.Join("; ", created.Errors.Select(e => e.Description)));
+        }
+
+        // The user sets up two-factor with the key the page shows and a first code.
+        var page = await AnonymousPageAsync();
+        await ConsoleSignIn.SignInAsync(page, fixture.BaseUrl, Email, Password);
+        await page.GotoAsync(fixture.BaseUrl + "/account/two-factor");
+        await page.Locator("[data-testid=page][data-interactive=true]").WaitForAsync(new() { Timeout = Timeout });
+        await page.Locator("[data-testid=two-factor-start]").ClickAsync();
+        var key = (await page.Locator("[data-testid=two-factor-key]").TextContentAsync(new() { Timeout = Timeout }))!.Trim();
+        await Expect(page.Locator("[data-testid=two-factor-uri]")).ToContainTextAsync("otpauth://totp/IoTix:", new() { Timeout = Timeout });
+        await page.Locator("[data-testid=two-factor-code] input, input[data-testid=two-factor-code]").First.FillAsync(Totp.Code(key, DateTimeOffset.UtcNow, stepOffset: 0));
+        await page.Locator("[data-testid=two-factor-enable]").ClickAsync();
+        await Expect(page.Locator("[data-testid=two-factor-on]")).ToBeVisibleAsync(new() { Timeout = Timeout });
+        await Expect(page.Locator("[data-testid=two-factor-recovery]")).ToBeVisibleAsync();
+
+        // A new sign-in: the password, then the code as a second step.
+        var next = await AnonymousPageAsync();
+        await next.GotoAsync(fixture.BaseUrl + "/account/login");
+        await next.Locator("[data-testid=page][data-interactive=true]").WaitForAsync(new() { Timeout = Timeout });
+        await next.Locator("[data-testid=signin-email] input, input[data-testid=signin-email]").First.FillAsync(Email);
+        await next.Locator("[data-testid=signin-password] input, input[data-testid=signin-password]").First.FillAsync(Password);
+        await next.Locator("[data-testid=signin-submit]").ClickAsync();
+        var code = next.Locator("[data-testid=signin-totp] input, input[data-testid=signin-totp]").First;
+        await code.WaitForAsync(new() { Timeout = Timeout });
+        await code.FillAsync(Totp.Code(key, DateTimeOffset.UtcNow, stepOffset: 1));
+        await next.Locator("[data-testid=signin-submit]").ClickAsync();
+        await next.WaitForURLAsync(url => !url.Contains("/account/", StringComparison.Ordinal), new() { Timeout = Timeout });
+        await Expect(next.Locator("[data-testid=signed-in-user]")).ToHaveTextAsync(Email, new() { Timeout = Timeout });
     }
 }

@@ -1,7 +1,9 @@
 using System.Security.Claims;
 using Bunit;
 using IoTix.Web.Accounts;
+using IoTix.Web.Audit;
 using IoTix.Web.Tenancy;
+using Microsoft.Extensions.DependencyInjection;
 
 namespace IoTix.Tests.Shared;
 
@@ -11,7 +13,24 @@ internal static class ConsoleTestUser
     public static void SignIn(BunitContext context, string role = TenantRoles.Owner)
     {
         var authorization = context.AddAuthorization();
-        authorization.SetAuthorized("test@iotix.local");
+        authorization.SetAuthorized(Name);
         authorization.SetClaims(new Claim(TenantClaims.Role, role), new Claim(TenantClaims.Tenant, Tenants.Default));
+    }
+
+    /// <summary>Signs the page in (<see cref="Name"/>, Owner) and audits its console changes into <paramref name="host"/>'s audit log.</summary>
+    public static void SignInWithAudit(BunitContext context, IServiceProvider host)
+    {
+        SignIn(context);
+        context.Services.AddSingleton(host.GetRequiredService<IAuditLog>());
+        context.Services.AddSingleton<ITenantContext, DefaultTenant>();
+        context.Services.AddScoped<ConsoleAudit>();
+    }
+
+    /// <summary>The signed-in test user's name (the audit log's actor).</summary>
+    public const string Name = "test@iotix.local";
+
+    private sealed class DefaultTenant : ITenantContext
+    {
+        public string TenantId => Tenants.Default;
     }
 }

@@ -15,6 +15,12 @@ public enum SignInOutcome
 
     /// <summary>The seed's development password outside Development.</summary>
     DevelopmentPasswordRefused,
+
+    /// <summary>The password is right and the user has two-factor on, but no authenticator code was given.</summary>
+    TwoFactorRequired,
+
+    /// <summary>The password is right but the authenticator code is wrong (counts toward lockout).</summary>
+    TwoFactorFailed,
 }
 
 public sealed record SignInCheck(SignInOutcome Outcome, IoTixUser? User)
@@ -24,6 +30,8 @@ public sealed record SignInCheck(SignInOutcome Outcome, IoTixUser? User)
     {
         SignInOutcome.Succeeded => "signed in",
         SignInOutcome.LockedOut => "this account is locked after repeated failed sign-ins; try again later",
+        SignInOutcome.TwoFactorRequired => "enter the 6-digit code from your authenticator app (totp)",
+        SignInOutcome.TwoFactorFailed => "wrong authenticator code (totp)",
         SignInOutcome.DevelopmentPasswordRefused => "the development password works only when IoTix runs in Development; set a password (IoTix:Admin:Password) or sign in with the generated one",
         _ => "wrong e-mail or password",
     };
@@ -31,12 +39,17 @@ public sealed record SignInCheck(SignInOutcome Outcome, IoTixUser? User)
 
 /// <summary>
 /// Checks an e-mail and password for the console and <c>POST /api/v1/auth/login</c>: lockout after
-/// <c>IoTix:Accounts:MaxFailedSignIns</c> failures in a row, the development password only in Development, and every
-/// outcome in the audit log.
+/// <c>IoTix:Accounts:MaxFailedSignIns</c> failures in a row (wrong passwords and wrong authenticator codes alike), the
+/// development password only in Development, the authenticator code (RFC 6238 TOTP) of users with two-factor on, and
+/// every outcome in the audit log.
 /// </summary>
 public sealed class AccountSignIn(UserManager<IoTixUser> users, IHostEnvironment environment, IAuditLog audit)
 {
-    public async Task<SignInCheck> CheckAsync(string? email, string? password, string action, string? remoteIp, CancellationToken cancellationToken = default)
+    public Task<SignInCheck> CheckAsync(string? email, string? password, string action, string? remoteIp, CancellationToken cancellationToken = default) =>
+        CheckAsync(email, password, totp: null, action, remoteIp, cancellationToken);
+
+    /// <param name="totp">The authenticator code; required when the user has two-factor on, ignored otherwise.</param>
+    public async Task<SignInCheck> CheckAsync(string? email, string? password, string? totp, string action, string? remoteIp, CancellationToken cancellationToken = default)
     {
         var user = string.IsNullOrWhiteSpace(email) ? null : await users.FindByEmailAsync(email.Trim()).ConfigureAwait(false);
         if (user is null || string.IsNullOrEmpty(password))
@@ -58,6 +71,25 @@ public sealed class AccountSignIn(UserManager<IoTixUser> users, IHostEnvironment
             var locked = await users.IsLockedOutAsync(user).ConfigureAwait(false);
             await AuditAsync(user.TenantId, email, action, AuditOutcomes.Failed, locked ? "wrong password; account now locked" : "wrong password", remoteIp, cancellationToken).ConfigureAwait(false);
             return new SignInCheck(locked ? SignInOutcome.LockedOut : developmentPassword ? SignInOutcome.DevelopmentPasswordRefused : SignInOutcome.Failed, null);
+        }
+
+        if (await users.GetTwoFactorEnabledAsync(user).ConfigureAwait(false))
+        {
+            var code = TwoFactorSetup.CleanCode(totp);
+            if (string.IsNullOrEmpty(code))
+            {
+                // Not a guess, so not counted toward lockout: the console asks for the code as a second step.
+                await AuditAsync(user.TenantId, email, action, AuditOutcomes.Denied, "two-factor code required", remoteIp, cancellationToken).ConfigureAwait(false);
+                return new SignInCheck(SignInOutcome.TwoFactorRequired, null);
+            }
+
+            if (!await users.VerifyTwoFactorTokenAsync(user, TokenOptions.DefaultAuthenticatorProvider, code).ConfigureAwait(false))
+            {
+                await users.AccessFailedAsync(user).ConfigureAwait(false);
+                var locked = await users.IsLockedOutAsync(user).ConfigureAwait(false);
+                await AuditAsync(user.TenantId, email, action, AuditOutcomes.Failed, locked ? "wrong two-factor code; account now locked" : "wrong two-factor code", remoteIp, cancellationToken).ConfigureAwait(false);
+                return new SignInCheck(locked ? SignInOutcome.LockedOut : SignInOutcome.TwoFactorFailed, null);
+            }
         }
 
         await users.ResetAccessFailedCountAsync(user).ConfigureAwait(false);

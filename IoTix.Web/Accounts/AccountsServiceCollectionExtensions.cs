@@ -126,8 +126,10 @@ public static class AccountsServiceCollectionExtensions
         services.TryAddSingleton<JwtTokenIssuer>();
         services.TryAddSingleton<SignInTickets>();
         services.TryAddScoped<AccountSignIn>();
+        services.TryAddScoped<TwoFactorSetup>();
         services.TryAddScoped<TenantUsers>();
         services.TryAddSingleton<IAuditLog, EfAuditLog>();
+        services.TryAddScoped<ConsoleAudit>();
         services.AddHostedService<AdminBootstrapService>();
         services.AddHostedService<AuditRetentionService>();
         return services;

@@ -10,6 +10,9 @@ public sealed class LoginRequest
     public string? Email { get; set; }
 
     public string? Password { get; set; }
+
+    /// <summary>The 6-digit authenticator code (RFC 6238); required when the user has two-factor on.</summary>
+    public string? Totp { get; set; }
 }
 
 /// <summary>A bearer token: send it as <c>Authorization: Bearer TOKEN</c>.</summary>
@@ -45,11 +48,16 @@ internal static class AuthEndpoints
             return problem;
         }
 
-        var check = await signIn.CheckAsync(body!.Email, body.Password, "auth.login", http.Connection.RemoteIpAddress?.ToString(), cancellationToken).ConfigureAwait(false);
+        var check = await signIn.CheckAsync(body!.Email, body.Password, body.Totp, "auth.login", http.Connection.RemoteIpAddress?.ToString(), cancellationToken).ConfigureAwait(false);
         if (check.Outcome != SignInOutcome.Succeeded)
         {
             var status = check.Outcome == SignInOutcome.LockedOut ? StatusCodes.Status423Locked : StatusCodes.Status401Unauthorized;
-            return Results.Problem(check.Message, statusCode: status, title: status == StatusCodes.Status423Locked ? "Locked" : "Unauthorized");
+            var twoFactor = check.Outcome is SignInOutcome.TwoFactorRequired or SignInOutcome.TwoFactorFailed;
+            return Results.Problem(
+                check.Message,
+                statusCode: status,
+                title: status == StatusCodes.Status423Locked ? "Locked" : "Unauthorized",
+                extensions: twoFactor ? new Dictionary<string, object?> { ["field"] = "totp", ["totpRequired"] = true } : null);
         }
 
         var user = check.User!;

@@ -20,6 +20,9 @@ public sealed class AccountsHost : IAsyncDisposable
 
     public IoTixWebFactory Factory { get; }
 
+    /// <summary>The administrator's authenticator key once a test turned two-factor on.</summary>
+    public string? AuthenticatorKey { get; set; }
+
     public static async Task<AccountsHost> StartAsync(PostgresFixture postgres, IDictionary<string, string?>? settings = null)
     {
         ArgumentNullException.ThrowIfNull(postgres);

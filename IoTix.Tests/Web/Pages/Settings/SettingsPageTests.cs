@@ -2,8 +2,10 @@ using Bunit;
 using IoTix.Broker;
 using IoTix.Broker.Admin;
 using IoTix.Tests.Shared;
+using IoTix.Web.Audit;
 using IoTix.Web.Components.Pages.Settings;
 using IoTix.Web.Simulations;
+using IoTix.Web.Tenancy;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Options;
@@ -27,6 +29,7 @@ public sealed class SettingsPageTests : IAsyncLifetime
         _context.Services.AddSingleton(_factory.Services.GetRequiredService<IBrokerRuntimeSettings>());
         _context.Services.AddSingleton<ConsoleSettingsService>();
         _context.Services.AddTransient<SettingsViewModel>();
+        ConsoleTestUser.SignInWithAudit(_context, _factory.Services);
         _context.Render<MudPopoverProvider>();
         return Task.CompletedTask;
     }
@@ -73,6 +76,24 @@ public sealed class SettingsPageTests : IAsyncLifetime
         Assert.Equal("7", await store.GetAsync(ConsoleSettingKeys.ConnectionRatePerIpPerSecondKey));
         Assert.Equal("24h", await store.GetAsync(ConsoleSettingKeys.HistoryRetentionKey));
         Assert.Equal("takeover", await store.GetAsync(ConsoleSettingKeys.DuplicateClientIdKey));
+    }
+
+    [Fact]
+    public async Task Saving_from_the_page_writes_exactly_one_console_audit_entry_naming_the_user_and_tenant()
+    {
+        var page = _context.Render<SettingsPage>();
+        page.WaitForAssertion(() => Assert.Empty(page.FindAll("[data-testid=settings-progress]")));
+
+        page.Find("input[data-testid=rate]").Input("9");
+        page.Find("[data-testid=settings-save]").Click();
+        page.WaitForAssertion(() => Assert.NotEmpty(page.FindAll("[data-testid=settings-saved]")));
+
+        var entries = await _factory.Services.GetRequiredService<IAuditLog>().QueryAsync(new AuditQuery(Action: "settings"));
+        var entry = Assert.Single(entries);
+        Assert.Equal("console.settings.save", entry.Action);
+        Assert.Equal(ConsoleTestUser.Name, entry.Actor);
+        Assert.Equal(Tenants.Default, entry.TenantId);
+        Assert.Equal(AuditOutcomes.Success, entry.Outcome);
     }
 
     [Fact]

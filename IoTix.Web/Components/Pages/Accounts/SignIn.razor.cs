@@ -6,6 +6,7 @@ namespace IoTix.Web.Components.Pages.Accounts;
 
 /// <summary>
 /// The sign-in page: checks the e-mail and password in the circuit (<see cref="AccountSignIn"/>: lockout, audit),
+/// asks for the authenticator code as a second step when the user has two-factor on,
 /// then hands a one-time ticket to <c>/account/complete-signin</c>, the plain request that sets the cookie.
 /// </summary>
 public sealed partial class SignIn : IoTix.Web.Components.Pages.Access.AccessPage
@@ -13,6 +14,8 @@ public sealed partial class SignIn : IoTix.Web.Components.Pages.Access.AccessPag
     private string? _email;
     private string? _password;
     private bool _remember;
+    private bool _needsCode;
+    private string? _totp;
     private bool _busy;
     private string? _message;
 
@@ -54,9 +57,21 @@ public sealed partial class SignIn : IoTix.Web.Components.Pages.Access.AccessPag
         try
         {
             await using var scope = Scopes.CreateAsyncScope();
-            var check = await scope.ServiceProvider.GetRequiredService<AccountSignIn>().CheckAsync(_email, _password, "auth.signin", null);
+            var check = await scope.ServiceProvider.GetRequiredService<AccountSignIn>().CheckAsync(_email, _password, _needsCode ? _totp : null, "auth.signin", null);
+            if (check.Outcome == SignInOutcome.TwoFactorRequired)
+            {
+                _needsCode = true; // second step: the same e-mail and password, now with the authenticator code
+                return;
+            }
+
             if (check.Outcome != SignInOutcome.Succeeded)
             {
+                if (check.Outcome == SignInOutcome.LockedOut)
+                {
+                    _needsCode = false;
+                }
+
+                _totp = null;
                 _message = check.Message;
                 return;
             }

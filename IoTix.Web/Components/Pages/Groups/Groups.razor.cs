@@ -42,6 +42,9 @@ public sealed partial class Groups : IDisposable
     private TimeProvider Time { get; set; } = default!;
 
     [Inject]
+    private IoTix.Web.Audit.ConsoleAudit Audit { get; set; } = default!;
+
+    [Inject]
     private IDialogService Dialogs { get; set; } = default!;
 
     [Inject]
@@ -49,7 +52,7 @@ public sealed partial class Groups : IDisposable
 
     protected override void OnInitialized()
     {
-        _vm = new GroupsViewModel(Simulations, Time);
+        _vm = new GroupsViewModel(Simulations, Time, audit: Audit);
         _vm.Changed += OnChanged;
         if (RendererInfo.IsInteractive)
         {
@@ -242,7 +245,7 @@ public sealed partial class Groups : IDisposable
             return;
         }
 
-        var outcome = _vm.Dropout(groupId, plan);
+        var outcome = await _vm.DropoutAsync(groupId, plan);
         Report(outcome.Error, outcome.Succeeded ? $"Dropping {outcome.Value!.Devices.Count} of {outcome.Value.EligibleCount} running devices" : string.Empty);
     }
 

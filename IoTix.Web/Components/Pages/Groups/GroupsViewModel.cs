@@ -1,6 +1,7 @@
 using IoTix.Core.Devices;
 using IoTix.Core.Generators;
 using IoTix.Core.Strategies;
+using IoTix.Web.Audit;
 using IoTix.Web.Simulations;
 
 namespace IoTix.Web.Components.Pages.Groups;
@@ -24,19 +25,22 @@ public sealed class GroupsViewModel : IDisposable
     private readonly SimulationOrchestrator _simulations;
     private readonly TimeProvider _time;
     private readonly TimeSpan _interval;
+    private readonly ConsoleAudit? _audit;
     private readonly Lock _lock = new();
     private readonly Dictionary<string, RampTrace> _ramps = new(StringComparer.Ordinal);
     private readonly Dictionary<string, SimulationRun> _lastRuns = new(StringComparer.Ordinal);
     private ITimer? _timer;
     private IReadOnlyList<GroupView> _groups = [];
 
-    public GroupsViewModel(SimulationOrchestrator simulations, TimeProvider time, TimeSpan? interval = null)
+    /// <param name="audit">Where the changes made through this view model are audited (the console page passes its circuit's).</param>
+    public GroupsViewModel(SimulationOrchestrator simulations, TimeProvider time, TimeSpan? interval = null, ConsoleAudit? audit = null)
     {
         ArgumentNullException.ThrowIfNull(simulations);
         ArgumentNullException.ThrowIfNull(time);
         _simulations = simulations;
         _time = time;
         _interval = interval ?? TimeSpan.FromMilliseconds(500);
+        _audit = audit;
     }
 
     /// <summary>Raised after each refresh (from the timer's thread: apply with InvokeAsync).</summary>
@@ -94,6 +98,7 @@ public sealed class GroupsViewModel : IDisposable
     {
         var result = await _simulations.CreateGroupAsync(spec);
         Refresh();
+        await AuditAsync("group.create", result.Value?.GroupId ?? spec.GroupId ?? spec.ModelId, result.Error);
         return result.Error;
     }
 
@@ -101,6 +106,7 @@ public sealed class GroupsViewModel : IDisposable
     {
         var result = await _simulations.StartGroupAsync(groupId, launch);
         Refresh();
+        await AuditAsync("group.launch", groupId, result.Error);
         return result.Error;
     }
 
@@ -109,6 +115,7 @@ public sealed class GroupsViewModel : IDisposable
     {
         var result = await _simulations.RestartGroupAsync(groupId);
         Refresh();
+        await AuditAsync("group.restart", groupId, result.Error);
         return result;
     }
 
@@ -116,6 +123,7 @@ public sealed class GroupsViewModel : IDisposable
     {
         var result = await _simulations.StopGroupAsync(groupId);
         Refresh();
+        await AuditAsync("group.stop", groupId, result.Error);
         return result;
     }
 
@@ -128,6 +136,7 @@ public sealed class GroupsViewModel : IDisposable
         }
 
         Refresh();
+        await AuditAsync("group.delete", groupId, result.Error);
         return result;
     }
 
@@ -137,6 +146,17 @@ public sealed class GroupsViewModel : IDisposable
         Refresh();
         return result;
     }
+
+    /// <summary><see cref="Dropout"/>, audited.</summary>
+    public async Task<SimulationResult<DropoutSchedule>> DropoutAsync(string groupId, DropoutPlan plan)
+    {
+        var result = Dropout(groupId, plan);
+        await AuditAsync("group.dropout", groupId, result.Error);
+        return result;
+    }
+
+    private Task AuditAsync(string what, string groupId, SimulationError? error) =>
+        _audit is null ? Task.CompletedTask : _audit.RecordAsync(what, groupId, error?.Message);
 
     /// <summary>The group's runs, newest first; null when the database is unavailable. The newest is kept for <see cref="Ramp"/>.</summary>
     public async Task<IReadOnlyList<SimulationRun>?> RunsAsync(string groupId, int limit = 20)

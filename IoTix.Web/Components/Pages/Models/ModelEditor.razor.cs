@@ -58,6 +58,9 @@ public sealed partial class ModelEditor : IDisposable
     private NavigationManager Navigation { get; set; } = default!;
 
     [Inject]
+    private IoTix.Web.Audit.ConsoleAudit Audit { get; set; } = default!;
+
+    [Inject]
     private ISnackbar Snackbar { get; set; } = default!;
 
     private bool IsNew => ModelId is null;
@@ -132,7 +135,7 @@ public sealed partial class ModelEditor : IDisposable
             return;
         }
 
-        await RunSaveAsync(async () =>
+        await RunSaveAsync(IsNew || !string.Equals(model.Id, ModelId, StringComparison.Ordinal) ? "model.create" : "model.replace", model.Id, async () =>
         {
             // A new model, or an API model whose id was changed, is created; otherwise the API model is replaced.
             if (IsNew || !string.Equals(model.Id, ModelId, StringComparison.Ordinal))
@@ -160,21 +163,22 @@ public sealed partial class ModelEditor : IDisposable
         }
 
         var json = _vm.JsonWithId(id);
-        await RunSaveAsync(async () =>
+        await RunSaveAsync("model.create", id, async () =>
         {
             var created = await Simulations.CreateModelAsync(json);
             return created.Succeeded ? created.Value!.Id : Describe(created.Error!);
         });
     }
 
-    /// <summary>Runs a save; the delegate answers the saved id, or an error text starting with "!".</summary>
-    private async Task RunSaveAsync(Func<Task<string>> save)
+    /// <summary>Runs a save and audits it as <paramref name="what"/>; the delegate answers the saved id, or an error text starting with "!".</summary>
+    private async Task RunSaveAsync(string what, string modelId, Func<Task<string>> save)
     {
         _saving = true;
         _saveError = null;
         try
         {
             var outcome = await save();
+            await Audit.RecordAsync(what, modelId, outcome.StartsWith('!') ? outcome[1..] : null);
             if (outcome.StartsWith('!'))
             {
                 _saveError = outcome[1..];

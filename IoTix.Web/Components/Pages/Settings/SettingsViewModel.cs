@@ -1,10 +1,11 @@
-using IoTix.Broker;
 using IoTix.Broker.Admin;
+using IoTix.Broker;
+using IoTix.Web.Audit;
 
 namespace IoTix.Web.Components.Pages.Settings;
 
 /// <summary>The Settings page form: load, per-field validation with messages, save with feedback.</summary>
-public sealed class SettingsViewModel(ConsoleSettingsService settings, IBrokerRuntimeSettings broker)
+public sealed class SettingsViewModel(ConsoleSettingsService settings, IBrokerRuntimeSettings broker, ConsoleAudit audit)
 {
     public HistoryRetention HistoryRetention { get; set; } = ConsoleSettingKeys.DefaultRetention;
 
@@ -76,8 +77,10 @@ public sealed class SettingsViewModel(ConsoleSettingsService settings, IBrokerRu
         Saving = true;
         try
         {
-            var result = await settings.SaveAsync(Values, cancellationToken).ConfigureAwait(false);
+            var values = Values;
+            var result = await settings.SaveAsync(values, cancellationToken).ConfigureAwait(false);
             Errors = result.Errors;
+            await audit.RecordAsync("settings.save", "settings", result.Succeeded ? null : string.Join("; ", result.Errors), cancellationToken).ConfigureAwait(false);
             if (!result.Succeeded)
             {
                 return false;
