@@ -18,6 +18,8 @@ free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",
 [ "$config" = "Release" ] && dotnet build "$root/IoTix.Web" -c Release -v q -nologo >/dev/null
 tcp=$(free_port); http=$(free_port)
 cd "$root"
+key=$(openssl rand -hex 24) # a throw-away administrator API key and JWT secret for this host only
+JWT_SECRET=$(openssl rand -hex 32) IoTix__Admin__ApiKey="$key" \
 Urls="http://127.0.0.1:$http" Broker__Listeners__Tcp__Port="$tcp" Broker__Listeners__WebSocket__Port=0 \
   ConnectionStrings__IoTix="Data Source=$work/iotix.db" HISTORY_TOPICS="bench/replay/src" Logging__LogLevel__Default=Warning \
   timeout -s KILL 900 "IoTix.Web/bin/$config/net10.0/iotix" >"$out/iotix.log" 2>&1 &
@@ -34,7 +36,7 @@ for i in range(int(sys.argv[1])):
     time.sleep(rnd.uniform(0.005, 0.060))
 PY
 sleep 2
-curl -sf "$api/history?topic=bench/replay/src&limit=1000" >"$out/history.json"
+curl -sf -H "X-Api-Key: $key" "$api/history?topic=bench/replay/src&limit=1000" >"$out/history.json"
 
 run() { # pace speed label
   local sub_out="$out/arrivals-$3.txt"
@@ -42,9 +44,9 @@ run() { # pace speed label
   local sub=$!
   sleep 0.5
   local job
-  job=$(curl -sf -H 'Content-Type: application/json' -d "{\"topic\":\"bench/replay/src\",\"targetTopic\":\"bench/replay/$3\",\"pace\":\"$1\"$( [ "$1" = scaled ] && echo ",\"speed\":$2")}" "$api/history/replays" | python3 -c 'import json,sys; print(json.load(sys.stdin)["id"])')
+  job=$(curl -sf -H "X-Api-Key: $key" -H 'Content-Type: application/json' -d "{\"topic\":\"bench/replay/src\",\"targetTopic\":\"bench/replay/$3\",\"pace\":\"$1\"$( [ "$1" = scaled ] && echo ",\"speed\":$2")}" "$api/history/replays" | python3 -c 'import json,sys; print(json.load(sys.stdin)["id"])')
   wait "$sub"
-  curl -sf "$api/history/replays/$job" >"$out/job-$3.json"
+  curl -sf -H "X-Api-Key: $key" "$api/history/replays/$job" >"$out/job-$3.json"
 }
 run original 1 original
 run scaled 2 scaled2

@@ -21,6 +21,9 @@ free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",
 dotnet build IoTix.Web -c Release -v q -nologo >/dev/null
 dotnet build bench/IoTix.Bench.Broker -c Release -v q -nologo >/dev/null
 mqtt=$(free_port); http=$(free_port)
+# The API needs a caller: a throw-away administrator API key and JWT secret for this host only.
+export IOTIX_API_KEY=$(openssl rand -hex 24)
+JWT_SECRET=$(openssl rand -hex 32) IoTix__Admin__ApiKey="$IOTIX_API_KEY" \
 timeout -s KILL 600 dotnet IoTix.Web/bin/Release/net10.0/iotix.dll --urls "http://127.0.0.1:$http" \
   --Broker:Listeners:Tcp:Port="$mqtt" --Broker:Listeners:WebSocket:Port=0 \
   --ConnectionStrings:IoTix="Data Source=$work/iotix.db" --Logging:LogLevel:Default=Warning >"$work/host.log" 2>&1 &

@@ -33,6 +33,10 @@ internal static class ShadowSyncProbe
         };
         await device.SubscribeAsync($"$iotix/things/{Thing}/shadow/update/delta", MqttQualityOfServiceLevel.AtLeastOnce);
         using var http = apiBase is null ? null : new HttpClient { BaseAddress = new Uri(apiBase) };
+        if (http is not null && Environment.GetEnvironmentVariable("IOTIX_API_KEY") is { Length: > 0 } apiKey)
+        {
+            http.DefaultRequestHeaders.Add("X-Api-Key", apiKey); // the API's caller (bench/shadow-bench.sh sets it)
+        }
 
         foreach (var (name, viaApi) in apiBase is null ? [("mqtt", false)] : new[] { ("mqtt", false), ("api", true) })
         {
