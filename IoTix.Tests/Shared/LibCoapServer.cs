@@ -28,6 +28,28 @@ public sealed class LibCoapServer : IAsyncDisposable
 
     public static async Task<LibCoapServer> StartAsync(string extraArgs = "")
     {
+        // The free port is only free when probed (another test's UDP socket can take it before the server binds and the
+        // server exits), and a start in the busiest seconds of the test run can go unanswered for a while (once seen: bound,
+        // then silent for 10 s on a loaded machine). Either is retried on a new port, three starts at most.
+        for (int attempt = 1; ; attempt++)
+        {
+            var server = Launch(extraArgs);
+            if (await server.WaitReadyAsync())
+            {
+                return server;
+            }
+
+            bool exited = server._process.HasExited;
+            await server.DisposeAsync();
+            if (attempt == 3)
+            {
+                throw new InvalidOperationException($"coap-server-notls did not answer on port {server.Port} (attempt {attempt}, {(exited ? "it exited" : "still running")}); log: {server.LogPath}");
+            }
+        }
+    }
+
+    private static LibCoapServer Launch(string extraArgs)
+    {
         int port = FreeUdpPort();
         var log = Path.Combine(Path.GetTempPath(), $"iotix-coap-{port}-{Guid.NewGuid():N}.log");
         var psi = new ProcessStartInfo("timeout", $"-s KILL 600 coap-server-notls -A 127.0.0.1 -p {port} -d 100000 -v 7 {extraArgs}")
@@ -42,18 +64,16 @@ public sealed class LibCoapServer : IAsyncDisposable
         process.ErrorDataReceived += (_, e) => { if (e.Data is not null) { lock (writer) { writer.WriteLine(e.Data); } } };
         process.BeginOutputReadLine();
         process.BeginErrorReadLine();
-        var server = new LibCoapServer(process, port, log);
-        await server.WaitReadyAsync();
-        return server;
+        return new LibCoapServer(process, port, log);
     }
 
-    /// <summary>Pings (Empty CON) until the server answers with RST.</summary>
-    private async Task WaitReadyAsync()
+    /// <summary>Pings (Empty CON) until the server answers with RST (true), for up to 20 s or until it exits (false).</summary>
+    private async Task<bool> WaitReadyAsync()
     {
         using var socket = new Socket(AddressFamily.InterNetwork, SocketType.Dgram, ProtocolType.Udp);
         socket.Connect(new IPEndPoint(IPAddress.Loopback, Port));
         var buffer = new byte[64];
-        for (int attempt = 0; attempt < 50; attempt++)
+        for (int attempt = 0; attempt < 100 && !_process.HasExited; attempt++)
         {
             socket.Send([0x40, 0x00, 0x12, (byte)attempt]);
             using var cts = new CancellationTokenSource(TimeSpan.FromMilliseconds(200));
@@ -62,7 +82,7 @@ public sealed class LibCoapServer : IAsyncDisposable
                 int n = await socket.ReceiveAsync(buffer, SocketFlags.None, cts.Token);
                 if (n == 4 && buffer[0] == 0x70)
                 {
-                    return;
+                    return true;
                 }
             }
             catch (Exception ex) when (ex is OperationCanceledException or SocketException)
@@ -71,7 +91,7 @@ public sealed class LibCoapServer : IAsyncDisposable
             }
         }
 
-        throw new InvalidOperationException($"coap-server-notls did not answer on port {Port}");
+        return false;
     }
 
     /// <summary>Runs coap-client-notls; returns its standard output.</summary>
