@@ -42,6 +42,7 @@ public sealed class ModelEditorE2EFixture : IAsyncLifetime
         _host.StartServer();
         BaseUrl = _host.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First().TrimEnd('/');
 
+        Assertions.SetDefaultExpectTimeout(30_000); // expectations wait for the page, not a fixed 5 s: the test machine is loaded
         _playwright = await Playwright.CreateAsync();
         Browser = await _playwright.Chromium.LaunchAsync(new BrowserTypeLaunchOptions
         {

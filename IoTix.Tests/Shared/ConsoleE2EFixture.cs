@@ -58,6 +58,7 @@ public sealed class ConsoleE2EFixture : IAsyncLifetime
         Api = new HttpClient { BaseAddress = BaseAddress, Timeout = TimeSpan.FromSeconds(30) };
         Api.DefaultRequestHeaders.Add("X-Api-Key", IoTixWebFactory.AdminApiKey);
 
+        Assertions.SetDefaultExpectTimeout(30_000); // expectations wait for the page, not a fixed 5 s: the test machine is loaded
         _playwright = await Playwright.CreateAsync();
         Browser = await _playwright.Chromium.LaunchAsync(new BrowserTypeLaunchOptions
         {

@@ -85,7 +85,8 @@ public sealed class RunHostedBrokerTests(BrokerFixture fixture) : IClassFixture<
         var broker = fixture.Broker;
         _harness.Write("qos1.json", RunHarness.SensorModel.Replace("\"topicPattern\"", "\"qos\": 1, \"topicPattern\"", StringComparison.Ordinal));
 
-        var (exit, output, error) = await InvokeAsync(["run", "--model", _harness.PathOf("qos1.json"), "--count", "5", "--duration", "3s", "--broker", $"mqtt://127.0.0.1:{broker.TcpPort}", "--report", _harness.PathOf("r.json")]);
+        var (exit, output, error) = await InvokeAsync(["run", "--model", _harness.PathOf("qos1.json"), "--count", "5", "--duration", "3s", "--broker", $"mqtt://127.0.0.1:{broker.TcpPort}", "--report", _harness.PathOf("r.json"),
+            "--IoTix:Simulation:Mqtt:DisconnectDrainMs=15000"]); // a loaded machine can take longer than the default 2 s to acknowledge
 
         Assert.True(exit == RunExitCodes.Ok, error + output);
         var report = _harness.ReadReport("r.json");
