@@ -121,6 +121,9 @@ public readonly record struct ProtocolAdapterMetrics(
 
     /// <summary>Latency of acknowledged publishes over all connections, or null when the adapter does not measure it.</summary>
     public PublishLatencySnapshot? PublishLatency { get; init; }
+
+    /// <summary>Transport connections open now, including those still draining after a graceful stop (0 for adapters without connections).</summary>
+    public long OpenConnections { get; init; }
 }
 
 /// <summary>

@@ -96,6 +96,7 @@ internal sealed partial class MqttProtocolAdapter : IProtocolAdapter, IDisposabl
         {
             Failures = failures,
             PublishLatency = Latency.Snapshot(),
+            OpenConnections = OpenConnections,
         };
     }
 

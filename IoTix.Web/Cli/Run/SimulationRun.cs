@@ -97,6 +97,14 @@ internal sealed class SimulationRun(SimulationEngine engine, TimeProvider time, 
             final = engine.GetStats();
         }
 
+        // The engine marks devices stopped at once; the adapters then drain (outstanding PUBACK/PUBCOMP, DISCONNECT) and
+        // close. The report waits for those closes, so every acknowledgement, its latency and every loss is counted.
+        while (OpenConnections(engine) > 0 && time.GetElapsedTime(stopStart) < stopTimeout)
+        {
+            await Task.Delay(StopPoll, time, CancellationToken.None).ConfigureAwait(false);
+        }
+
+        final = engine.GetStats();
         var stopTime = time.GetElapsedTime(stopStart);
         engine.DeviceStateChanged -= recorder.OnStateChanged;
         recorder.Sample((int)Math.Ceiling((runTime + stopTime).TotalSeconds), final);
@@ -203,6 +211,17 @@ internal sealed class SimulationRun(SimulationEngine engine, TimeProvider time, 
     {
         var shard = settings.Shard.IsWhole ? string.Empty : $" shard {settings.Shard} ({population.DeviceCount} devices)";
         return string.Create(CultureInfo.InvariantCulture, $"iotix run: {settings.Count} x {model.Model.Id} ({model.Model.Protocol.ToString().ToLowerInvariant()}){shard} for {settings.Duration.TotalSeconds:0.###}s, launch {Name(settings.Launch.Strategy)}, seed {unchecked((long)engine.RunSeed)}");
+    }
+
+    private static long OpenConnections(SimulationEngine engine)
+    {
+        long open = 0;
+        foreach (var (_, metrics) in engine.GetAdapterMetrics())
+        {
+            open += metrics.OpenConnections;
+        }
+
+        return open;
     }
 
     private static int Count(SimulationStats stats, DeviceState state) =>
