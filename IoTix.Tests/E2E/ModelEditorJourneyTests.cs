@@ -59,7 +59,19 @@ public sealed class ModelEditorJourneyTests(ModelEditorE2EFixture fixture) : ICl
 
         // Launch while the page is open: it traces a ramp from the launches it sees in progress.
         Assert.True((await simulations.StartGroupAsync("env-ramp", new LaunchStrategy { Strategy = LaunchStrategyKind.Linear, DelayMs = 40 })).Succeeded);
-        await page.Locator("[data-testid=group-env-ramp]").ClickAsync();
+        // Select the group; a click that lands while the table re-renders (twice a second) is tried again.
+        for (int attempt = 1; attempt <= 3 && !await page.GetByTestId("ramp").IsVisibleAsync(); attempt++)
+        {
+            await page.Locator("[data-testid=group-env-ramp]").ClickAsync();
+            try
+            {
+                await page.GetByTestId("ramp").WaitForAsync(new() { Timeout = 10_000 });
+            }
+            catch (TimeoutException) when (attempt < 3)
+            {
+            }
+        }
+
         await Assertions.Expect(page.GetByTestId("ramp")).ToContainTextAsync("of 200 planned", new() { Timeout = 30_000 });
         await Assertions.Expect(page.GetByTestId("ramp")).ToContainTextAsync(new System.Text.RegularExpressions.Regex(@"(^|\D)([4-9]\d|1\d\d|200) running of 200"), new() { Timeout = 20_000 });
         await page.ScreenshotAsync(new PageScreenshotOptions { Path = Path.Combine(ImagesFolder(), "groups.png") });
