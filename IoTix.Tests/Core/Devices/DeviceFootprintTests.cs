@@ -44,14 +44,21 @@ public sealed class DeviceFootprintTests
         Assert.True(engine.CreateDevice(model, "warm-up").Succeeded); // per-model work is not per device
         const int devices = 10_000;
 
-        long before = HeapAfterFullCollection();
-        var created = engine.CreateGroup(model, new DeviceGroupSpec { ModelId = model.Id, Count = devices, GroupId = "bench", IdPattern = "dev-${index}" });
-        long after = HeapAfterFullCollection();
+        // The heap is the process's: another test's host or finalizers can free or allocate megabytes between the two
+        // readings. Three groups are measured one after the other and the median is judged.
+        var perGroup = new long[3];
+        for (int g = 0; g < perGroup.Length; g++)
+        {
+            long before = HeapAfterFullCollection();
+            var created = engine.CreateGroup(model, new DeviceGroupSpec { ModelId = model.Id, Count = devices, GroupId = $"bench{g}", IdPattern = $"dev{g}-${{index}}" });
+            long after = HeapAfterFullCollection();
+            Assert.True(created.Succeeded, created.ToString());
+            perGroup[g] = (after - before) / devices;
+        }
 
-        Assert.True(created.Succeeded, created.ToString());
-        Assert.Equal(devices + 1, engine.GetStats().DeviceCount);
-        long perDevice = (after - before) / devices;
-        Assert.InRange(perDevice, 1, MaxBytesPerDevice);
+        Assert.Equal((3 * devices) + 1, engine.GetStats().DeviceCount);
+        Array.Sort(perGroup);
+        Assert.InRange(perGroup[1], 1, MaxBytesPerDevice);
     }
 
     [Fact]
