@@ -134,12 +134,29 @@ public sealed class BrokerInstance : IAsyncDisposable
         return $"Data Source={Path.Combine(folder, "iotix.db")}";
     }
 
+    /// <summary>
+    /// Deletes a test's temporary folder after its host stopped. A file watcher or a late write of the stopped host can
+    /// still be finishing ("Directory not empty"), so it is tried for up to a second; a folder that stays is left to
+    /// the OS's temp cleanup rather than failing the tests that used it.
+    /// </summary>
     public static void DeleteFolder(string? folder)
     {
-        if (folder is not null && Directory.Exists(folder))
+        if (folder is null)
         {
-            Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
-            Directory.Delete(folder, recursive: true);
+            return;
+        }
+
+        Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
+        for (int attempt = 0; attempt < 10 && Directory.Exists(folder); attempt++)
+        {
+            try
+            {
+                Directory.Delete(folder, recursive: true);
+            }
+            catch (IOException)
+            {
+                Thread.Sleep(100);
+            }
         }
     }
 

@@ -35,7 +35,7 @@ public sealed class ApiFixture : IAsyncLifetime
     public async Task DisposeAsync()
     {
         await Factory.DisposeAsync();
-        Directory.Delete(_modelFolder, recursive: true);
+        BrokerInstance.DeleteFolder(_modelFolder);
     }
 }
 

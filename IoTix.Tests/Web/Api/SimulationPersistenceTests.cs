@@ -28,7 +28,7 @@ public abstract class SimulationPersistenceTests : IAsyncLifetime
     public Task DisposeAsync()
     {
         BrokerInstance.DeleteFolder(_data);
-        Directory.Delete(_models, recursive: true);
+        BrokerInstance.DeleteFolder(_models);
         return Task.CompletedTask;
     }
 
