@@ -85,7 +85,7 @@ public sealed class AccountsJourneyTests(ModelEditorE2EFixture fixture) : IClass
         await using (var scope = fixture.Services.CreateAsyncScope())
         {
             var created = await scope.ServiceProvider.GetRequiredService<UserManager<IoTixUser>>()
-                .CreateAsync(new IoTixUser { UserName = Email, Email = Email, Role = TenantRoles.Operator }, Password);
+                .CreateAsync(new IoTixUser { UserName = Email, Email = Email, Role = TenantRoles.Operator, CreatedAt = DateTime.UtcNow }, Password);
             Assert.True(created.Succeeded, string.Join("; ", created.Errors.Select(e => e.Description)));
         }
 

@@ -66,12 +66,8 @@ public sealed partial class Groups : IDisposable
 
     protected override async Task OnInitializedAsync()
     {
-        if (Authentication is not null)
-        {
-            var user = (await Authentication).User;
-            _canRun = PermissionMatrix.Allows(user, Permissions.SimulationsRun);
-            _canChange = PermissionMatrix.Allows(user, Permissions.SimulationsWrite);
-        }
+        _canRun = await ConsoleAccess.AllowsAsync(Authentication, Permissions.SimulationsRun);
+        _canChange = await ConsoleAccess.AllowsAsync(Authentication, Permissions.SimulationsWrite);
     }
 
     public void Dispose()
