@@ -65,6 +65,18 @@ public sealed class TenantUsers(UserManager<IoTixUser> users, TimeProvider time)
         return new UserCreation(user, errors);
     }
 
+    /// <summary>Locks (until unlocked) or unlocks <paramref name="user"/>; locking renews the security stamp so its sign-ins end at the next revalidation.</summary>
+    public static async Task SetLockedAsync(UserManager<IoTixUser> users, IoTixUser user, bool locked)
+    {
+        ArgumentNullException.ThrowIfNull(users);
+        await users.SetLockoutEndDateAsync(user, locked ? DateTimeOffset.MaxValue : null).ConfigureAwait(false);
+        await users.ResetAccessFailedCountAsync(user).ConfigureAwait(false);
+        if (locked)
+        {
+            await users.UpdateSecurityStampAsync(user).ConfigureAwait(false);
+        }
+    }
+
     /// <summary>The canonical role when <paramref name="requested"/> is a role <paramref name="caller"/> may grant (at most its own).</summary>
     public static string? GrantableRole(ClaimsPrincipal caller, string requested, out string? error)
     {
