@@ -40,3 +40,27 @@ public sealed class ConsoleAudit(IAuditLog audit, AuthenticationStateProvider au
             cancellationToken).ConfigureAwait(false);
     }
 }
+
+/// <summary>
+/// One-line audit calls for console view models whose <see cref="ConsoleAudit"/> is optional (the pages' DI gives the
+/// circuit's; unit tests may build a view model without one).
+/// </summary>
+public static class ConsoleAuditExtensions
+{
+    private static readonly System.Text.Json.JsonSerializerOptions Compact = new(System.Text.Json.JsonSerializerDefaults.Web);
+
+    /// <summary><see cref="ConsoleAudit.RecordAsync(string, string, string?, string?, CancellationToken)"/> when there is an audit; nothing otherwise.</summary>
+    public static Task AuditAsync(this ConsoleAudit? audit, string what, string target, string? error = null, string? details = null, CancellationToken cancellationToken = default) =>
+        audit is null ? Task.CompletedTask : audit.RecordAsync(what, target, error, details, cancellationToken);
+
+    /// <summary>
+    /// For synchronous actions: starts the entry without waiting. Never throws: the audit log catches and logs a failed
+    /// write (warning 7101), which is this call's fault path.
+    /// </summary>
+    public static void Audit(this ConsoleAudit? audit, string what, string target, string? error = null, string? details = null) =>
+        _ = audit.AuditAsync(what, target, error, details);
+
+    /// <summary><c>{"before": ..., "after": ...}</c> as compact JSON, for the details of an update.</summary>
+    public static string BeforeAfter<T>(T before, T after) =>
+        System.Text.Json.JsonSerializer.Serialize(new { before, after }, Compact);
+}

@@ -1,3 +1,4 @@
+using IoTix.Web.Audit;
 using System.Text;
 using IoTix.Broker.History;
 using IoTix.Broker.Security;
@@ -9,7 +10,7 @@ namespace IoTix.Web.Components.Pages.Broker;
 /// The History page: filter (topic filter, time range), pages of captured messages (forward by cursor, back through
 /// the cursors seen), and a replay of the current filter with pace and progress.
 /// </summary>
-public sealed class HistoryViewModel(IMessageHistory history)
+public sealed class HistoryViewModel(IMessageHistory history, ConsoleAudit? audit = null)
 {
     private static readonly UTF8Encoding StrictUtf8 = new(encoderShouldEmitUTF8Identifier: false, throwOnInvalidBytes: true);
 
@@ -119,6 +120,7 @@ public sealed class HistoryViewModel(IMessageHistory history)
         }
 
         var started = history.StartReplay(request);
+        audit.Audit("replay.start", started.Job?.Id ?? body.Topic, started.Job is null ? started.Error ?? "refused" : null, $"topic {body.Topic}, pace {body.Pace}" + (body.TargetTopic is null ? "" : $", to {body.TargetTopic}"));
         if (started.Job is null)
         {
             ReplayError = started.Error;
@@ -147,6 +149,7 @@ public sealed class HistoryViewModel(IMessageHistory history)
         if (Job is { } job)
         {
             history.CancelReplay(job.Id);
+            audit.Audit("replay.cancel", job.Id);
             RefreshJob();
         }
     }
