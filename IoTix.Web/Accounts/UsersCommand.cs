@@ -26,7 +26,11 @@ internal static class UsersCommand
         {
             var output = parseResult.InvocationConfiguration.Output;
             var error = parseResult.InvocationConfiguration.Error;
-            await using var app = IoTixWebApplication.Build([.. parseResult.UnmatchedTokens]);
+            // Only the database and the accounts: no web pipeline, broker or simulations (nothing is started).
+            var builder = WebApplication.CreateBuilder(new WebApplicationOptions { Args = [.. parseResult.UnmatchedTokens], ContentRootPath = ContentRoot.Find() });
+            builder.Services.AddIoTixData(builder.Configuration);
+            builder.Services.AddIoTixAccounts(builder.Configuration);
+            await using var app = builder.Build();
             if (!await app.Services.GetRequiredService<IoTixDatabase>().TryEnsureReadyAsync(cancellationToken).ConfigureAwait(false))
             {
                 await error.WriteLineAsync("The IoTix database is unavailable: check Database:Provider and ConnectionStrings:IoTix.").ConfigureAwait(false);

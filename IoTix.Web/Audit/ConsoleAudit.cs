@@ -47,7 +47,8 @@ public sealed class ConsoleAudit(IAuditLog audit, AuthenticationStateProvider au
 /// </summary>
 public static class ConsoleAuditExtensions
 {
-    private static readonly System.Text.Json.JsonSerializerOptions Compact = new(System.Text.Json.JsonSerializerDefaults.Web);
+    // Relaxed escaping keeps "payload.value > 30" readable; the audit page and exports escape for their own formats.
+    private static readonly System.Text.Json.JsonSerializerOptions Compact = new(System.Text.Json.JsonSerializerDefaults.Web) { Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
 
     /// <summary><see cref="ConsoleAudit.RecordAsync(string, string, string?, string?, CancellationToken)"/> when there is an audit; nothing otherwise.</summary>
     public static Task AuditAsync(this ConsoleAudit? audit, string what, string target, string? error = null, string? details = null, CancellationToken cancellationToken = default) =>
