@@ -17,11 +17,7 @@ public sealed class AccountRecoveryJourneyTests(ModelEditorE2EFixture fixture) :
 {
     private const int Timeout = 30_000;
 
-    private async Task<IPage> AnonymousPageAsync()
-    {
-        var context = await fixture.Browser.NewContextAsync(new BrowserNewContextOptions { ViewportSize = new ViewportSize { Width = 1280, Height = 800 } });
-        return await context.NewPageAsync();
-    }
+    private Task<IPage> AnonymousPageAsync() => fixture.NewAnonymousPageAsync();
 
     private async Task<IoTixUser> CreateUserAsync(string email, string password, string role)
     {

@@ -169,6 +169,10 @@ public sealed class SignInTickets(TimeProvider time)
         return token;
     }
 
+    /// <summary>A ticket for <paramref name="userId"/> as the console path that redeems it and then opens <paramref name="returnUrl"/> (a local path, else "/").</summary>
+    public string CompletionPath(string userId, bool remember, string? returnUrl) =>
+        $"account/complete-signin?ticket={Issue(userId, remember)}&returnUrl={Uri.EscapeDataString(AccountsServiceCollectionExtensions.IsLocal(returnUrl) ? returnUrl! : "/")}";
+
     public bool TryRedeem(string? token, out string userId, out bool remember)
     {
         userId = "";

@@ -45,11 +45,14 @@ public sealed class RevalidationTests
         return me.StatusCode == HttpStatusCode.OK ? (await me.JsonAsync()).GetProperty("role").GetString() : null;
     }
 
+    /// <summary>A host whose clock is <paramref name="time"/> (default RevalidationMinutes: 1).</summary>
+    private static IoTixWebFactory OnClock(FakeTimeProvider time) => new() { TestServices = services => services.AddSingleton<TimeProvider>(time) };
+
     [Fact]
     public async Task A_demoted_users_cookie_keeps_working_within_the_interval_and_is_signed_out_after_it()
     {
         var time = new FakeTimeProvider(DateTimeOffset.UtcNow);
-        await using var host = new IoTixWebFactory { TestServices = services => services.AddSingleton<TimeProvider>(time) };
+        await using var host = OnClock(time);
         var user = await CreateOperatorAsync(host);
         using var browser = await CookieClientAsync(host, user);
         using var admin = host.CreateClient();
@@ -71,7 +74,7 @@ public sealed class RevalidationTests
     public async Task A_cookie_that_still_stands_is_renewed_at_revalidation_with_the_same_role()
     {
         var time = new FakeTimeProvider(DateTimeOffset.UtcNow);
-        await using var host = new IoTixWebFactory { TestServices = services => services.AddSingleton<TimeProvider>(time) };
+        await using var host = OnClock(time);
         var user = await CreateOperatorAsync(host);
         using var browser = await CookieClientAsync(host, user);
 

@@ -68,8 +68,7 @@ public sealed partial class Password : IoTix.Web.Components.Pages.Access.AccessP
             }
 
             // The stamp changed: this browser's cookie is refreshed now instead of ending at the next revalidation.
-            var ticket = Tickets.Issue(result.User!.Id, remember: false);
-            Navigation.NavigateTo($"account/complete-signin?ticket={ticket}&returnUrl={Uri.EscapeDataString("/account/password?changed=true")}", forceLoad: true);
+            Navigation.NavigateTo(Tickets.CompletionPath(result.User!.Id, remember: false, "/account/password?changed=true"), forceLoad: true);
         }
         finally
         {

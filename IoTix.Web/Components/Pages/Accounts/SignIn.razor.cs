@@ -93,9 +93,7 @@ public sealed partial class SignIn : IoTix.Web.Components.Pages.Access.AccessPag
                 return;
             }
 
-            var ticket = Tickets.Issue(check.User!.Id, _remember);
-            var returnUrl = AccountsServiceCollectionExtensions.IsLocal(ReturnUrl) ? ReturnUrl! : "/";
-            Navigation.NavigateTo($"account/complete-signin?ticket={ticket}&returnUrl={Uri.EscapeDataString(returnUrl)}", forceLoad: true);
+            Navigation.NavigateTo(Tickets.CompletionPath(check.User!.Id, _remember, ReturnUrl), forceLoad: true);
         }
         finally
         {
