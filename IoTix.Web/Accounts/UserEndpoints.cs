@@ -1,4 +1,5 @@
 using IoTix.Web.Api;
+using IoTix.Web.Audit;
 using IoTix.Web.Tenancy;
 using Microsoft.AspNetCore.Identity;
 
@@ -111,6 +112,7 @@ internal static class UserEndpoints
         var errors = new FieldErrors();
         if (body!.Role is { } requested && AccountRules.CheckGrantedRole(http.User, requested, errors) is { } role)
         {
+            http.SetAuditDetails($"role {user.Role} -> {role}");
             user.Role = role;
             await users.UpdateAsync(user).ConfigureAwait(false);
             await users.UpdateSecurityStampAsync(user).ConfigureAwait(false);

@@ -1,5 +1,6 @@
 using IoTix.Web.Accounts;
 using IoTix.Web.Api;
+using IoTix.Web.Audit;
 
 namespace IoTix.Web.Tenancy;
 
@@ -75,6 +76,11 @@ internal static class TenantEndpoints
         }
 
         var change = await tenants.UpdateAsync(id, body!, cancellationToken).ConfigureAwait(false);
+        if (change is { Before: { } before, Tenant: { } after })
+        {
+            http.SetAuditDetails(TenantAdministration.Describe(before, after));
+        }
+
         return change.Code == TenantChangeCode.Ok ? Results.Ok(change.Tenant) : ToProblem(change, id);
     }
 

@@ -1,5 +1,6 @@
 using Bunit;
 using IoTix.Tests.Shared;
+using IoTix.Tests.Web.Api;
 using IoTix.Web.Accounts;
 using IoTix.Web.Audit;
 using IoTix.Web.Components.Pages.Platform;
@@ -102,5 +103,18 @@ public sealed class TenantsPageTests : IAsyncLifetime
         Assert.Contains("id must be 2 to 64 lower-case letters", invalid, StringComparison.Ordinal);
         Assert.Contains("tenant 'acme' already exists", taken, StringComparison.Ordinal);
         Assert.Equal(2, (await ConsoleEntriesAsync("tenant.create")).Count(e => e.Outcome == AuditOutcomes.Failed));
+    }
+
+    [Fact]
+    public async Task The_apis_quota_edit_goes_through_the_same_service_and_is_audited_with_before_and_after()
+    {
+        await CreateAcmeAsync();
+        using var api = _factory.CreateClient();
+
+        using var updated = await api.PutJsonAsync("/api/v1/tenants/acme", """{"name": "Acme Inc", "maxGroups": 5}""");
+        var entry = Assert.Single(await _factory.Services.GetRequiredService<IAuditLog>().QueryAsync(new AuditQuery(Action: "PUT /api/v1/tenants")));
+
+        Assert.Equal(System.Net.HttpStatusCode.OK, updated.StatusCode);
+        Assert.StartsWith("maxGroups 3 -> 5", entry.Details, StringComparison.Ordinal);
     }
 }
