@@ -14,7 +14,7 @@ namespace IoTix.Web.History;
 /// by another process, at most once per <see cref="RefreshInterval"/>); the per-message lookups allocate nothing.
 /// Called by the stores' batch writers, never per message.
 /// </summary>
-internal sealed partial class BrokerDataTenants(TenantDirectory directory, TimeProvider time, ILogger<BrokerDataTenants> logger)
+internal sealed partial class BrokerDataTenants(TimeProvider time, ILogger<BrokerDataTenants> logger, TenantDirectory? directory = null)
 {
     /// <summary>Shortest time between two reads of the tenant list (unknown namespaces do not hammer the database).</summary>
     public static readonly TimeSpan RefreshInterval = TimeSpan.FromSeconds(1);
@@ -62,6 +62,11 @@ internal sealed partial class BrokerDataTenants(TenantDirectory directory, TimeP
     /// </summary>
     public async Task RefreshAsync(CancellationToken cancellationToken = default)
     {
+        if (directory is null)
+        {
+            return; // a host without tenancy: everything is the default tenant's
+        }
+
         var now = time.GetTimestamp();
         var version = directory.Version;
         var last = Interlocked.Read(ref _refreshedAt);

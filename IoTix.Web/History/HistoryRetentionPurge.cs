@@ -20,8 +20,8 @@ internal sealed partial class HistoryRetentionPurge(
     IOptions<HistoryOptions> options,
     TimeProvider timeProvider,
     ILogger<HistoryRetentionPurge> logger,
-    TenantDirectory tenants,
-    IServiceProvider services) : BackgroundService
+    IServiceProvider services,
+    TenantDirectory? tenants = null) : BackgroundService
 {
     /// <summary>Settings key of the console's retention (see <c>ConsoleSettingKeys.HistoryRetentionKey</c>).</summary>
     public const string SettingKey = ConsoleSettingKeys.HistoryRetentionKey;
@@ -43,8 +43,8 @@ internal sealed partial class HistoryRetentionPurge(
     {
         var installation = await CurrentRetentionAsync(cancellationToken).ConfigureAwait(false);
         var own = tenantId == Tenants.Default ? null : await StoredRetentionAsync(tenantId, cancellationToken).ConfigureAwait(false);
-        var quotaDays = (await tenants.QuotasAsync(tenantId, cancellationToken).ConfigureAwait(false)).HistoryRetentionDays;
-        var quota = TimeSpan.FromDays(quotaDays);
+        var quotaDays = tenants is null ? int.MaxValue : (await tenants.QuotasAsync(tenantId, cancellationToken).ConfigureAwait(false)).HistoryRetentionDays;
+        var quota = tenants is null ? TimeSpan.MaxValue : TimeSpan.FromDays(quotaDays);
         var chosen = own ?? installation;
         var effective = chosen < installation ? chosen : installation;
         return new TenantRetention(installation, own, quotaDays, effective < quota ? effective : quota);
@@ -56,7 +56,7 @@ internal sealed partial class HistoryRetentionPurge(
         var retention = await CurrentRetentionAsync(cancellationToken).ConfigureAwait(false);
         var now = timeProvider.GetUtcNow();
         var deleted = await store.PurgeAsync(now - retention, options.Value.MaxMessages, cancellationToken).ConfigureAwait(false);
-        if (deleted is not null)
+        if (deleted is not null && tenants is not null)
         {
             foreach (var tenant in await tenants.ListAsync(cancellationToken).ConfigureAwait(false))
             {
