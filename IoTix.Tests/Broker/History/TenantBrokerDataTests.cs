@@ -2,7 +2,11 @@ using System.Net;
 using System.Text.Json;
 using IoTix.Tests.Shared;
 using IoTix.Tests.Web.Api;
+using Bunit;
 using IoTix.Web.Accounts;
+using IoTix.Web.Components.Pages.Broker;
+using IoTix.Web.History;
+using Microsoft.Extensions.DependencyInjection;
 using MQTTnet;
 using MQTTnet.Protocol;
 
@@ -30,6 +34,20 @@ public sealed class TenantBrokerDataTests(PostgresFixture postgres)
         Assert.Equal(["tenants/acme/sensors/1"], await TenantBrokerHost.HistoryTopicsAsync(acme));
         Assert.Equal(["tenants/beta/sensors/1"], await TenantBrokerHost.HistoryTopicsAsync(beta));
         Assert.Equal(["plain/sensors/1", "tenants/ghost/sensors/1"], await TenantBrokerHost.HistoryTopicsAsync(host.Http)); // an unknown namespace stays the default tenant's
+    }
+
+    [Fact]
+    public async Task The_history_page_shows_the_signed_in_users_tenants_messages_only()
+    {
+        await using var host = await StartAsync();
+        await TenantBrokerHost.CreateTenantAsync(host, "acme");
+        await TenantBrokerHost.PublishAsync(host, ("tenants/acme/page/1", "mine"), ("plain/page/1", "platform"));
+        await using var context = BrokerConsoleContext.Create(services => services.AddSingleton(host.Services.GetRequiredService<TenantMessageData>()), tenant: "acme");
+
+        var page = context.Render<BrokerHistory>();
+
+        page.WaitForAssertion(() => Assert.Contains("tenants/acme/page/1", page.Markup, StringComparison.Ordinal), HistoryTestSupport.Patience);
+        Assert.DoesNotContain("plain/page/1", page.Markup, StringComparison.Ordinal);
     }
 
     [Fact]
@@ -115,6 +133,14 @@ public sealed class TenantBrokerDataTests(PostgresFixture postgres)
             Assert.Equal(HttpStatusCode.OK, inside.StatusCode);
             Assert.Equal("by-topic", (await received.WaitForAsync(1, HistoryTestSupport.Patience))[0].ConvertPayloadToString());
             Assert.Equal([byClient], (await DeadLettersAsync(acme)).Select(d => d.GetProperty("id").GetInt64()));
+            await using var acmeConsole = BrokerConsoleContext.Create(services => services.AddSingleton(host.Services.GetRequiredService<TenantMessageData>()), tenant: "acme");
+            await using var betaConsole = BrokerConsoleContext.Create(services => services.AddSingleton(host.Services.GetRequiredService<TenantMessageData>()), tenant: "beta");
+            var acmePage = acmeConsole.Render<BrokerDeadLetters>();
+            var betaPage = betaConsole.Render<BrokerDeadLetters>();
+            acmePage.WaitForAssertion(() => Assert.Single(acmePage.FindAll("[data-testid=dlq-reason-chip]")), HistoryTestSupport.Patience);
+            betaPage.WaitForAssertion(() => Assert.Contains("No dead letters.", betaPage.Markup, StringComparison.Ordinal), HistoryTestSupport.Patience);
+            Assert.Contains("blocked/door", acmePage.Markup, StringComparison.Ordinal);
+            Assert.DoesNotContain("blocked/window", acmePage.Markup, StringComparison.Ordinal);
         }
         finally
         {
