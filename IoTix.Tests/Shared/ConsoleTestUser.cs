@@ -18,9 +18,9 @@ internal static class ConsoleTestUser
     }
 
     /// <summary>Signs the page in (<see cref="Name"/>, Owner) and audits its console changes into <paramref name="host"/>'s audit log.</summary>
-    public static void SignInWithAudit(BunitContext context, IServiceProvider host)
+    public static void SignInWithAudit(BunitContext context, IServiceProvider host, string tenant = Tenants.Default)
     {
-        SignIn(context);
+        SignIn(context, tenant: tenant);
         context.Services.AddSingleton(host.GetRequiredService<IAuditLog>());
         context.Services.AddSingleton<ITenantContext, DefaultTenant>();
         context.Services.AddScoped<ConsoleAudit>();

@@ -113,6 +113,13 @@ public sealed class RuleService(IRuleRepository repository, IRuleEngine engine, 
         }
 
         stored.Definition.Enabled = enabled;
+        stored.Definition.TopicNamespace = NamespaceOf(tenant.TenantId);
+        var errors = engine.Validate(stored.Definition);
+        if (errors.Count > 0)
+        {
+            return RuleOutcome<RuleView>.Invalid(errors); // a stored rule that is not valid (any more) is not switched
+        }
+
         return await StoreAndApplyAsync(stored.Definition, cancellationToken).ConfigureAwait(false);
     }
 
@@ -175,6 +182,7 @@ public sealed class RuleService(IRuleRepository repository, IRuleEngine engine, 
 
     private async Task<RuleOutcome<RuleView>> StoreAndApplyAsync(RuleDefinition rule, CancellationToken cancellationToken)
     {
+        rule.TopicNamespace = NamespaceOf(tenant.TenantId); // also for a stored rule switched on or off
         if (!await repository.SaveAsync(tenant.TenantId, rule, cancellationToken).ConfigureAwait(false))
         {
             return RuleOutcome<RuleView>.Fail(RuleOutcomeCode.Unavailable);

@@ -88,6 +88,10 @@ public sealed class TenantRulesTests(PostgresFixture postgres)
         var engine = second.Services.GetRequiredService<IRuleEngine>();
         await Eventually.TrueAsync(() => engine.GetSnapshot().Loaded, "the rules to load");
 
+        using var acmeAgain = await second.Factory.CreateClientForAsync(TenantRoles.Admin, "acme");
+        using var enable = await acmeAgain.PostJsonAsync("/api/v1/rules/acme-smuggled/enable", "{}");
+
+        Assert.Contains("must start with tenants/acme/", await enable.AssertFieldProblemAsync(HttpStatusCode.BadRequest, "topicFilters[0]"), StringComparison.Ordinal);
         var running = engine.GetRules().Select(r => r.Definition.Id).ToList();
         Assert.Contains("acme-legal", running);
         Assert.DoesNotContain("acme-smuggled", running);
