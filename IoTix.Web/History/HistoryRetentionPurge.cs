@@ -39,9 +39,11 @@ internal sealed partial class HistoryRetentionPurge(
     /// The retention of <paramref name="tenantId"/>'s history: its own stored choice (the installation's when it made
     /// none), never longer than the installation's retention nor its quota <c>historyRetentionDays</c>.
     /// </summary>
-    public async Task<TenantRetention> RetentionOfAsync(string tenantId, CancellationToken cancellationToken = default)
+    public async Task<TenantRetention> RetentionOfAsync(string tenantId, CancellationToken cancellationToken = default) =>
+        await RetentionOfAsync(tenantId, await CurrentRetentionAsync(cancellationToken).ConfigureAwait(false), cancellationToken).ConfigureAwait(false);
+
+    private async Task<TenantRetention> RetentionOfAsync(string tenantId, TimeSpan installation, CancellationToken cancellationToken)
     {
-        var installation = await CurrentRetentionAsync(cancellationToken).ConfigureAwait(false);
         var own = tenantId == Tenants.Default ? null : await StoredRetentionAsync(tenantId, cancellationToken).ConfigureAwait(false);
         var quotaDays = tenants is null ? int.MaxValue : (await tenants.QuotasAsync(tenantId, cancellationToken).ConfigureAwait(false)).HistoryRetentionDays;
         var quota = tenants is null ? TimeSpan.MaxValue : TimeSpan.FromDays(quotaDays);
@@ -60,7 +62,7 @@ internal sealed partial class HistoryRetentionPurge(
         {
             foreach (var tenant in await tenants.ListAsync(cancellationToken).ConfigureAwait(false))
             {
-                var own = await RetentionOfAsync(tenant.Id, cancellationToken).ConfigureAwait(false);
+                var own = await RetentionOfAsync(tenant.Id, retention, cancellationToken).ConfigureAwait(false);
                 if (own.Effective < retention)
                 {
                     deleted += await store.PurgeTenantAsync(tenant.Id, now - own.Effective, cancellationToken).ConfigureAwait(false) ?? 0;
