@@ -84,6 +84,9 @@ public sealed class SimulatedDevice : ITemplateSource, IDeviceConnectionEvents
     /// <summary>The engine key of the device's group, or null.</summary>
     public string? GroupId => Group?.GroupId;
 
+    /// <summary>The id of the device's group inside its namespace (what <c>${groupId}</c> renders), or null.</summary>
+    public string? LocalGroupId => Group?.LocalGroupId;
+
     public DeviceModel Model => Runtime.Model;
 
     public DeviceState State => (DeviceState)(Volatile.Read(ref _state) & StateMask);
@@ -170,7 +173,7 @@ public sealed class SimulatedDevice : ITemplateSource, IDeviceConnectionEvents
 
     string ITemplateSource.DeviceId => LocalId;
 
-    string? ITemplateSource.GroupId => Group?.LocalGroupId;
+    string? ITemplateSource.GroupId => LocalGroupId;
 
     string ITemplateSource.LifecycleStateName => DeviceLifecycle.Name(State);
 

@@ -1,5 +1,8 @@
 using System.Globalization;
+using IoTix.Broker.Security;
+using IoTix.Core.Devices;
 using IoTix.Web.LiveMetrics;
+using IoTix.Web.Simulations;
 using Microsoft.Extensions.Options;
 using MudBlazor;
 
@@ -70,6 +73,23 @@ public sealed class DashboardViewModel(ILiveMetrics metrics, IOptions<LiveMetric
         YAxisFormat = "0.#",
     };
 
+    /// <summary>
+    /// The viewer's engine namespace (<see cref="SimulationOrchestrator.NamespaceOf"/>): group series show only the
+    /// viewer's groups, by their ids (the default tenant's have no namespace; other tenants' groups are hidden from it).
+    /// </summary>
+    public string Namespace { get; set; } = string.Empty;
+
+    private bool IsShown(string groupKey, out string groupId)
+    {
+        if (Namespace.Length == 0)
+        {
+            groupId = groupKey;
+            return !groupKey.StartsWith(TenantTopics.Root, StringComparison.Ordinal);
+        }
+
+        return DeviceNamespace.TryLocal(Namespace, groupKey, out groupId);
+    }
+
     /// <summary>Rebuilds the KPIs and series from the newest <see cref="WindowPoints"/> points.</summary>
     public void Refresh()
     {
@@ -101,15 +121,20 @@ public sealed class DashboardViewModel(ILiveMetrics metrics, IOptions<LiveMetric
 
             foreach (var group in point.Groups)
             {
-                if (!messages.ContainsKey(group.Key))
+                if (!IsShown(group.Key, out var key))
                 {
-                    keys.Add(group.Key);
-                    messages[group.Key] = [];
-                    connected[group.Key] = [];
-                    errors[group.Key] = [];
+                    continue;
                 }
 
-                Add(group.Key, group, at);
+                if (!messages.ContainsKey(key))
+                {
+                    keys.Add(key);
+                    messages[key] = [];
+                    connected[key] = [];
+                    errors[key] = [];
+                }
+
+                Add(key, group, at);
             }
 
             if (point.Broker is { } broker)
