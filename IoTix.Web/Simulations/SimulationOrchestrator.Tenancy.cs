@@ -1,3 +1,4 @@
+using System.Diagnostics.CodeAnalysis;
 using IoTix.Broker.Security;
 using IoTix.Core.Devices;
 using IoTix.Core.Models;
@@ -19,24 +20,106 @@ namespace IoTix.Web.Simulations;
 /// </remarks>
 public sealed partial class SimulationOrchestrator
 {
-    private readonly Dictionary<string, string> _modelTenants = new(StringComparer.Ordinal);
+    /// <summary>API models of the non-default tenants, by engine key (namespace + model id); the default tenant's are in the catalog.</summary>
+    private readonly Dictionary<string, DeviceModel> _tenantModels = new(StringComparer.Ordinal);
 
     /// <summary>True when the caller's tenant may see model <paramref name="modelId"/> (a model file, or its own API model).</summary>
-    public bool IsModelVisible(string modelId)
-    {
-        if (!_models.TryGetSourceFile(modelId, out var file))
-        {
-            return false;
-        }
+    public bool IsModelVisible(string modelId) => TryGetModel(modelId, out _);
 
-        if (file is not null)
+    /// <summary>
+    /// The model <paramref name="modelId"/> as the caller's tenant sees it: its own API model, else a model file. The
+    /// default tenant's API models live in the catalog (<see cref="Models"/>), other tenants' here, so two tenants may
+    /// both have an API model of the same id.
+    /// </summary>
+    public bool TryGetModel(string modelId, [NotNullWhen(true)] out DeviceModel? model) => TryGetModel(TenantScope.Current, modelId, out model);
+
+    private bool TryGetModel(string tenantId, string modelId, [NotNullWhen(true)] out DeviceModel? model)
+    {
+        var ns = NamespaceOf(tenantId);
+        if (ns.Length == 0)
         {
-            return true;
+            return _models.TryGet(modelId, out model);
         }
 
         lock (_indexLock)
         {
-            return string.Equals(_modelTenants.GetValueOrDefault(modelId, Tenants.Default), TenantScope.Current, StringComparison.Ordinal);
+            if (_tenantModels.TryGetValue(ns + modelId, out model))
+            {
+                return true;
+            }
+        }
+
+        if (_models.TryGetSourceFile(modelId, out var file) && file is not null)
+        {
+            return _models.TryGet(modelId, out model);
+        }
+
+        model = null;
+        return false;
+    }
+
+    /// <summary>Whether the caller sees model <paramref name="modelId"/> and where it comes from: its file, or null for an API model.</summary>
+    public bool TryGetModelSource(string modelId, out string? file)
+    {
+        var ns = CurrentNamespace;
+        if (ns.Length > 0)
+        {
+            lock (_indexLock)
+            {
+                if (_tenantModels.ContainsKey(ns + modelId))
+                {
+                    file = null;
+                    return true;
+                }
+            }
+
+            return _models.TryGetSourceFile(modelId, out file) && file is not null;
+        }
+
+        return _models.TryGetSourceFile(modelId, out file);
+    }
+
+    /// <summary>Validates and adds or replaces an API model of <paramref name="tenantId"/> (never over a model file).</summary>
+    private ModelValidationResult AddModel(string tenantId, string json)
+    {
+        var ns = NamespaceOf(tenantId);
+        if (ns.Length == 0)
+        {
+            return _models.Upsert(json);
+        }
+
+        var result = _validator.Validate(json);
+        if (!result.IsValid)
+        {
+            return result;
+        }
+
+        var model = result.Model;
+        if (_models.TryGetSourceFile(model.Id, out var file) && file is not null)
+        {
+            return ModelValidationResult.Invalid(model.Id, null, [new ModelError(null, "$.id", ReadOnlyMessage(model.Id, file))]);
+        }
+
+        lock (_indexLock)
+        {
+            _tenantModels[ns + model.Id] = model;
+        }
+
+        return result;
+    }
+
+    /// <summary>Removes the caller's API model <paramref name="modelId"/>; false when it has none of that id.</summary>
+    private bool RemoveModel(string modelId)
+    {
+        var ns = CurrentNamespace;
+        if (ns.Length == 0)
+        {
+            return _models.Remove(modelId) == ModelRemoval.Removed;
+        }
+
+        lock (_indexLock)
+        {
+            return _tenantModels.Remove(ns + modelId);
         }
     }
 
@@ -47,18 +130,38 @@ public sealed partial class SimulationOrchestrator
         return VisibleModels();
     }
 
-    /// <summary>The models the caller's tenant sees (files and its API models), in catalog order.</summary>
+    /// <summary>The models the caller's tenant sees: model files and its API models (the catalog's order, then its own by id).</summary>
     public IReadOnlyList<DeviceModel> VisibleModels()
     {
+        var ns = CurrentNamespace;
+        if (ns.Length == 0)
+        {
+            return [.. _models.Models];
+        }
+
+        var own = new List<DeviceModel>();
+        lock (_indexLock)
+        {
+            foreach (var (key, model) in _tenantModels)
+            {
+                if (key.StartsWith(ns, StringComparison.Ordinal))
+                {
+                    own.Add(model);
+                }
+            }
+        }
+
+        own.Sort(static (a, b) => string.CompareOrdinal(a.Id, b.Id));
         var visible = new List<DeviceModel>();
         foreach (var model in _models.Models)
         {
-            if (IsModelVisible(model.Id))
+            if (_models.TryGetSourceFile(model.Id, out var file) && file is not null && !own.Exists(m => m.Id == model.Id))
             {
                 visible.Add(model);
             }
         }
 
+        visible.AddRange(own);
         return visible;
     }
 
@@ -359,7 +462,7 @@ public sealed partial class SimulationOrchestrator
     /// <summary>Telemetry messages per second the group's devices send when all run (count x sum of 1000/intervalMs).</summary>
     private double PlannedRate(GroupEntry entry)
     {
-        if (!_models.TryGet(entry.ModelId, out var model))
+        if (!TryGetModel(entry.TenantId, entry.ModelId, out var model))
         {
             return 0;
         }
@@ -374,7 +477,4 @@ public sealed partial class SimulationOrchestrator
     }
 
     private static SimulationError QuotaExceeded(string message) => SimulationError.ForField(EngineErrorCode.LimitExceeded, "quota", message);
-
-    private static SimulationError NotAvailable(string field, string what) =>
-        SimulationError.ForField(EngineErrorCode.AlreadyExists, field, $"{what} is not available; choose another id");
 }

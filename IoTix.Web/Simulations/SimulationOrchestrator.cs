@@ -93,13 +93,8 @@ public sealed partial class SimulationOrchestrator
         await _changes.WaitAsync(cancellationToken).ConfigureAwait(false);
         try
         {
-            if (_models.TryGetSourceFile(id, out var file))
+            if (TryGetModelSource(id, out var file))
             {
-                if (!IsModelVisible(id))
-                {
-                    return NotAvailable("$.id", $"model id '{id}'");
-                }
-
                 return file is null
                     ? SimulationError.ForField(EngineErrorCode.AlreadyExists, "$.id", $"model '{id}' already exists; PUT /api/v1/models/{id} replaces it")
                     : ReadOnlyModel(id, file);
@@ -130,15 +125,10 @@ public sealed partial class SimulationOrchestrator
         await _changes.WaitAsync(cancellationToken).ConfigureAwait(false);
         try
         {
-            var exists = _models.TryGetSourceFile(id, out var file);
+            var exists = TryGetModelSource(id, out var file);
             if (file is not null)
             {
                 return ReadOnlyModel(id, file);
-            }
-
-            if (exists && !IsModelVisible(id))
-            {
-                return NotAvailable("$.id", $"model id '{id}'");
             }
 
             var stored = await StoreModelAsync(validation.Model, cancellationToken).ConfigureAwait(false);
@@ -156,7 +146,7 @@ public sealed partial class SimulationOrchestrator
         await _changes.WaitAsync(cancellationToken).ConfigureAwait(false);
         try
         {
-            if (!_models.TryGetSourceFile(id, out var file) || !IsModelVisible(id))
+            if (!TryGetModelSource(id, out var file))
             {
                 return new SimulationError(EngineErrorCode.NotFound, $"model '{id}' not found");
             }
@@ -172,15 +162,9 @@ public sealed partial class SimulationOrchestrator
                 return new SimulationError(EngineErrorCode.InvalidState, $"model '{id}' is used by {string.Join(", ", users)}; delete those first");
             }
 
-            var removal = _models.Remove(id);
-            if (removal != ModelRemoval.Removed)
+            if (!RemoveModel(id))
             {
                 return new SimulationError(EngineErrorCode.NotFound, $"model '{id}' not found");
-            }
-
-            lock (_indexLock)
-            {
-                _modelTenants.Remove(id);
             }
 
             if (!await _modelStore.DeleteAsync(id, cancellationToken).ConfigureAwait(false))
@@ -199,16 +183,11 @@ public sealed partial class SimulationOrchestrator
     private async Task<SimulationResult<DeviceModel>> StoreModelAsync(DeviceModel model, CancellationToken cancellationToken)
     {
         var json = DeviceModelSerializer.Serialize(model, indented: false);
-        var stored = _models.Upsert(json);
+        var stored = AddModel(TenantScope.Current, json);
         if (!stored.IsValid)
         {
             // A model file with this id appeared meanwhile.
             return new SimulationError(EngineErrorCode.InvalidState, stored.Errors[0].Message, ToFieldErrors(stored.Errors));
-        }
-
-        lock (_indexLock)
-        {
-            _modelTenants[model.Id] = TenantScope.Current;
         }
 
         if (!await _modelStore.SaveAsync(model.Id, json, cancellationToken).ConfigureAwait(false))
@@ -219,14 +198,16 @@ public sealed partial class SimulationOrchestrator
         return SimulationResult<DeviceModel>.Ok(stored.Model);
     }
 
+    /// <summary>The caller's groups and devices that use model <paramref name="modelId"/>.</summary>
     private List<string> ModelUsers(string modelId)
     {
         var users = new List<string>();
+        var tenant = TenantScope.Current;
         lock (_indexLock)
         {
             foreach (var group in _groups.Values)
             {
-                if (string.Equals(group.ModelId, modelId, StringComparison.Ordinal))
+                if (string.Equals(group.ModelId, modelId, StringComparison.Ordinal) && Owns(group.TenantId, tenant))
                 {
                     users.Add($"group '{group.GroupId}'");
                 }
@@ -234,7 +215,7 @@ public sealed partial class SimulationOrchestrator
 
             foreach (var device in _devices.Values)
             {
-                if (string.Equals(device.ModelId, modelId, StringComparison.Ordinal))
+                if (string.Equals(device.ModelId, modelId, StringComparison.Ordinal) && Owns(device.TenantId, tenant))
                 {
                     users.Add($"device '{device.DeviceId}'");
                 }
@@ -281,7 +262,7 @@ public sealed partial class SimulationOrchestrator
     public async Task<SimulationResult<GroupView>> CreateGroupAsync(DeviceGroupSpec spec, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(spec);
-        if (!_models.TryGet(spec.ModelId, out var model) || !IsModelVisible(spec.ModelId))
+        if (!TryGetModel(spec.ModelId, out var model))
         {
             return SimulationError.ForField(EngineErrorCode.NotFound, "modelId", $"model '{spec.ModelId}' not found");
         }
@@ -506,7 +487,7 @@ public sealed partial class SimulationOrchestrator
     private ModelRevisionInfo RevisionInfo(DeviceModel running)
     {
         var revision = ModelRevisions.Of(running);
-        var latest = _models.TryGet(running.Id, out var current) ? ModelRevisions.Of(current) : revision;
+        var latest = TryGetModel(running.Id, out var current) ? ModelRevisions.Of(current) : revision;
         return new ModelRevisionInfo(revision, running.Version, latest);
     }
 
@@ -518,7 +499,7 @@ public sealed partial class SimulationOrchestrator
     private SimulationResult<string?> ApplyLatestRevision(GroupEntry entry)
     {
         if (!_engine.TryGetGroup(entry.Key, out var group)
-            || !_models.TryGet(entry.ModelId, out var latest)
+            || !TryGetModel(entry.TenantId, entry.ModelId, out var latest)
             || ReferenceEquals(latest, group.Model)
             || string.Equals(ModelRevisions.Of(latest), ModelRevisions.Of(group.Model), StringComparison.Ordinal)
             || !IsIdle(entry.Key))
@@ -839,7 +820,7 @@ public sealed partial class SimulationOrchestrator
     /// </summary>
     public async Task<SimulationResult<DeviceView>> CreateDeviceAsync(string modelId, string? deviceId, string? groupId, string? endpoint, CancellationToken cancellationToken = default)
     {
-        if (!_models.TryGet(modelId, out var model) || !IsModelVisible(modelId))
+        if (!TryGetModel(modelId, out var model))
         {
             return SimulationError.ForField(EngineErrorCode.NotFound, "modelId", $"model '{modelId}' not found");
         }
@@ -966,7 +947,7 @@ public sealed partial class SimulationOrchestrator
         if (entry is null
             || !_engine.TryGetDevice(key, out var device)
             || device.State is not (DeviceState.Created or DeviceState.Stopped or DeviceState.Failed)
-            || !_models.TryGet(entry.ModelId, out var latest)
+            || !TryGetModel(entry.TenantId, entry.ModelId, out var latest)
             || ReferenceEquals(latest, device.Model)
             || string.Equals(ModelRevisions.Of(latest), ModelRevisions.Of(device.Model), StringComparison.Ordinal))
         {
@@ -1074,14 +1055,9 @@ public sealed partial class SimulationOrchestrator
             using var system = TenantScope.EnterSystem(); // every tenant's rows; each item then acts for its tenant
             foreach (var stored in await _modelStore.ListAsync(cancellationToken).ConfigureAwait(false) ?? [])
             {
-                var result = _models.Upsert(stored.Json);
+                var result = AddModel(stored.TenantId, stored.Json);
                 if (result.IsValid)
                 {
-                    lock (_indexLock)
-                    {
-                        _modelTenants[stored.Id] = stored.TenantId;
-                    }
-
                     models++;
                 }
                 else
@@ -1094,7 +1070,7 @@ public sealed partial class SimulationOrchestrator
             foreach (var stored in await _groupStore.ListAsync(cancellationToken).ConfigureAwait(false) ?? [])
             {
                 using var tenant = TenantScope.Enter(stored.TenantId);
-                if (!_models.TryGet(stored.ModelId, out var model))
+                if (!TryGetModel(stored.ModelId, out var model))
                 {
                     LogRestoreFailed(_logger, $"group '{stored.GroupId}'", $"model '{stored.ModelId}' not found");
                     continue;
@@ -1132,7 +1108,7 @@ public sealed partial class SimulationOrchestrator
             foreach (var stored in await _deviceStore.ListAsync(cancellationToken).ConfigureAwait(false) ?? [])
             {
                 using var tenant = TenantScope.Enter(stored.TenantId);
-                if (!_models.TryGet(stored.ModelId, out var model))
+                if (!TryGetModel(stored.ModelId, out var model))
                 {
                     LogRestoreFailed(_logger, $"device '{stored.DeviceId}'", $"model '{stored.ModelId}' not found");
                     continue;
