@@ -20,17 +20,29 @@ public sealed class TenantSimulationTests(ApiFixture fixture) : IClassFixture<Ap
         Assert.Equal(HttpStatusCode.Created, (await client.PostJsonAsync("/api/v1/devices", """{"modelId": "m1", "deviceId": "s1"}""")).StatusCode);
     }
 
+    /// <summary>Owners of two new tenants; A has <see cref="ArrangeSameIdsAsync"/>'s objects, B too when <paramref name="arrangeB"/>.</summary>
+    private async Task<(HttpClient A, HttpClient B)> TwoTenantsAsync(bool arrangeB)
+    {
+        var a = await fixture.Factory.CreateClientForAsync(TenantRoles.Owner, ApiTestHost.Unique("ta"));
+        var b = await fixture.Factory.CreateClientForAsync(TenantRoles.Owner, ApiTestHost.Unique("tb"));
+        await ArrangeSameIdsAsync(a, "A's m1");
+        if (arrangeB)
+        {
+            await ArrangeSameIdsAsync(b, "B's m1");
+        }
+
+        return (a, b);
+    }
+
     private static List<string> Ids(JsonElement page, string property) =>
         page.GetProperty("items").EnumerateArray().Select(i => i.GetProperty(property).GetString()!).Order(StringComparer.Ordinal).ToList();
 
     [Fact]
     public async Task Two_tenants_create_the_same_model_group_and_device_ids_and_each_sees_only_its_own_by_bare_ids()
     {
-        var (ta, tb) = (ApiTestHost.Unique("ta"), ApiTestHost.Unique("tb"));
-        using var a = await fixture.Factory.CreateClientForAsync(TenantRoles.Owner, ta);
-        using var b = await fixture.Factory.CreateClientForAsync(TenantRoles.Owner, tb);
-        await ArrangeSameIdsAsync(a, "A's m1");
-        await ArrangeSameIdsAsync(b, "B's m1");
+        var (a, b) = await TwoTenantsAsync(arrangeB: true);
+        using var disposeA = a;
+        using var disposeB = b;
         Assert.Equal(HttpStatusCode.Created, (await a.PostJsonAsync("/api/v1/devices", """{"modelId": "m1", "deviceId": "s2"}""")).StatusCode);
 
         var groupOfB = await b.GetJsonAsync("/api/v1/groups/g1");
@@ -52,10 +64,9 @@ public sealed class TenantSimulationTests(ApiFixture fixture) : IClassFixture<Ap
     [Fact]
     public async Task Every_group_and_device_route_answers_404_for_ids_only_another_tenant_has()
     {
-        var (ta, tb) = (ApiTestHost.Unique("ta"), ApiTestHost.Unique("tb"));
-        using var a = await fixture.Factory.CreateClientForAsync(TenantRoles.Owner, ta);
-        using var b = await fixture.Factory.CreateClientForAsync(TenantRoles.Owner, tb);
-        await ArrangeSameIdsAsync(a, "A's m1");
+        var (a, b) = await TwoTenantsAsync(arrangeB: false);
+        using var disposeA = a;
+        using var disposeB = b;
         Assert.Equal(HttpStatusCode.Accepted, (await a.PostJsonAsync("/api/v1/groups/g1/start", "{}")).StatusCode);
         (string Method, string Url)[] attempts =
         [
@@ -93,11 +104,9 @@ public sealed class TenantSimulationTests(ApiFixture fixture) : IClassFixture<Ap
     [Fact]
     public async Task Deleting_a_group_of_one_tenant_leaves_the_same_group_of_another_running()
     {
-        var (ta, tb) = (ApiTestHost.Unique("ta"), ApiTestHost.Unique("tb"));
-        using var a = await fixture.Factory.CreateClientForAsync(TenantRoles.Owner, ta);
-        using var b = await fixture.Factory.CreateClientForAsync(TenantRoles.Owner, tb);
-        await ArrangeSameIdsAsync(a, "A's m1");
-        await ArrangeSameIdsAsync(b, "B's m1");
+        var (a, b) = await TwoTenantsAsync(arrangeB: true);
+        using var disposeA = a;
+        using var disposeB = b;
         Assert.Equal(HttpStatusCode.Accepted, (await a.PostJsonAsync("/api/v1/groups/g1/start", "{}")).StatusCode);
         Assert.Equal(HttpStatusCode.Accepted, (await b.PostJsonAsync("/api/v1/groups/g1/start", "{}")).StatusCode);
         await b.WaitForAsync("/api/v1/groups/g1", g => g.GetProperty("runningDeviceCount").GetInt32() == 2, "b's g1 running");
