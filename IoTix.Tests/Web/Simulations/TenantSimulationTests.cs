@@ -3,6 +3,9 @@ using System.Text.Json;
 using IoTix.Tests.Shared;
 using IoTix.Tests.Web.Api;
 using IoTix.Web.Accounts;
+using IoTix.Web.LiveMetrics;
+using IoTix.Web.Tenancy;
+using Microsoft.Extensions.DependencyInjection;
 
 namespace IoTix.Tests.Web.Simulations;
 
@@ -118,6 +121,31 @@ public sealed class TenantSimulationTests(ApiFixture fixture) : IClassFixture<Ap
         Assert.Equal(2, (await b.GetJsonAsync("/api/v1/groups/g1")).GetProperty("runningDeviceCount").GetInt32());
         Assert.Equal("s1", (await b.GetJsonAsync("/api/v1/devices/s1")).GetProperty("deviceId").GetString());
         Assert.Equal(1, (await b.GetJsonAsync("/api/v1/groups/g1/runs")).GetArrayLength());
+    }
+
+    [Fact]
+    public async Task The_device_inspector_shows_each_tenant_its_own_groups_and_devices_by_bare_ids()
+    {
+        var tenant = ApiTestHost.Unique("ti");
+        using var client = await fixture.Factory.CreateClientForAsync(TenantRoles.Owner, tenant);
+        await ArrangeSameIdsAsync(client, "inspected");
+        var inspector = fixture.Factory.Services.GetRequiredService<DeviceInspector>();
+
+        IReadOnlyList<string> groups, devices;
+        bool found;
+        DeviceSnapshot snapshot;
+        using (TenantScope.Enter(tenant))
+        {
+            groups = inspector.GroupIds();
+            devices = inspector.FindDevices("g1", null);
+            found = inspector.TryGetSnapshot("d1", out snapshot);
+        }
+
+        Assert.Equal(["g1"], groups);
+        Assert.Equal(["d0", "d1"], devices);
+        Assert.True(found);
+        Assert.Equal(("d1", "g1"), (snapshot.Metrics.DeviceId, snapshot.Metrics.GroupId));
+        Assert.DoesNotContain("g1", inspector.GroupIds()); // the default tenant has no g1
     }
 
     [Fact]

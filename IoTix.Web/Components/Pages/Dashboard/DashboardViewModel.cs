@@ -1,5 +1,4 @@
 using System.Globalization;
-using IoTix.Broker.Security;
 using IoTix.Core.Devices;
 using IoTix.Web.LiveMetrics;
 using IoTix.Web.Simulations;
@@ -74,21 +73,13 @@ public sealed class DashboardViewModel(ILiveMetrics metrics, IOptions<LiveMetric
     };
 
     /// <summary>
-    /// The viewer's engine namespace (<see cref="SimulationOrchestrator.NamespaceOf"/>): group series show only the
-    /// viewer's groups, by their ids (the default tenant's have no namespace; other tenants' groups are hidden from it).
+    /// The viewer's engine namespace (<see cref="SimulationOrchestrator.NamespaceOf"/>). The default tenant (the
+    /// platform, no namespace) sees every group's series, other tenants' under their engine keys (<c>tenants/{t}/g1</c>),
+    /// as the totals count them; a tenant sees only its own groups, by their bare ids.
     /// </summary>
     public string Namespace { get; set; } = string.Empty;
 
-    private bool IsShown(string groupKey, out string groupId)
-    {
-        if (Namespace.Length == 0)
-        {
-            groupId = groupKey;
-            return !groupKey.StartsWith(TenantTopics.Root, StringComparison.Ordinal);
-        }
-
-        return DeviceNamespace.TryLocal(Namespace, groupKey, out groupId);
-    }
+    private bool IsShown(string groupKey, out string groupId) => DeviceNamespace.TryLocal(Namespace, groupKey, out groupId);
 
     /// <summary>Rebuilds the KPIs and series from the newest <see cref="WindowPoints"/> points.</summary>
     public void Refresh()
