@@ -673,6 +673,12 @@ namespace IoTix.Web.Data.Migrations.Sqlite
 
             modelBuilder.Entity("IoTix.Web.Simulations.ApiModelRecord", b =>
                 {
+                    b.Property<string>("TenantId")
+                        .ValueGeneratedOnAdd()
+                        .HasMaxLength(64)
+                        .HasColumnType("TEXT")
+                        .HasDefaultValue("default");
+
                     b.Property<string>("Id")
                         .HasMaxLength(200)
                         .HasColumnType("TEXT");
@@ -684,17 +690,10 @@ namespace IoTix.Web.Data.Migrations.Sqlite
                         .IsRequired()
                         .HasColumnType("TEXT");
 
-                    b.Property<string>("TenantId")
-                        .IsRequired()
-                        .ValueGeneratedOnAdd()
-                        .HasMaxLength(64)
-                        .HasColumnType("TEXT")
-                        .HasDefaultValue("default");
-
                     b.Property<DateTime>("UpdatedAt")
                         .HasColumnType("TEXT");
 
-                    b.HasKey("Id");
+                    b.HasKey("TenantId", "Id");
 
                     b.HasIndex("TenantId");
 
@@ -703,6 +702,12 @@ namespace IoTix.Web.Data.Migrations.Sqlite
 
             modelBuilder.Entity("IoTix.Web.Simulations.DeviceRecord", b =>
                 {
+                    b.Property<string>("TenantId")
+                        .ValueGeneratedOnAdd()
+                        .HasMaxLength(64)
+                        .HasColumnType("TEXT")
+                        .HasDefaultValue("default");
+
                     b.Property<string>("DeviceId")
                         .HasMaxLength(200)
                         .HasColumnType("TEXT");
@@ -726,17 +731,10 @@ namespace IoTix.Web.Data.Migrations.Sqlite
                         .HasMaxLength(200)
                         .HasColumnType("TEXT");
 
-                    b.Property<string>("TenantId")
-                        .IsRequired()
-                        .ValueGeneratedOnAdd()
-                        .HasMaxLength(64)
-                        .HasColumnType("TEXT")
-                        .HasDefaultValue("default");
-
                     b.Property<DateTime>("UpdatedAt")
                         .HasColumnType("TEXT");
 
-                    b.HasKey("DeviceId");
+                    b.HasKey("TenantId", "DeviceId");
 
                     b.HasIndex("GroupId");
 
@@ -749,6 +747,12 @@ namespace IoTix.Web.Data.Migrations.Sqlite
 
             modelBuilder.Entity("IoTix.Web.Simulations.GroupRecord", b =>
                 {
+                    b.Property<string>("TenantId")
+                        .ValueGeneratedOnAdd()
+                        .HasMaxLength(64)
+                        .HasColumnType("TEXT")
+                        .HasDefaultValue("default");
+
                     b.Property<string>("GroupId")
                         .HasMaxLength(200)
                         .HasColumnType("TEXT");
@@ -774,17 +778,10 @@ namespace IoTix.Web.Data.Migrations.Sqlite
                     b.Property<bool>("Running")
                         .HasColumnType("INTEGER");
 
-                    b.Property<string>("TenantId")
-                        .IsRequired()
-                        .ValueGeneratedOnAdd()
-                        .HasMaxLength(64)
-                        .HasColumnType("TEXT")
-                        .HasDefaultValue("default");
-
                     b.Property<DateTime>("UpdatedAt")
                         .HasColumnType("TEXT");
 
-                    b.HasKey("GroupId");
+                    b.HasKey("TenantId", "GroupId");
 
                     b.HasIndex("ModelId");
 
@@ -863,7 +860,7 @@ namespace IoTix.Web.Data.Migrations.Sqlite
 
                     b.HasIndex("TenantId");
 
-                    b.HasIndex("GroupId", "StartedAt");
+                    b.HasIndex("TenantId", "GroupId", "StartedAt");
 
                     b.ToTable("sim_runs", (string)null);
                 });
