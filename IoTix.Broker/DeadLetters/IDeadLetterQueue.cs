@@ -39,6 +39,9 @@ public enum RepublishOutcome
     BrokerNotRunning,
 
     StoreUnavailable,
+
+    /// <summary>The target topic is outside the caller's tenant namespace (<c>tenants/{t}/</c>); refused by the host.</summary>
+    OutsideNamespace,
 }
 
 /// <summary>Answer of <see cref="IDeadLetterQueue.RepublishAsync"/>; <paramref name="Topic"/> is where it went.</summary>

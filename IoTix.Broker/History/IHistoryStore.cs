@@ -38,7 +38,11 @@ public sealed record HistoryMessage(long Id, DateTimeOffset Timestamp, string Cl
 /// [<paramref name="From"/>, <paramref name="To"/>), after <paramref name="After"/> (keyset paging) or skipping
 /// <paramref name="Offset"/> matches, at most <paramref name="Limit"/>.
 /// </summary>
-public sealed record HistoryQuery(string TopicFilter, DateTimeOffset? From, DateTimeOffset? To, HistoryCursor? After, int Offset, int Limit);
+/// <param name="Tenant">
+/// the tenant whose messages are read (the store attributes each message to the tenant of its topic's namespace,
+/// <see cref="Security.TenantTopics"/>); null: the tenant the host's caller acts for
+/// </param>
+public sealed record HistoryQuery(string TopicFilter, DateTimeOffset? From, DateTimeOffset? To, HistoryCursor? After, int Offset, int Limit, string? Tenant = null);
 
 /// <summary>One page of a query; <paramref name="Next"/> continues after its last message (null at the end).</summary>
 public sealed record HistoryPage(IReadOnlyList<HistoryMessage> Items, HistoryCursor? Next);

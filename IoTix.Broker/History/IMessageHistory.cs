@@ -49,7 +49,12 @@ public enum ReplayPace
 /// A replay: the messages of the history query (<paramref name="TopicFilter"/>, [<paramref name="From"/>,
 /// <paramref name="To"/>)) in order, each to its own topic or to <paramref name="TargetTopic"/>.
 /// </summary>
-public sealed record ReplayRequest(string TopicFilter, DateTimeOffset? From, DateTimeOffset? To, string? TargetTopic, ReplayPace Pace, double Speed);
+/// <param name="Tenant">
+/// a tenant with its own topic namespace (<c>tenants/{tenant}/</c>, <see cref="Security.TenantTopics"/>): the replay
+/// reads only that tenant's history and publishes only inside its namespace (a target topic outside is refused, a
+/// message outside fails the job). Null: the installation's own (default) tenant, without a namespace.
+/// </param>
+public sealed record ReplayRequest(string TopicFilter, DateTimeOffset? From, DateTimeOffset? To, string? TargetTopic, ReplayPace Pace, double Speed, string? Tenant = null);
 
 public enum ReplayState
 {

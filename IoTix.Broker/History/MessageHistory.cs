@@ -1,5 +1,6 @@
 using System.Collections.Concurrent;
 using System.Security.Cryptography;
+using IoTix.Broker.Security;
 using IoTix.Broker.Server;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
@@ -62,6 +63,11 @@ internal sealed partial class MessageHistory : IMessageHistory
         if (!_broker.IsListening)
         {
             return new ReplayStartResult(null, "the broker is not running");
+        }
+
+        if (request.Tenant is { } tenant && request.TargetTopic is { } target && !TenantTopics.IsInside(tenant, target))
+        {
+            return new ReplayStartResult(null, $"the target topic must start with {TenantTopics.PrefixOf(tenant)} (the tenant's namespace)");
         }
 
         ReplayJob job;
@@ -179,7 +185,7 @@ internal sealed partial class MessageHistory : IMessageHistory
         while (true)
         {
             var limit = Math.Min(LoadPageSize, _options.MaxReplayMessages - messages.Count + 1);
-            var page = await _recorder.Store!.QueryAsync(new HistoryQuery(request.TopicFilter, request.From, request.To, after, 0, limit), cancellationToken).ConfigureAwait(false);
+            var page = await _recorder.Store!.QueryAsync(new HistoryQuery(request.TopicFilter, request.From, request.To, after, 0, limit, request.Tenant), cancellationToken).ConfigureAwait(false);
             if (page is null)
             {
                 return null;
@@ -237,6 +243,11 @@ internal sealed partial class MessageHistory : IMessageHistory
 
             cancellationToken.ThrowIfCancellationRequested();
             var message = stored.Message.ToApplicationMessage(request.TargetTopic);
+            if (request.Tenant is { } tenant && !TenantTopics.IsInside(tenant, message.Topic))
+            {
+                throw new InvalidOperationException($"message {stored.Id} (topic '{message.Topic}') is outside the tenant's namespace {TenantTopics.PrefixOf(tenant)}; nothing outside it is replayed");
+            }
+
             if (!await _broker.InjectAsync(message, InternalPublisher.ReplayClientId, cancellationToken).ConfigureAwait(false))
             {
                 throw new InvalidOperationException("the broker stopped");

@@ -7,9 +7,10 @@ namespace IoTix.Broker.Rules;
 
 /// <summary>
 /// <c>republish</c> (FR-042): publishes a transformed message on a rendered topic through the broker (in memory, from
-/// the worker). The new message may trigger rules again, up to <c>Broker:Rules:MaxChainDepth</c> hops.
+/// the worker). The new message may trigger rules again, up to <c>Broker:Rules:MaxChainDepth</c> hops. A tenant's rule
+/// (<paramref name="topicNamespace"/>) never publishes outside its namespace.
 /// </summary>
-internal sealed class RepublishAction(int index, RuleTemplate topic, RuleTemplate? payload, int? qos, bool retain) : RuleAction(index)
+internal sealed class RepublishAction(int index, RuleTemplate topic, RuleTemplate? payload, int? qos, bool retain, string? topicNamespace = null) : RuleAction(index)
 {
     public override string Type => RuleActionTypes.Republish;
 
@@ -44,6 +45,11 @@ internal sealed class RepublishAction(int index, RuleTemplate topic, RuleTemplat
     {
         var name = topic.Render(message);
         error = RuleTopics.CheckTopicName(name);
+        if (error is null && topicNamespace is not null && !RuleTopics.IsInsideNamespace(topicNamespace, name))
+        {
+            error = $"topic '{name}' is outside the rule's namespace {topicNamespace}";
+        }
+
         if (error is not null)
         {
             return null;

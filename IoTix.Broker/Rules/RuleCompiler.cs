@@ -49,7 +49,7 @@ internal static class RuleCompiler
     {
         ArgumentNullException.ThrowIfNull(rule);
         CheckIdentity(rule, errors);
-        var filters = CheckFilters(rule.TopicFilters, errors);
+        var filters = CheckFilters(rule.TopicFilters, rule.TopicNamespace, errors);
         RuleExpression? condition = null;
         if (!string.IsNullOrWhiteSpace(rule.Condition) && !RuleExpression.TryParse(rule.Condition, out condition, out var syntax))
         {
@@ -69,7 +69,7 @@ internal static class RuleCompiler
         {
             for (var i = 0; i < rule.Actions.Count; i++)
             {
-                if (CompileAction(rule.Id, i, rule.Actions[i], timeProvider, errors) is { } action)
+                if (CompileAction(rule, i, rule.Actions[i], timeProvider, errors) is { } action)
                 {
                     actions.Add(action);
                 }
@@ -110,7 +110,7 @@ internal static class RuleCompiler
         return true;
     }
 
-    private static string[] CheckFilters(IReadOnlyList<string>? filters, List<RuleFieldError> errors)
+    private static string[] CheckFilters(IReadOnlyList<string>? filters, string? topicNamespace, List<RuleFieldError> errors)
     {
         if (filters is null || filters.Count == 0)
         {
@@ -130,13 +130,18 @@ internal static class RuleCompiler
             {
                 errors.Add(new RuleFieldError($"topicFilters[{i}]", problem));
             }
+            else if (topicNamespace is not null && !RuleTopics.IsInsideNamespace(topicNamespace, filters[i]))
+            {
+                errors.Add(new RuleFieldError($"topicFilters[{i}]", $"topic filter must start with {topicNamespace} (the tenant's namespace; was '{filters[i]}')"));
+            }
         }
 
         return [.. filters];
     }
 
-    private static RuleAction? CompileAction(string ruleId, int index, RuleActionDefinition? action, TimeProvider timeProvider, List<RuleFieldError> errors)
+    private static RuleAction? CompileAction(RuleDefinition rule, int index, RuleActionDefinition? action, TimeProvider timeProvider, List<RuleFieldError> errors)
     {
+        var ruleId = rule.Id;
         var prefix = $"actions[{index}].";
         if (action is null)
         {
@@ -150,7 +155,7 @@ internal static class RuleCompiler
         RuleAction? compiled = type switch
         {
             RuleActionTypes.Webhook => CompileWebhook(ruleId, index, action, prefix, errors),
-            RuleActionTypes.Republish => CompileRepublish(index, action, prefix, errors),
+            RuleActionTypes.Republish => CompileRepublish(index, action, rule.TopicNamespace, prefix, errors),
             RuleActionTypes.Database => new DatabaseAction(index, ruleId, OptionalTemplate(action.Payload, prefix + "payload", errors), timeProvider),
             RuleActionTypes.InfluxDb => CompileInfluxDb(ruleId, index, action, prefix, errors),
             RuleActionTypes.Kafka => CompileKafka(ruleId, index, action, prefix, errors),
@@ -251,7 +256,7 @@ internal static class RuleCompiler
         return url is null || method is null ? null : new WebhookAction(index, ruleId, url, method, headers, body, timeout, retries, delay);
     }
 
-    private static RuleAction? CompileRepublish(int index, RuleActionDefinition action, string prefix, List<RuleFieldError> errors)
+    private static RuleAction? CompileRepublish(int index, RuleActionDefinition action, string? topicNamespace, string prefix, List<RuleFieldError> errors)
     {
         RuleTemplate? topic = null;
         if (string.IsNullOrEmpty(action.Topic))
@@ -262,6 +267,11 @@ internal static class RuleCompiler
         {
             errors.Add(new RuleFieldError(prefix + "topic", problem));
         }
+        else if (topicNamespace is not null && !RuleTopics.IsInsideNamespace(topicNamespace, action.Topic))
+        {
+            // A literal start: ${...} parts after it cannot leave the namespace.
+            errors.Add(new RuleFieldError(prefix + "topic", $"republish topic must start with {topicNamespace} (the tenant's namespace; was '{action.Topic}')"));
+        }
 
         if (action.Qos is < 0 or > 2)
         {
@@ -269,7 +279,7 @@ internal static class RuleCompiler
         }
 
         var payload = OptionalTemplate(action.Payload, prefix + "payload", errors);
-        return topic is null ? null : new RepublishAction(index, topic, payload, action.Qos, action.Retain ?? false);
+        return topic is null ? null : new RepublishAction(index, topic, payload, action.Qos, action.Retain ?? false, topicNamespace);
     }
 
     private static RuleAction? CompileInfluxDb(string ruleId, int index, RuleActionDefinition action, string prefix, List<RuleFieldError> errors)

@@ -23,6 +23,14 @@ public sealed class RuleDefinition
     public string? Condition { get; set; }
 
     public IReadOnlyList<RuleActionDefinition> Actions { get; set; } = [];
+
+    /// <summary>
+    /// The topic namespace the rule is confined to, set by the host for a tenant's rule (<c>tenants/{tenant}/</c>,
+    /// <see cref="Security.TenantTopics"/>); null: unconfined. Every topic filter and every republish topic must start
+    /// with it literally: the engine refuses (and at load: does not run) a rule that reaches outside, and never
+    /// republishes outside it.
+    /// </summary>
+    public string? TopicNamespace { get; set; }
 }
 
 /// <summary>

@@ -57,4 +57,16 @@ public static class RuleTopics
 
         return Encoding.UTF8.GetByteCount(filter) > 65535 ? "must be at most 65,535 bytes" : null;
     }
+
+    /// <summary>
+    /// True when <paramref name="topicOrFilter"/> starts with <paramref name="topicNamespace"/> (a tenant's
+    /// <c>tenants/{tenant}/</c>) literally and goes on below it: <c>tenants/acme/#</c> is inside <c>tenants/acme/</c>,
+    /// <c>#</c>, <c>tenants/+/x</c> and <c>tenants/acme</c> are not.
+    /// </summary>
+    public static bool IsInsideNamespace(string topicNamespace, string topicOrFilter)
+    {
+        ArgumentNullException.ThrowIfNull(topicNamespace);
+        ArgumentNullException.ThrowIfNull(topicOrFilter);
+        return topicOrFilter.Length > topicNamespace.Length && topicOrFilter.StartsWith(topicNamespace, StringComparison.Ordinal);
+    }
 }

@@ -400,11 +400,11 @@ public sealed partial class SimulationEngine
         {
             var x = d.X;
             x.BehaviorTopics ??= new string?[d.Runtime.Behaviors.Behaviors.Length];
-            topic = x.BehaviorTopics[behavior.Index] ??= TemplateText.Render(a.Topic!, a.TopicPlaceholders!, d);
+            topic = x.BehaviorTopics[behavior.Index] ??= DeviceNamespace.Key(d.Namespace, TemplateText.Render(a.Topic!, a.TopicPlaceholders!, d));
         }
         else
         {
-            topic = TemplateText.Render(a.Topic!, a.TopicPlaceholders!, d);
+            topic = DeviceNamespace.Key(d.Namespace, TemplateText.Render(a.Topic!, a.TopicPlaceholders!, d));
         }
 
         _payload.ResetWrittenCount();

@@ -27,7 +27,8 @@ public sealed partial class SimulationEngine
         PublishStatus status;
         try
         {
-            status = d.Connection.TryPublishResponse(reply.Topic, _payload.WrittenSpan, reply.CorrelationData, response.Status, qos: 1);
+            // A device stays inside its namespace: a Response Topic outside it is put inside (see DeviceNamespace).
+            status = d.Connection.TryPublishResponse(DeviceNamespace.Confine(d.Namespace, reply.Topic), _payload.WrittenSpan, reply.CorrelationData, response.Status, qos: 1);
         }
         catch (Exception ex)
         {
@@ -180,7 +181,7 @@ public sealed partial class SimulationEngine
     }
 
     private static string ShadowPrefix(SimulatedDevice d, ShadowSettings settings) =>
-        d.X.ShadowPrefix ??= ModelTemplate.Parse(settings.TopicPrefix).RenderForDevice(d.Id, d.Index, d.GroupId);
+        d.X.ShadowPrefix ??= DeviceNamespace.Key(d.Namespace, ModelTemplate.Parse(settings.TopicPrefix).RenderForDevice(d.LocalId, d.Index, d.Group?.LocalGroupId));
 
     /// <summary>A desired JSON value as the slot's type: numbers into number/integer slots, booleans, strings; false when incompatible.</summary>
     private static bool TryConvert(JsonElement json, in TelemetryValue slot, out TelemetryValue value)

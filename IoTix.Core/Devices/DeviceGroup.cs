@@ -8,9 +8,11 @@ public sealed class DeviceGroup
 {
     private SimulatedDevice[] _devices;
 
-    internal DeviceGroup(string groupId, DeviceModel model, string idPattern, SimulatedDevice[] devices, DeviceGroupSpec spec, PublishLatencyHistogram latency)
+    internal DeviceGroup(string localGroupId, DeviceModel model, string idPattern, SimulatedDevice[] devices, DeviceGroupSpec spec, PublishLatencyHistogram latency)
     {
-        GroupId = groupId;
+        Namespace = spec.Namespace ?? string.Empty;
+        LocalGroupId = localGroupId;
+        GroupId = DeviceNamespace.Key(Namespace, localGroupId);
         Model = model;
         IdPattern = idPattern;
         _devices = devices;
@@ -21,7 +23,14 @@ public sealed class DeviceGroup
         Latency = latency;
     }
 
+    /// <summary>The engine key: <see cref="Namespace"/> + <see cref="LocalGroupId"/>.</summary>
     public string GroupId { get; }
+
+    /// <summary>The group's namespace (empty for none); see <see cref="DeviceNamespace"/>.</summary>
+    public string Namespace { get; }
+
+    /// <summary>The group id inside its namespace (what <c>${groupId}</c> renders).</summary>
+    public string LocalGroupId { get; }
 
     public DeviceModel Model { get; }
 

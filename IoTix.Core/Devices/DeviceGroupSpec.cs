@@ -35,6 +35,13 @@ public sealed class DeviceGroupSpec
 
     /// <summary>Distance between the indexes of consecutive devices (default 1, at least 1); see <see cref="IndexStart"/>.</summary>
     public int IndexStride { get; init; } = 1;
+
+    /// <summary>
+    /// The namespace the group lives in (e.g. <c>tenants/acme/</c>; default none). See <see cref="DeviceNamespace"/>:
+    /// the engine keys the group and its devices as namespace + id, and the devices' MQTT client ids and topics carry
+    /// the namespace in front. <see cref="GroupId"/> and <see cref="IdPattern"/> are the ids inside the namespace.
+    /// </summary>
+    public string? Namespace { get; init; }
 }
 
 /// <summary>
@@ -51,4 +58,10 @@ public sealed class DeviceSpec
 
     /// <summary>Where the device connects instead of the model's address (<c>host</c> or <c>host:port</c>); default the group's override, if any.</summary>
     public string? EndpointOverride { get; init; }
+
+    /// <summary>
+    /// The namespace the device lives in (default none; see <see cref="DeviceNamespace"/>). <see cref="DeviceId"/> and
+    /// <see cref="GroupId"/> are ids inside it: the group looked up is namespace + <see cref="GroupId"/>.
+    /// </summary>
+    public string? Namespace { get; init; }
 }

@@ -28,9 +28,12 @@ public sealed class SimulatedDevice : ITemplateSource, IDeviceConnectionEvents
 
     private int _state;
 
-    internal SimulatedDevice(string id, int index, ModelRuntime runtime, TelemetryGenerator?[]? generators)
+    internal SimulatedDevice(string ns, string localId, int index, ModelRuntime runtime, TelemetryGenerator?[]? generators)
     {
-        Id = id;
+        string id = localId;
+        Namespace = ns;
+        LocalId = localId;
+        Id = DeviceNamespace.Key(ns, localId);
         Index = index;
         Runtime = runtime;
         var telemetry = runtime.Model.Telemetry;
@@ -66,12 +69,23 @@ public sealed class SimulatedDevice : ITemplateSource, IDeviceConnectionEvents
         }
     }
 
+    /// <summary>The engine key: <see cref="Namespace"/> + <see cref="LocalId"/> (the id itself without a namespace).</summary>
     public string Id { get; }
+
+    /// <summary>The device id inside its namespace: what payloads and <c>${deviceId}</c> carry; random sources are seeded from it.</summary>
+    public string LocalId { get; }
+
+    /// <summary>The device's namespace (empty for none); see <see cref="DeviceNamespace"/>.</summary>
+    public string Namespace { get; }
 
     /// <summary>Position in the group (0-based).</summary>
     public int Index { get; }
 
+    /// <summary>The engine key of the device's group, or null.</summary>
     public string? GroupId => Group?.GroupId;
+
+    /// <summary>The id of the device's group inside its namespace (what <c>${groupId}</c> renders), or null.</summary>
+    public string? LocalGroupId => Group?.LocalGroupId;
 
     public DeviceModel Model => Runtime.Model;
 
@@ -136,7 +150,7 @@ public sealed class SimulatedDevice : ITemplateSource, IDeviceConnectionEvents
 
     private DeviceExtras CreateExtras()
     {
-        var created = new DeviceExtras(Runtime, Id);
+        var created = new DeviceExtras(Runtime, LocalId);
         return Interlocked.CompareExchange(ref Extras, created, null) ?? created;
     }
 
@@ -157,7 +171,9 @@ public sealed class SimulatedDevice : ITemplateSource, IDeviceConnectionEvents
         return result;
     }
 
-    string ITemplateSource.DeviceId => Id;
+    string ITemplateSource.DeviceId => LocalId;
+
+    string? ITemplateSource.GroupId => LocalGroupId;
 
     string ITemplateSource.LifecycleStateName => DeviceLifecycle.Name(State);
 

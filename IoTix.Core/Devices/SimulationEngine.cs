@@ -141,11 +141,14 @@ public sealed partial class SimulationEngine : IScheduledWorkHandler, IAsyncDisp
             return EngineResult<DeviceGroupInfo>.Fail(EngineErrorCode.InvalidArgument, $"the last index (indexStart + (count - 1) * indexStride) must not exceed {MaxDeviceIndex:N0}");
         }
 
-        string groupId = spec.GroupId ?? $"{model.Id}-group-{Interlocked.Increment(ref _groupSequence)}";
-        if (groupId.Length == 0)
+        string ns = spec.Namespace ?? string.Empty;
+        string localGroupId = spec.GroupId ?? $"{model.Id}-group-{Interlocked.Increment(ref _groupSequence)}";
+        if (localGroupId.Length == 0)
         {
             return EngineResult<DeviceGroupInfo>.Fail(EngineErrorCode.InvalidArgument, "groupId must not be empty");
         }
+
+        string groupId = DeviceNamespace.Key(ns, localGroupId);
 
         if (_groups.ContainsKey(groupId))
         {
@@ -174,8 +177,8 @@ public sealed partial class SimulationEngine : IScheduledWorkHandler, IAsyncDisp
         for (int i = 0; i < devices.Length; i++)
         {
             int index = spec.IndexStart + (i * spec.IndexStride);
-            string id = idTemplate.RenderForDevice(string.Empty, index, groupId);
-            var built = BuildDevice(runtime.Value!, id, index, groupId, spec.EndpointOverride, latency);
+            string id = idTemplate.RenderForDevice(string.Empty, index, localGroupId);
+            var built = BuildDevice(runtime.Value!, ns, id, index, localGroupId, spec.EndpointOverride, latency);
             if (!built.Succeeded)
             {
                 return built.Error!;
@@ -184,7 +187,7 @@ public sealed partial class SimulationEngine : IScheduledWorkHandler, IAsyncDisp
             devices[i] = built.Value!;
         }
 
-        var group = new DeviceGroup(groupId, model, idPattern, devices, spec, latency);
+        var group = new DeviceGroup(localGroupId, model, idPattern, devices, spec, latency);
         lock (_scheduler.Gate)
         {
             if (_groups.ContainsKey(groupId))
@@ -238,8 +241,10 @@ public sealed partial class SimulationEngine : IScheduledWorkHandler, IAsyncDisp
         }
 
         DeviceGroup? group = null;
-        if (spec.GroupId is { } groupId)
+        string ns = spec.Namespace ?? string.Empty;
+        if (spec.GroupId is { } localGroupId)
         {
+            string groupId = DeviceNamespace.Key(ns, localGroupId);
             if (!_groups.TryGetValue(groupId, out group))
             {
                 return EngineResult<DeviceMetrics>.Fail(EngineErrorCode.NotFound, $"group '{groupId}' not found");
@@ -281,11 +286,11 @@ public sealed partial class SimulationEngine : IScheduledWorkHandler, IAsyncDisp
             }
 
             index = (int)next;
-            id ??= ModelTemplate.Parse(group.IdPattern).RenderForDevice(string.Empty, index, group.GroupId);
+            id ??= ModelTemplate.Parse(group.IdPattern).RenderForDevice(string.Empty, index, group.LocalGroupId);
         }
 
         id ??= $"{model.Id}-{Interlocked.Increment(ref _groupSequence)}";
-        var built = BuildDevice(runtime.Value!, id, index, group?.GroupId, spec.EndpointOverride ?? group?.EndpointOverride, group?.Latency ?? _ungroupedLatency);
+        var built = BuildDevice(runtime.Value!, ns, id, index, group?.LocalGroupId, spec.EndpointOverride ?? group?.EndpointOverride, group?.Latency ?? _ungroupedLatency);
         if (!built.Succeeded)
         {
             return built.Error!;
@@ -294,9 +299,9 @@ public sealed partial class SimulationEngine : IScheduledWorkHandler, IAsyncDisp
         var device = built.Value!;
         lock (_scheduler.Gate)
         {
-            if (_devices.Contains(id))
+            if (_devices.Contains(device.Id))
             {
-                return EngineResult<DeviceMetrics>.Fail(EngineErrorCode.AlreadyExists, $"device '{id}' already exists");
+                return EngineResult<DeviceMetrics>.Fail(EngineErrorCode.AlreadyExists, $"device '{device.Id}' already exists");
             }
 
             if (group is not null)
@@ -488,7 +493,7 @@ public sealed partial class SimulationEngine : IScheduledWorkHandler, IAsyncDisp
                 }
             }
 
-            ulong seed = DeviceRandom.Mix(RunSeed, groupId, 0x4000 + group.DropoutCount++);
+            ulong seed = DeviceRandom.Mix(RunSeed, group.LocalGroupId, 0x4000 + group.DropoutCount++);
             var timeline = plan.Plan(running.Count, seed);
             long now = _scheduler.NowMs;
             var planned = new PlannedDropout[timeline.Entries.Count];
@@ -724,7 +729,11 @@ public sealed partial class SimulationEngine : IScheduledWorkHandler, IAsyncDisp
         }
     }
 
-    private EngineResult<SimulatedDevice> BuildDevice(ModelRuntime runtime, string id, int index, string? groupId, string? endpointOverride, PublishLatencyHistogram latency)
+    /// <summary>
+    /// Builds a device of namespace <paramref name="ns"/> with id <paramref name="id"/> inside it (keyed ns + id): its
+    /// topics and client id are rendered once here, with the namespace in front (see <see cref="DeviceNamespace"/>).
+    /// </summary>
+    private EngineResult<SimulatedDevice> BuildDevice(ModelRuntime runtime, string ns, string id, int index, string? groupId, string? endpointOverride, PublishLatencyHistogram latency)
     {
         var model = runtime.Model;
         if (id.AsSpan().ContainsAnyInRange('\uD800', '\uDFFF'))
@@ -747,16 +756,16 @@ public sealed partial class SimulationEngine : IScheduledWorkHandler, IAsyncDisp
             }
         }
 
-        var device = new SimulatedDevice(id, index, runtime, generators);
+        var device = new SimulatedDevice(ns, id, index, runtime, generators);
         var templates = runtime.TopicTemplates;
-        device.Topic = templates[0].RenderForDevice(id, index, groupId);
+        device.Topic = DeviceNamespace.Key(ns, templates[0].RenderForDevice(id, index, groupId));
         if (templates.Length > 1)
         {
             var topics = new string[templates.Length];
             topics[0] = device.Topic;
             for (int t = 1; t < topics.Length; t++)
             {
-                topics[t] = templates[t].RenderForDevice(id, index, groupId);
+                topics[t] = DeviceNamespace.Key(ns, templates[t].RenderForDevice(id, index, groupId));
             }
 
             device.X.Topics = topics;
@@ -768,7 +777,8 @@ public sealed partial class SimulationEngine : IScheduledWorkHandler, IAsyncDisp
             Index = index,
             GroupId = groupId,
             Model = model,
-            ClientId = runtime.ClientIdIsDeviceId ? id : runtime.ClientIdTemplate.RenderForDevice(id, index, groupId),
+            ClientId = runtime.ClientIdIsDeviceId ? device.Id : DeviceNamespace.Key(ns, runtime.ClientIdTemplate.RenderForDevice(id, index, groupId)),
+            TopicNamespace = ns,
             Events = device,
             OutboundQueueLimit = _options.OutboundQueueLimit,
             OutboundOverflow = _options.OutboundOverflow,
@@ -1300,7 +1310,7 @@ public sealed partial class SimulationEngine : IScheduledWorkHandler, IAsyncDisp
 
     private void PublishTelemetry(SimulatedDevice d, int topic, ReadOnlySpan<int> items, DateTimeOffset timestamp, long due)
     {
-        var payload = _writer.Write(d.Runtime.Layout, d.Id, d.Values, items, timestamp.ToUnixTimeMilliseconds());
+        var payload = _writer.Write(d.Runtime.Layout, d.LocalId, d.Values, items, timestamp.ToUnixTimeMilliseconds());
         Send(d, d.TopicAt(topic), payload.Span, d.Model.Connection.Qos, retain: false, due);
     }
 

@@ -61,9 +61,20 @@ public sealed class DeviceConnectionContext
     /// </summary>
     public PublishLatencyHistogram? PublishLatency { get; init; }
 
+    /// <summary>
+    /// The device's namespace (e.g. <c>tenants/acme/</c>; empty for none, see <c>Devices.DeviceNamespace</c>): MQTT
+    /// adapters put it in front of every topic they subscribe or publish of their own (<see cref="RenderTopic"/>);
+    /// <see cref="ClientId"/> already carries it. <see cref="DeviceId"/> and <see cref="GroupId"/> are the ids inside
+    /// the namespace. Paths of CoAP and HTTP are not topics and ignore it.
+    /// </summary>
+    public string TopicNamespace { get; init; } = string.Empty;
+
     /// <summary>Renders a model pattern (<c>${deviceId}</c>, <c>${index}</c>, <c>${groupId}</c>) for this device.</summary>
     public string Render(string pattern) =>
         ModelTemplate.Parse(pattern).RenderForDevice(DeviceId, Index, GroupId);
+
+    /// <summary>Renders a model topic pattern for this device, inside its <see cref="TopicNamespace"/>.</summary>
+    public string RenderTopic(string pattern) => TopicNamespace.Length == 0 ? Render(pattern) : string.Concat(TopicNamespace, Render(pattern));
 }
 
 /// <summary>What a full outbound queue does with a new message.</summary>

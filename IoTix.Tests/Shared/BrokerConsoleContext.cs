@@ -10,13 +10,14 @@ namespace IoTix.Tests.Shared;
 public static class BrokerConsoleContext
 {
     /// <param name="services">adds the broker services the pages under test use (from a running host)</param>
-    public static BunitContext Create(Action<IServiceCollection> services)
+    /// <param name="tenant">the signed-in user's tenant (an Owner)</param>
+    public static BunitContext Create(Action<IServiceCollection> services, string tenant = IoTix.Web.Tenancy.Tenants.Default)
     {
         ArgumentNullException.ThrowIfNull(services);
         var context = new BunitContext();
         context.JSInterop.Mode = JSRuntimeMode.Loose;
         context.Services.AddMudServices();
-        ConsoleTestUser.SignIn(context);
+        ConsoleTestUser.SignIn(context, tenant: tenant);
         services(context.Services);
         context.Services.AddSingleton(TimeProvider.System);
         context.Services.AddIoTixBrokerConsole();

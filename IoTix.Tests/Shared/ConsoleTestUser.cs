@@ -10,17 +10,17 @@ namespace IoTix.Tests.Shared;
 /// <summary>Signs a bUnit-rendered console page in as a user of the default tenant with a role.</summary>
 internal static class ConsoleTestUser
 {
-    public static void SignIn(BunitContext context, string role = TenantRoles.Owner)
+    public static void SignIn(BunitContext context, string role = TenantRoles.Owner, string tenant = Tenants.Default)
     {
         var authorization = context.AddAuthorization();
         authorization.SetAuthorized(Name);
-        authorization.SetClaims(new Claim(TenantClaims.Role, role), new Claim(TenantClaims.Tenant, Tenants.Default));
+        authorization.SetClaims(new Claim(TenantClaims.Role, role), new Claim(TenantClaims.Tenant, tenant));
     }
 
     /// <summary>Signs the page in (<see cref="Name"/>, Owner) and audits its console changes into <paramref name="host"/>'s audit log.</summary>
-    public static void SignInWithAudit(BunitContext context, IServiceProvider host)
+    public static void SignInWithAudit(BunitContext context, IServiceProvider host, string tenant = Tenants.Default)
     {
-        SignIn(context);
+        SignIn(context, tenant: tenant);
         context.Services.AddSingleton(host.GetRequiredService<IAuditLog>());
         context.Services.AddSingleton<ITenantContext, DefaultTenant>();
         context.Services.AddScoped<ConsoleAudit>();

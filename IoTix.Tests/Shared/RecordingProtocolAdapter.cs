@@ -47,7 +47,7 @@ public sealed class RecordingProtocolAdapter(string protocol = "mqtt") : IProtoc
         var connection = new RecordingConnection(this, context);
         lock (_lock)
         {
-            _connections[context.DeviceId] = connection;
+            _connections[connection.Key] = connection;
         }
 
         return connection;
@@ -78,6 +78,9 @@ public sealed class RecordingProtocolAdapter(string protocol = "mqtt") : IProtoc
     {
         public DeviceConnectionContext Context { get; } = context;
 
+        /// <summary>The device's engine key (namespace + device id): what <see cref="Connection"/> and <see cref="RecordedMessage.DeviceId"/> use.</summary>
+        public string Key { get; } = IoTix.Core.Devices.DeviceNamespace.Key(context.TopicNamespace, context.DeviceId);
+
         public bool IsConnected { get; private set; }
 
         public async ValueTask<ConnectResult> ConnectAsync(CancellationToken cancellationToken = default)
@@ -90,7 +93,7 @@ public sealed class RecordingProtocolAdapter(string protocol = "mqtt") : IProtoc
             }
             else
             {
-                result = adapter.FailConnectFor.Contains(Context.DeviceId) ? ConnectResult.Failure("refused by test") : ConnectResult.Success;
+                result = adapter.FailConnectFor.Contains(Key) ? ConnectResult.Failure("refused by test") : ConnectResult.Success;
             }
 
             IsConnected = result.Succeeded;
@@ -109,7 +112,7 @@ public sealed class RecordingProtocolAdapter(string protocol = "mqtt") : IProtoc
             {
                 lock (adapter._lock)
                 {
-                    adapter._messages.Add(new RecordedMessage(Context.DeviceId, topic, Encoding.UTF8.GetString(payload), qos, retain));
+                    adapter._messages.Add(new RecordedMessage(Key, topic, Encoding.UTF8.GetString(payload), qos, retain));
                 }
             }
 
@@ -121,7 +124,7 @@ public sealed class RecordingProtocolAdapter(string protocol = "mqtt") : IProtoc
             IsConnected = false;
             lock (adapter._lock)
             {
-                adapter.Disconnects.Add((Context.DeviceId, mode));
+                adapter.Disconnects.Add((Key, mode));
             }
 
             return ValueTask.CompletedTask;

@@ -1,5 +1,6 @@
 using IoTix.Broker.DeadLetters;
 using IoTix.Broker.Security;
+using IoTix.Web.History;
 using IoTix.Web.Tenancy;
 using Microsoft.Extensions.Options;
 
@@ -7,7 +8,8 @@ namespace IoTix.Web.Api;
 
 /// <summary>
 /// <c>/api/v1/dead-letters</c>: messages the broker could not deliver (FR-033), newest first: list (by reason and
-/// topic filter, paged), get, publish again, delete. Broker data of the default tenant; another tenant sees none.
+/// topic filter, paged), get, publish again, delete. A tenant sees and acts on its own dead letters only (those of its
+/// namespace <c>tenants/{t}/</c> by topic or client id; another tenant's: 404) and re-publishes only inside its namespace.
 /// </summary>
 internal static class DeadLetterEndpoints
 {
@@ -40,7 +42,7 @@ internal static class DeadLetterEndpoints
             .ProducesProblem(StatusCodes.Status404NotFound);
     }
 
-    private static async Task<IResult> List(HttpRequest request, IDeadLetterQueue queue, ITenantContext tenant, IOptions<ApiOptions> options, CancellationToken cancellationToken)
+    private static async Task<IResult> List(HttpRequest request, TenantMessageData queue, ITenantContext tenant, IOptions<ApiOptions> options, CancellationToken cancellationToken)
     {
         var query = request.Query;
         var errors = new FieldErrors();
@@ -70,12 +72,7 @@ internal static class DeadLetterEndpoints
             return ApiProblems.Invalid(errors);
         }
 
-        if (!HistoryEndpoints.SeesBrokerData(tenant))
-        {
-            return Results.Ok(page.Respond<DeadLetterResponse>([], 0));
-        }
-
-        var result = await queue.ListAsync(new DeadLetterQuery(reason, topic, page.Offset, page.Limit), cancellationToken).ConfigureAwait(false);
+        var result = await queue.ListDeadLettersAsync(tenant.TenantId, new DeadLetterQuery(reason, topic, page.Offset, page.Limit), cancellationToken).ConfigureAwait(false);
         if (result is null)
         {
             return HistoryEndpoints.Unavailable("dead-letter");
@@ -90,16 +87,11 @@ internal static class DeadLetterEndpoints
         return Results.Ok(page.Respond<DeadLetterResponse>(items, result.Total));
     }
 
-    private static IResult Status(IDeadLetterQueue queue) => Results.Ok(queue.GetStatus());
+    private static IResult Status(TenantMessageData queue) => Results.Ok(queue.GetDeadLetterStatus());
 
-    private static async Task<IResult> Get(long id, IDeadLetterQueue queue, ITenantContext tenant, CancellationToken cancellationToken)
+    private static async Task<IResult> Get(long id, TenantMessageData queue, ITenantContext tenant, CancellationToken cancellationToken)
     {
-        if (!HistoryEndpoints.SeesBrokerData(tenant))
-        {
-            return ApiProblems.NotFound($"dead letter {id}");
-        }
-
-        var lookup = await queue.GetAsync(id, cancellationToken).ConfigureAwait(false);
+        var lookup = await queue.GetDeadLetterAsync(tenant.TenantId, id, cancellationToken).ConfigureAwait(false);
         if (!lookup.Available)
         {
             return HistoryEndpoints.Unavailable("dead-letter");
@@ -108,7 +100,7 @@ internal static class DeadLetterEndpoints
         return lookup.DeadLetter is { } deadLetter ? Results.Ok(ToResponse(deadLetter)) : ApiProblems.NotFound($"dead letter {id}");
     }
 
-    private static async Task<IResult> Republish(long id, HttpRequest request, IDeadLetterQueue queue, ITenantContext tenant, CancellationToken cancellationToken)
+    private static async Task<IResult> Republish(long id, HttpRequest request, TenantMessageData queue, ITenantContext tenant, CancellationToken cancellationToken)
     {
         var (body, problem) = await ApiJson.ReadAsync<RepublishRequestBody>(request, required: false, cancellationToken).ConfigureAwait(false);
         if (problem is not null)
@@ -116,19 +108,14 @@ internal static class DeadLetterEndpoints
             return problem;
         }
 
-        if (body!.Topic is { } topic && !MqttTopicMatch.IsValidTopicName(topic, out var topicProblem))
+        if (body!.Topic is { } topic && (!MqttTopicMatch.IsValidTopicName(topic, out var topicProblem) || (topicProblem = TenantMessageData.CheckTopic(tenant.TenantId, topic)) is not null))
         {
             var errors = new FieldErrors();
             errors.Add("topic", topicProblem);
             return ApiProblems.Invalid(errors);
         }
 
-        if (!HistoryEndpoints.SeesBrokerData(tenant))
-        {
-            return ApiProblems.NotFound($"dead letter {id}");
-        }
-
-        var result = await queue.RepublishAsync(id, body.Topic, body.Keep ?? false, cancellationToken).ConfigureAwait(false);
+        var result = await queue.RepublishDeadLetterAsync(tenant.TenantId, id, body.Topic, body.Keep ?? false, cancellationToken).ConfigureAwait(false);
         return result.Outcome switch
         {
             RepublishOutcome.Published => Results.Ok(new RepublishResponse(id, result.Topic!, !(body.Keep ?? false), result.Message)),
@@ -138,14 +125,9 @@ internal static class DeadLetterEndpoints
         };
     }
 
-    private static async Task<IResult> Delete(long id, IDeadLetterQueue queue, ITenantContext tenant, CancellationToken cancellationToken)
+    private static async Task<IResult> Delete(long id, TenantMessageData queue, ITenantContext tenant, CancellationToken cancellationToken)
     {
-        if (!HistoryEndpoints.SeesBrokerData(tenant))
-        {
-            return ApiProblems.NotFound($"dead letter {id}");
-        }
-
-        return await queue.DeleteAsync(id, cancellationToken).ConfigureAwait(false) switch
+        return await queue.DeleteDeadLetterAsync(tenant.TenantId, id, cancellationToken).ConfigureAwait(false) switch
         {
             true => Results.NoContent(),
             false => ApiProblems.NotFound($"dead letter {id}"),

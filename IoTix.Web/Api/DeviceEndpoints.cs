@@ -125,10 +125,9 @@ internal static class DeviceEndpoints
             return ApiProblems.Invalid(errors);
         }
 
-        var engine = simulations.Engine;
         if (groupId is { Length: > 0 })
         {
-            if (simulations.GetGroup(groupId) is null || !engine.TryGetGroup(groupId, out var group))
+            if (!simulations.TryGetEngineGroup(groupId, out var group))
             {
                 return ApiProblems.From(SimulationError.ForField(EngineErrorCode.NotFound, "groupId", $"group '{groupId}' not found"));
             }
@@ -145,7 +144,7 @@ internal static class DeviceEndpoints
                     continue;
                 }
 
-                if (total >= page.Offset && items.Count < page.Limit && engine.TryGetDeviceMetrics(device.Id, out var metrics))
+                if (total >= page.Offset && items.Count < page.Limit && simulations.TryGetMetrics(device, out var metrics))
                 {
                     items.Add(ToResponse(new DeviceView(metrics, null) { ModelRevision = revision }));
                 }

@@ -11,8 +11,9 @@ namespace IoTix.Web.Api;
 
 /// <summary>
 /// <c>/api/v1/history</c>: captured messages by topic filter and time range, in order, paged by cursor or page
-/// (FR-031), the capture status, and replay jobs (FR-032). History is broker data of the default tenant; another
-/// tenant sees none.
+/// (FR-031), the capture status, and replay jobs (FR-032). A tenant sees and replays only its own messages (those of
+/// its namespace <c>tenants/{t}/</c>; the default tenant's are the rest) and only its own jobs (another's: 404); a
+/// non-default tenant's replay publishes only inside its namespace.
 /// </summary>
 internal static class HistoryEndpoints
 {
@@ -49,10 +50,7 @@ internal static class HistoryEndpoints
             .ProducesProblem(StatusCodes.Status409Conflict);
     }
 
-    /// <summary>Broker data (history, dead letters) belongs to the default tenant.</summary>
-    internal static bool SeesBrokerData(ITenantContext tenant) => string.Equals(tenant.TenantId, Tenants.Default, StringComparison.Ordinal);
-
-    private static async Task<IResult> Query(HttpRequest request, IMessageHistory history, ITenantContext tenant, IOptions<ApiOptions> options, CancellationToken cancellationToken)
+    private static async Task<IResult> Query(HttpRequest request, TenantMessageData history, ITenantContext tenant, IOptions<ApiOptions> options, CancellationToken cancellationToken)
     {
         var query = request.Query;
         var errors = new FieldErrors();
@@ -105,13 +103,8 @@ internal static class HistoryEndpoints
             return ApiProblems.Invalid(errors);
         }
 
-        if (!SeesBrokerData(tenant))
-        {
-            return Results.Ok(new HistoryPageResponse([], null, limit, page));
-        }
-
         var offset = page is { } p ? (int)Math.Min(int.MaxValue, (long)(p - 1) * limit) : 0;
-        var result = await history.QueryAsync(new HistoryQuery(topic, from, to, cursor, offset, limit), cancellationToken).ConfigureAwait(false);
+        var result = await history.QueryAsync(tenant.TenantId, new HistoryQuery(topic, from, to, cursor, offset, limit), cancellationToken).ConfigureAwait(false);
         if (result is null)
         {
             return Unavailable("message history");
@@ -126,14 +119,14 @@ internal static class HistoryEndpoints
         return Results.Ok(new HistoryPageResponse(items, result.Next?.Format(), limit, page));
     }
 
-    private static async Task<IResult> Status(IMessageHistory history, HistoryRetentionPurge purge, CancellationToken cancellationToken)
+    private static async Task<IResult> Status(TenantMessageData history, HistoryRetentionPurge purge, ITenantContext tenant, CancellationToken cancellationToken)
     {
         var status = history.GetStatus();
-        var retention = await purge.CurrentRetentionAsync(cancellationToken).ConfigureAwait(false);
-        return Results.Ok(new HistoryStatusResponse(status.Enabled, status.Topics, RetentionName(retention), status.Captured, status.Queued, status.Dropped, status.Skipped, status.StoreUnavailable));
+        var retention = await purge.RetentionOfAsync(tenant.TenantId, cancellationToken).ConfigureAwait(false);
+        return Results.Ok(new HistoryStatusResponse(status.Enabled, status.Topics, RetentionName(retention.Effective), status.Captured, status.Queued, status.Dropped, status.Skipped, status.StoreUnavailable));
     }
 
-    private static async Task<IResult> StartReplay(HttpRequest request, IMessageHistory history, ITenantContext tenant, CancellationToken cancellationToken)
+    private static async Task<IResult> StartReplay(HttpRequest request, TenantMessageData history, ITenantContext tenant, CancellationToken cancellationToken)
     {
         var (body, problem) = await ApiJson.ReadAsync<ReplayRequestBody>(request, required: true, cancellationToken).ConfigureAwait(false);
         if (problem is not null)
@@ -142,25 +135,20 @@ internal static class HistoryEndpoints
         }
 
         var errors = new FieldErrors();
-        var replay = ToReplay(body!, errors);
+        var replay = ToReplay(body!, tenant.TenantId, errors);
         if (replay is null)
         {
             return ApiProblems.Invalid(errors);
         }
 
-        if (!SeesBrokerData(tenant))
-        {
-            return Conflict("message history belongs to the default tenant");
-        }
-
-        var started = history.StartReplay(replay);
+        var started = history.StartReplay(tenant.TenantId, replay);
         return started.Job is { } job
             ? Results.Accepted($"{ApiEndpoints.Prefix}/history/replays/{job.Id}", ToResponse(job))
             : Conflict(started.Error!);
     }
 
-    /// <summary>A replay from a request body, every bad field named.</summary>
-    internal static ReplayRequest? ToReplay(ReplayRequestBody body, FieldErrors errors)
+    /// <summary>A replay from a request body, every bad field named (a non-default tenant's target topic must be inside its namespace).</summary>
+    internal static ReplayRequest? ToReplay(ReplayRequestBody body, string tenantId, FieldErrors errors)
     {
         var topic = body.Topic is { Length: > 0 } t ? t : "#";
         if (!MqttTopicMatch.IsValidFilter(topic, out var filterProblem))
@@ -176,6 +164,10 @@ internal static class HistoryEndpoints
         if (body.TargetTopic is { } target && !MqttTopicMatch.IsValidTopicName(target, out var targetProblem))
         {
             errors.Add("targetTopic", targetProblem);
+        }
+        else if (body.TargetTopic is { } inside && TenantMessageData.CheckTopic(tenantId, inside) is { } outside)
+        {
+            errors.Add("targetTopic", outside);
         }
 
         var pace = ReplayPace.Original;
@@ -197,34 +189,28 @@ internal static class HistoryEndpoints
         return errors.Any ? null : new ReplayRequest(topic, body.From, body.To, body.TargetTopic, pace, pace == ReplayPace.Scaled ? speed : 1.0);
     }
 
-    private static IResult ListReplays(IMessageHistory history, ITenantContext tenant)
+    private static IResult ListReplays(TenantMessageData history, ITenantContext tenant)
     {
-        var list = new List<ReplayJobResponse>();
-        if (SeesBrokerData(tenant))
+        var jobs = history.ListReplays(tenant.TenantId);
+        var list = new List<ReplayJobResponse>(jobs.Count);
+        foreach (var job in jobs)
         {
-            foreach (var job in history.ListReplays())
-            {
-                list.Add(ToResponse(job));
-            }
+            list.Add(ToResponse(job));
         }
 
         return Results.Ok(list);
     }
 
-    private static IResult GetReplay(string id, IMessageHistory history, ITenantContext tenant) =>
-        SeesBrokerData(tenant) && history.GetReplay(id) is { } job ? Results.Ok(ToResponse(job)) : ApiProblems.NotFound($"replay '{id}'");
+    private static IResult GetReplay(string id, TenantMessageData history, ITenantContext tenant) =>
+        history.GetReplay(tenant.TenantId, id) is { } job ? Results.Ok(ToResponse(job)) : ApiProblems.NotFound($"replay '{id}'");
 
-    private static IResult CancelReplay(string id, IMessageHistory history, ITenantContext tenant)
-    {
-        if (!SeesBrokerData(tenant) || history.GetReplay(id) is null)
+    private static IResult CancelReplay(string id, TenantMessageData history, ITenantContext tenant) =>
+        history.CancelReplay(tenant.TenantId, id) switch
         {
-            return ApiProblems.NotFound($"replay '{id}'");
-        }
-
-        return history.CancelReplay(id)
-            ? Results.Accepted($"{ApiEndpoints.Prefix}/history/replays/{id}", ToResponse(history.GetReplay(id)!))
-            : Conflict($"replay '{id}' has already finished");
-    }
+            null => ApiProblems.NotFound($"replay '{id}'"),
+            true => Results.Accepted($"{ApiEndpoints.Prefix}/history/replays/{id}", ToResponse(history.GetReplay(tenant.TenantId, id)!)),
+            false => Conflict($"replay '{id}' has already finished"),
+        };
 
     public const string PaceNames = "original, scaled, fast";
 

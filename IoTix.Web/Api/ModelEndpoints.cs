@@ -52,7 +52,7 @@ internal static class ModelEndpoints
             .Produces<ModelValidationResponse>();
     }
 
-    private static IResult List(HttpRequest request, IDeviceModelRegistry catalog, SimulationOrchestrator simulations, IOptions<ApiOptions> options, string? search = null, string? type = null, string? protocol = null)
+    private static IResult List(HttpRequest request, SimulationOrchestrator simulations, IOptions<ApiOptions> options, string? search = null, string? type = null, string? protocol = null)
     {
         var errors = new FieldErrors();
         DeviceType? typeFilter = null;
@@ -74,17 +74,16 @@ internal static class ModelEndpoints
         }
 
         var matches = new List<ModelSummaryResponse>();
-        foreach (var model in catalog.Models)
+        foreach (var model in simulations.VisibleModels())
         {
             if ((typeFilter is { } t && model.Type != t)
                 || (protocolFilter is { } p && model.Protocol != p)
-                || (search is { Length: > 0 } && !Matches(model, search))
-                || !simulations.IsModelVisible(model.Id))
+                || (search is { Length: > 0 } && !Matches(model, search)))
             {
                 continue;
             }
 
-            catalog.TryGetSourceFile(model.Id, out var file);
+            simulations.TryGetModelSource(model.Id, out var file);
             matches.Add(new ModelSummaryResponse(
                 model.Id, model.Name, model.Description, model.Version, Name(model.Type), Name(model.Protocol),
                 model.Telemetry.Count, model.Commands.Count, model.Behaviors.Count, file is null ? "api" : "file", file));
@@ -93,14 +92,14 @@ internal static class ModelEndpoints
         return Results.Ok(paging.Value.Slice(matches));
     }
 
-    private static IResult Get(string id, IDeviceModelRegistry catalog, SimulationOrchestrator simulations, HttpResponse response)
+    private static IResult Get(string id, SimulationOrchestrator simulations, HttpResponse response)
     {
-        if (!catalog.TryGet(id, out var model) || !simulations.IsModelVisible(id))
+        if (!simulations.TryGetModel(id, out var model))
         {
             return ApiProblems.NotFound($"model '{id}'");
         }
 
-        catalog.TryGetSourceFile(id, out var file);
+        simulations.TryGetModelSource(id, out var file);
         response.Headers["X-IoTix-Model-Source"] = file is null ? "api" : "file";
         response.Headers[RevisionHeader] = ModelRevisions.Of(model);
         return Results.Json(model, DeviceModelSerializer.Options);

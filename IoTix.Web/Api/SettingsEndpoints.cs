@@ -1,5 +1,9 @@
 using IoTix.Broker;
+using IoTix.Broker.Admin;
+using IoTix.Core.Devices;
 using IoTix.Web.Components.Pages.Settings;
+using IoTix.Web.Simulations;
+using IoTix.Web.Tenancy;
 
 namespace IoTix.Web.Api;
 
@@ -7,6 +11,9 @@ namespace IoTix.Web.Api;
 /// <c>/api/v1/settings</c>: the settings of the console's Settings page (message history retention, payload limit,
 /// connection rate limit, duplicate client id policy), read and replaced through the same
 /// <see cref="ConsoleSettingsService"/>, with the same validation and the same "now or at the next start" answer.
+/// The broker settings are installation-wide: only the default tenant changes them. Another tenant reads them (listed
+/// in <c>readOnly</c>) and sets its own history retention; a changed installation field is refused by name (400), a
+/// retention beyond the tenant's quota answers 409 <c>limitExceeded</c> with <c>errors.quota</c>.
 /// </summary>
 internal static class SettingsEndpoints
 {
@@ -22,18 +29,19 @@ internal static class SettingsEndpoints
             .Accepts<SettingsRequest>("application/json")
             .Produces<SettingsResponse>()
             .ProducesValidationProblem()
+            .ProducesProblem(StatusCodes.Status409Conflict)
             .ProducesProblem(StatusCodes.Status503ServiceUnavailable);
     }
 
-    private static async Task<IResult> Get(ConsoleSettingsService settings, CancellationToken cancellationToken)
+    private static async Task<IResult> Get(ConsoleSettingsService settings, ITenantContext tenant, CancellationToken cancellationToken)
     {
-        var values = await settings.LoadAsync(cancellationToken).ConfigureAwait(false);
+        var values = await settings.LoadAsync(tenant.TenantId, cancellationToken).ConfigureAwait(false);
         return values is null
             ? Unavailable("the database is unavailable; the stored settings cannot be read now")
-            : Results.Ok(ToResponse(values, settings, []));
+            : Results.Ok(await ToResponseAsync(values, settings, tenant.TenantId, [], cancellationToken).ConfigureAwait(false));
     }
 
-    private static async Task<IResult> Put(HttpRequest request, ConsoleSettingsService settings, CancellationToken cancellationToken)
+    private static async Task<IResult> Put(HttpRequest request, ConsoleSettingsService settings, IBrokerRuntimeSettings broker, ITenantContext tenant, CancellationToken cancellationToken)
     {
         var (body, problem) = await ApiJson.ReadAsync<SettingsRequest>(request, required: true, cancellationToken).ConfigureAwait(false);
         if (problem is not null)
@@ -42,24 +50,43 @@ internal static class SettingsEndpoints
         }
 
         var errors = new FieldErrors();
-        var values = ToValues(body!, errors);
+        var installation = ConsoleSettingsService.ManagesInstallation(tenant.TenantId) ? null : broker.Requested;
+        var values = ToValues(body!, errors, installation);
         if (values is null)
         {
             return ApiProblems.Invalid(errors);
         }
 
-        var saved = await settings.SaveAsync(values, cancellationToken).ConfigureAwait(false);
+        foreach (var refused in await settings.CheckTenantAsync(tenant.TenantId, values, cancellationToken).ConfigureAwait(false))
+        {
+            if (refused.Field == ConsoleSettingsService.QuotaField)
+            {
+                return ApiProblems.From(SimulationError.ForField(EngineErrorCode.LimitExceeded, ConsoleSettingsService.QuotaField, refused.Message));
+            }
+
+            errors.Add(refused.Field, refused.Message);
+        }
+
+        if (errors.Any)
+        {
+            return ApiProblems.Invalid(errors);
+        }
+
+        var saved = await settings.SaveAsync(tenant.TenantId, values, cancellationToken).ConfigureAwait(false);
         if (!saved.Succeeded)
         {
             // Values were validated above: what remains is the database refusing the write.
             return Unavailable(string.Join(" ", saved.Errors));
         }
 
-        return Results.Ok(ToResponse(values, settings, saved.AppliedNow));
+        return Results.Ok(await ToResponseAsync(values, settings, tenant.TenantId, saved.AppliedNow, cancellationToken).ConfigureAwait(false));
     }
 
-    /// <summary>The request's values, or null with an error per missing or invalid field.</summary>
-    internal static ConsoleSettingsValues? ToValues(SettingsRequest body, FieldErrors errors)
+    /// <summary>
+    /// The request's values, or null with an error per missing or invalid field. With <paramref name="installation"/>
+    /// (a tenant that cannot change them) the installation-wide fields may be left out: they keep those values.
+    /// </summary>
+    internal static ConsoleSettingsValues? ToValues(SettingsRequest body, FieldErrors errors, BrokerRuntimeSettingsValues? installation = null)
     {
         const string Required = "is required: PUT replaces every setting (GET /api/v1/settings gives the current values)";
         var retention = ConsoleSettingKeys.DefaultRetention;
@@ -70,6 +97,13 @@ internal static class SettingsEndpoints
         else if (!ConsoleSettingKeys.TryParseRetention(body.HistoryRetention, out retention))
         {
             errors.Add(ConsoleSettingsService.RetentionField, $"{ConsoleSettingsService.RetentionMessage} Was '{body.HistoryRetention}'.");
+        }
+
+        if (installation is not null)
+        {
+            body.MaxPayloadBytes ??= installation.MaxPayloadBytes;
+            body.ConnectionRateLimitPerIpPerSecond ??= installation.ConnectionRatePerIpPerSecond;
+            body.DuplicateClientId ??= ConsoleSettingKeys.Format(installation.DuplicateClientId);
         }
 
         var policy = DuplicateClientIdPolicy.Takeover;
@@ -101,14 +135,16 @@ internal static class SettingsEndpoints
         return errors.Any ? null : values;
     }
 
-    private static SettingsResponse ToResponse(ConsoleSettingsValues values, ConsoleSettingsService settings, IReadOnlyList<string> appliedNow) => new(
+    private static async Task<SettingsResponse> ToResponseAsync(ConsoleSettingsValues values, ConsoleSettingsService settings, string tenantId, IReadOnlyList<string> appliedNow, CancellationToken cancellationToken) => new(
         ConsoleSettingKeys.Format(values.HistoryRetention),
         values.MaxPayloadBytes,
         values.ConnectionRatePerIpPerSecond,
         ConsoleSettingKeys.Format(values.DuplicateClientId),
         settings.ActiveMaxPayloadBytes,
         appliedNow,
-        settings.RestartPending ? ["payload limit"] : []);
+        settings.RestartPending ? ["payload limit"] : [],
+        ConsoleSettingsService.ManagesInstallation(tenantId) ? [] : ConsoleSettingsService.InstallationFields,
+        await settings.RetentionQuotaDaysAsync(tenantId, cancellationToken).ConfigureAwait(false));
 
     private static IResult Unavailable(string detail) =>
         Results.Problem(detail, statusCode: StatusCodes.Status503ServiceUnavailable, title: "Unavailable");
@@ -120,7 +156,7 @@ public sealed class SettingsRequest
     /// <summary>How long message history is kept: <c>12h</c>, <c>24h</c>, <c>48h</c> or <c>7d</c>.</summary>
     public string? HistoryRetention { get; set; }
 
-    /// <summary>Largest PUBLISH payload in bytes, 1 to 268435455 (applies at the next start).</summary>
+    /// <summary>Largest PUBLISH payload in bytes, 1 to 268435455 (applies at the next start; installation-wide: a non-default tenant leaves it out or unchanged).</summary>
     public int? MaxPayloadBytes { get; set; }
 
     /// <summary>New connections per source IP and second, 0 (off) to 1000000 (applies to the next connection).</summary>
@@ -134,6 +170,8 @@ public sealed class SettingsRequest
 /// <param name="ActiveMaxPayloadBytes">the payload limit the running listeners enforce (differs from <paramref name="MaxPayloadBytes"/> until the next start)</param>
 /// <param name="AppliedNow">settings this request changed that are enforced from now on (empty for GET)</param>
 /// <param name="PendingRestart">settings saved but enforced only from the next start of IoTix</param>
+/// <param name="ReadOnly">fields the caller's tenant cannot change (installation-wide; empty for the default tenant)</param>
+/// <param name="HistoryRetentionQuotaDays">the longest retention the caller's tenant may choose (quota historyRetentionDays)</param>
 public sealed record SettingsResponse(
     string HistoryRetention,
     int MaxPayloadBytes,
@@ -141,4 +179,6 @@ public sealed record SettingsResponse(
     string DuplicateClientId,
     int ActiveMaxPayloadBytes,
     IReadOnlyList<string> AppliedNow,
-    IReadOnlyList<string> PendingRestart);
+    IReadOnlyList<string> PendingRestart,
+    IReadOnlyList<string> ReadOnly,
+    int? HistoryRetentionQuotaDays);

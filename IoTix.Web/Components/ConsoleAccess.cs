@@ -18,4 +18,16 @@ public static class ConsoleAccess
         ClaimsPrincipal user = (await authentication.ConfigureAwait(false)).User;
         return PermissionMatrix.Allows(user, permission);
     }
+
+    /// <summary>The cascaded user's tenant; the default tenant without an authentication state or tenant claim.</summary>
+    public static async Task<string> TenantAsync(Task<AuthenticationState>? authentication)
+    {
+        if (authentication is null)
+        {
+            return Tenancy.Tenants.Default;
+        }
+
+        ClaimsPrincipal user = (await authentication.ConfigureAwait(false)).User;
+        return Tenancy.TenantClaims.TenantOf(user) ?? Tenancy.Tenants.Default;
+    }
 }

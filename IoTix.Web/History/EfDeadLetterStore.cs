@@ -7,10 +7,12 @@ using Microsoft.EntityFrameworkCore;
 namespace IoTix.Web.History;
 
 /// <summary>
-/// Dead letters in the IoTix database (table broker_dead_letters), at most <c>Broker:DeadLetters:MaxMessages</c>: each
-/// append deletes the oldest beyond the cap. An unavailable database answers false / null (FR-043a).
+/// Dead letters in the IoTix database (table broker_dead_letters), at most <c>Broker:DeadLetters:MaxMessages</c> over
+/// all tenants: each append deletes the oldest beyond the cap. Each belongs to the tenant of its topic's namespace,
+/// else of its client id's (<see cref="BrokerDataTenants"/>). The <see cref="IDeadLetterStore"/> methods act for the
+/// caller's tenant (<see cref="TenantScope.Current"/>). An unavailable database answers false / null (FR-043a).
 /// </summary>
-internal sealed class EfDeadLetterStore(IoTixDatabase database) : IDeadLetterStore
+internal sealed class EfDeadLetterStore(IoTixDatabase database, BrokerDataTenants tenants) : IDeadLetterStore
 {
     public async Task<bool> AppendAsync(IReadOnlyList<DeadLetter> deadLetters, long maxMessages, CancellationToken cancellationToken = default)
     {
@@ -21,13 +23,15 @@ internal sealed class EfDeadLetterStore(IoTixDatabase database) : IDeadLetterSto
 
         try
         {
+            await tenants.PrepareAsync(deadLetters, cancellationToken).ConfigureAwait(false);
             await using var context = database.CreateDbContext();
+            context.TenantId = null; // host work: each record names its own tenant; the cap spans all of them
             var set = context.Set<DeadLetterRecord>();
             foreach (var deadLetter in deadLetters)
             {
                 var record = new DeadLetterRecord
                 {
-                    TenantId = Tenants.Default,
+                    TenantId = tenants.TenantOf(deadLetter),
                     Timestamp = deadLetter.Timestamp.UtcDateTime,
                     Reason = (int)deadLetter.Reason,
                     ClientId = deadLetter.ClientId,
@@ -56,7 +60,7 @@ internal sealed class EfDeadLetterStore(IoTixDatabase database) : IDeadLetterSto
     }
 
     public Task<DeadLetterPage?> ListAsync(DeadLetterQuery query, CancellationToken cancellationToken = default) =>
-        ListAsync(Tenants.Default, query, cancellationToken);
+        ListAsync(TenantScope.Current, query, cancellationToken);
 
     /// <summary>A page of one tenant's dead letters, newest first.</summary>
     public async Task<DeadLetterPage?> ListAsync(string tenantId, DeadLetterQuery query, CancellationToken cancellationToken = default)
@@ -70,6 +74,7 @@ internal sealed class EfDeadLetterStore(IoTixDatabase database) : IDeadLetterSto
         try
         {
             await using var context = database.CreateDbContext();
+            context.TenantId = tenantId;
             var rows = context.Set<DeadLetterRecord>().AsNoTracking().Where(m => m.TenantId == tenantId);
             if (query.Reason is { } reason)
             {
@@ -123,7 +128,7 @@ internal sealed class EfDeadLetterStore(IoTixDatabase database) : IDeadLetterSto
     }
 
     public Task<DeadLetterLookup> GetAsync(long id, CancellationToken cancellationToken = default) =>
-        GetAsync(Tenants.Default, id, cancellationToken);
+        GetAsync(TenantScope.Current, id, cancellationToken);
 
     /// <summary>One of a tenant's dead letters; another tenant's is not found.</summary>
     public async Task<DeadLetterLookup> GetAsync(string tenantId, long id, CancellationToken cancellationToken = default)
@@ -136,6 +141,7 @@ internal sealed class EfDeadLetterStore(IoTixDatabase database) : IDeadLetterSto
         try
         {
             await using var context = database.CreateDbContext();
+            context.TenantId = tenantId;
             var record = await context.Set<DeadLetterRecord>().AsNoTracking().FirstOrDefaultAsync(m => m.Id == id && m.TenantId == tenantId, cancellationToken).ConfigureAwait(false);
             return new DeadLetterLookup(true, record is null ? null : ToDeadLetter(record));
         }
@@ -147,7 +153,7 @@ internal sealed class EfDeadLetterStore(IoTixDatabase database) : IDeadLetterSto
     }
 
     public Task<bool?> DeleteAsync(long id, CancellationToken cancellationToken = default) =>
-        DeleteAsync(Tenants.Default, id, cancellationToken);
+        DeleteAsync(TenantScope.Current, id, cancellationToken);
 
     public async Task<bool?> DeleteAsync(string tenantId, long id, CancellationToken cancellationToken = default)
     {
@@ -159,6 +165,7 @@ internal sealed class EfDeadLetterStore(IoTixDatabase database) : IDeadLetterSto
         try
         {
             await using var context = database.CreateDbContext();
+            context.TenantId = tenantId;
             return await context.Set<DeadLetterRecord>().Where(m => m.Id == id && m.TenantId == tenantId).ExecuteDeleteAsync(cancellationToken).ConfigureAwait(false) > 0;
         }
         catch (Exception exception) when (exception is not OperationCanceledException)

@@ -7,11 +7,12 @@ using Microsoft.EntityFrameworkCore;
 namespace IoTix.Web.History;
 
 /// <summary>
-/// Message history in the IoTix database (table broker_history). Queries narrow by tenant, time range, cursor and
-/// the filter's literal prefix in SQL, in (timestamp, id) order, and apply the MQTT wildcards to each row, reading
-/// in chunks until the page is full. An unavailable database answers false / null (FR-043a).
+/// Message history in the IoTix database (table broker_history). Each message belongs to the tenant of its topic's
+/// namespace (<see cref="BrokerDataTenants"/>). Queries narrow by tenant (the query's, else the caller's), time range,
+/// cursor and the filter's literal prefix in SQL, in (timestamp, id) order, and apply the MQTT wildcards to each row,
+/// reading in chunks until the page is full. An unavailable database answers false / null (FR-043a).
 /// </summary>
-internal sealed class EfHistoryStore(IoTixDatabase database) : IHistoryStore
+internal sealed class EfHistoryStore(IoTixDatabase database, BrokerDataTenants tenants) : IHistoryStore
 {
     private const int MinChunk = 200;
     private const int MaxChunk = 5000;
@@ -25,11 +26,13 @@ internal sealed class EfHistoryStore(IoTixDatabase database) : IHistoryStore
 
         try
         {
+            await tenants.PrepareAsync(messages, cancellationToken).ConfigureAwait(false);
             await using var context = database.CreateDbContext();
+            context.TenantId = null; // host work: each record names its own tenant
             var set = context.Set<HistoryMessageRecord>();
             foreach (var message in messages)
             {
-                var record = new HistoryMessageRecord { TenantId = Tenants.Default, Timestamp = message.Timestamp.UtcDateTime, ClientId = message.ClientId };
+                var record = new HistoryMessageRecord { TenantId = tenants.TenantOfTopic(message.Message.Topic), Timestamp = message.Timestamp.UtcDateTime, ClientId = message.ClientId };
                 CapturedMessageMapping.Write(message.Message, record);
                 set.Add(record);
             }
@@ -44,11 +47,8 @@ internal sealed class EfHistoryStore(IoTixDatabase database) : IHistoryStore
         }
     }
 
-    public Task<HistoryPage?> QueryAsync(HistoryQuery query, CancellationToken cancellationToken = default) =>
-        QueryAsync(Tenants.Default, query, cancellationToken);
-
-    /// <summary>The query over one tenant's messages.</summary>
-    public async Task<HistoryPage?> QueryAsync(string tenantId, HistoryQuery query, CancellationToken cancellationToken = default)
+    /// <summary>The query over the messages of its tenant (<see cref="HistoryQuery.Tenant"/>, else the caller's: <see cref="TenantScope.Current"/>).</summary>
+    public async Task<HistoryPage?> QueryAsync(HistoryQuery query, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(query);
         if (!await database.TryEnsureReadyAsync(cancellationToken).ConfigureAwait(false))
@@ -58,7 +58,9 @@ internal sealed class EfHistoryStore(IoTixDatabase database) : IHistoryStore
 
         try
         {
+            var tenantId = query.Tenant ?? TenantScope.Current;
             await using var context = database.CreateDbContext();
+            context.TenantId = tenantId;
             var (prefix, exact) = CapturedMessageMapping.LiteralPrefix(query.TopicFilter);
             var below = prefix + "/";
             var rows = context.Set<HistoryMessageRecord>().AsNoTracking().Where(m => m.TenantId == tenantId);
@@ -152,6 +154,7 @@ internal sealed class EfHistoryStore(IoTixDatabase database) : IHistoryStore
         try
         {
             await using var context = database.CreateDbContext();
+            context.TenantId = null; // every tenant's messages
             var set = context.Set<HistoryMessageRecord>();
             var cutoff = olderThan.UtcDateTime;
             long deleted = await set.Where(m => m.Timestamp < cutoff).ExecuteDeleteAsync(cancellationToken).ConfigureAwait(false);
@@ -164,6 +167,28 @@ internal sealed class EfHistoryStore(IoTixDatabase database) : IHistoryStore
             }
 
             return deleted;
+        }
+        catch (Exception exception) when (exception is not OperationCanceledException)
+        {
+            database.ReportFailure(exception);
+            return null;
+        }
+    }
+
+    /// <summary>Deletes one tenant's messages captured before <paramref name="olderThan"/> (its shorter retention); null when unavailable.</summary>
+    public async Task<long?> PurgeTenantAsync(string tenantId, DateTimeOffset olderThan, CancellationToken cancellationToken = default)
+    {
+        if (!await database.TryEnsureReadyAsync(cancellationToken).ConfigureAwait(false))
+        {
+            return null;
+        }
+
+        try
+        {
+            await using var context = database.CreateDbContext();
+            context.TenantId = tenantId;
+            var cutoff = olderThan.UtcDateTime;
+            return await context.Set<HistoryMessageRecord>().Where(m => m.TenantId == tenantId && m.Timestamp < cutoff).ExecuteDeleteAsync(cancellationToken).ConfigureAwait(false);
         }
         catch (Exception exception) when (exception is not OperationCanceledException)
         {

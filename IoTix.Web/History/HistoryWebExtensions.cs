@@ -12,6 +12,8 @@ public static class HistoryWebExtensions
     /// </summary>
     public static IServiceCollection AddIoTixHistoryStores(this IServiceCollection services)
     {
+        services.TryAddSingleton<BrokerDataTenants>();
+        services.TryAddSingleton<TenantMessageData>();
         services.TryAddSingleton<EfHistoryStore>();
         services.TryAddSingleton<IHistoryStore>(static sp => sp.GetRequiredService<EfHistoryStore>());
         services.TryAddSingleton<EfDeadLetterStore>();

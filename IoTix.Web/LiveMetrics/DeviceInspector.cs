@@ -3,6 +3,7 @@ using IoTix.Core.Devices;
 using IoTix.Core.Generators;
 using IoTix.Core.Models;
 using IoTix.Core.Protocols;
+using IoTix.Web.Simulations;
 using Microsoft.Extensions.Options;
 
 namespace IoTix.Web.LiveMetrics;
@@ -12,10 +13,11 @@ namespace IoTix.Web.LiveMetrics;
 /// payloads it publishes. The engine keeps no payloads, so an inspection subscribes to the device's topics on the
 /// broker the device publishes to (resolved like the device's own connection: <c>IoTix:Simulation:BrokerHost</c>,
 /// <c>BrokerPort</c>, host aliases) over an MQTT client, and keeps the last <see cref="LiveMetricsOptions.InspectorPayloads"/>
-/// payloads of that device only, while the inspection lasts.
+/// payloads of that device only, while the inspection lasts. Everything answers for the caller's tenant with its ids
+/// (through the <see cref="SimulationOrchestrator"/>): another tenant's groups and devices do not exist here.
 /// </summary>
 public sealed class DeviceInspector(
-    SimulationEngine engine,
+    SimulationOrchestrator simulations,
     EndpointResolver endpoints,
     IOptions<LiveMetricsOptions> options,
     TimeProvider time,
@@ -23,10 +25,10 @@ public sealed class DeviceInspector(
 {
     private readonly LiveMetricsOptions _options = options.Value;
 
-    /// <summary>Ids of the engine's groups, ordered.</summary>
+    /// <summary>Ids of the caller's groups, ordered.</summary>
     public IReadOnlyList<string> GroupIds()
     {
-        var groups = engine.Groups;
+        var groups = simulations.ListGroups();
         var ids = new List<string>(groups.Count);
         foreach (var g in groups)
         {
@@ -41,16 +43,16 @@ public sealed class DeviceInspector(
     public IReadOnlyList<string> FindDevices(string groupId, string? search, int max = 50)
     {
         var result = new List<string>();
-        if (!engine.TryGetGroup(groupId, out var group))
+        if (!simulations.TryGetEngineGroup(groupId, out var group))
         {
             return result;
         }
 
         foreach (var device in group.Devices)
         {
-            if (string.IsNullOrEmpty(search) || device.Id.Contains(search, StringComparison.OrdinalIgnoreCase))
+            if (string.IsNullOrEmpty(search) || device.LocalId.Contains(search, StringComparison.OrdinalIgnoreCase))
             {
-                result.Add(device.Id);
+                result.Add(device.LocalId);
                 if (result.Count >= max)
                 {
                     break;
@@ -64,7 +66,7 @@ public sealed class DeviceInspector(
     /// <summary>The device's state, counters and current values now; false when there is no such device.</summary>
     public bool TryGetSnapshot(string deviceId, out DeviceSnapshot snapshot)
     {
-        if (!engine.TryGetDevice(deviceId, out var device) || !engine.TryGetDeviceMetrics(deviceId, out var metrics))
+        if (!simulations.TryGetEngineDevice(deviceId, out var device) || !simulations.TryGetMetrics(device, out var metrics))
         {
             snapshot = null!;
             return false;
@@ -96,12 +98,12 @@ public sealed class DeviceInspector(
     /// </summary>
     public async Task<InspectionResult> InspectAsync(string deviceId, CancellationToken cancellationToken = default)
     {
-        if (!engine.TryGetDevice(deviceId, out var device))
+        if (!simulations.TryGetEngineDevice(deviceId, out var device))
         {
             return new InspectionResult(null, $"device '{deviceId}' not found");
         }
 
-        var inspection = new DeviceInspection(device.Id, _options, time, loggerFactory.CreateLogger<DeviceInspection>());
+        var inspection = new DeviceInspection(device.LocalId, _options, time, loggerFactory.CreateLogger<DeviceInspection>());
         if (device.Model.Protocol != DeviceProtocol.Mqtt)
         {
             inspection.SetPayloadError($"payloads are shown for MQTT devices; this device speaks {device.Model.Protocol.ToString().ToLowerInvariant()}");
@@ -118,19 +120,20 @@ public sealed class DeviceInspector(
         return new InspectionResult(inspection, null);
     }
 
-    /// <summary>The topics the device publishes telemetry to: the connection's topic and items' own topics.</summary>
+    /// <summary>The topics the device publishes telemetry to: the connection's topic and items' own topics, in its namespace.</summary>
     internal static IReadOnlyList<string> Topics(SimulatedDevice device)
     {
         var model = device.Model;
+        var groupId = device.LocalGroupId;
         var topics = new List<string>
         {
-            ModelTemplate.Parse(model.Connection.TopicPattern ?? "devices/${deviceId}/telemetry").RenderForDevice(device.Id, device.Index, device.GroupId),
+            DeviceNamespace.Key(device.Namespace, ModelTemplate.Parse(model.Connection.TopicPattern ?? "devices/${deviceId}/telemetry").RenderForDevice(device.LocalId, device.Index, groupId)),
         };
         foreach (var item in model.Telemetry)
         {
             if (item.Topic is { } pattern && ModelTemplate.TryParse(pattern, out var template, out _))
             {
-                var topic = template.RenderForDevice(device.Id, device.Index, device.GroupId);
+                var topic = DeviceNamespace.Key(device.Namespace, template.RenderForDevice(device.LocalId, device.Index, groupId));
                 if (!topics.Contains(topic))
                 {
                     topics.Add(topic);

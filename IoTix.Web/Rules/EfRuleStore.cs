@@ -11,11 +11,18 @@ internal sealed class EfRuleStore(StoreAccess access, TimeProvider time) : IRule
 {
     internal static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web) { DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull };
 
+    /// <summary>Every tenant's rules, each confined to its tenant's namespace (<see cref="RuleService.NamespaceOf"/>).</summary>
     public Task<IReadOnlyList<RuleDefinition>?> LoadAllAsync(CancellationToken cancellationToken = default) =>
         access.RunAsync<IReadOnlyList<RuleDefinition>?>("load rules", static async (context, ct) =>
         {
+            context.TenantId = null; // host work across tenants
             var records = await context.Set<RuleRecord>().AsNoTracking().ToListAsync(ct).ConfigureAwait(false);
-            return records.ConvertAll(static r => ToDefinition(r));
+            return records.ConvertAll(static r =>
+            {
+                var rule = ToDefinition(r);
+                rule.TopicNamespace = RuleService.NamespaceOf(r.TenantId);
+                return rule;
+            });
         }, cancellationToken);
 
     public Task<IReadOnlyList<StoredRule>?> ListAsync(string tenantId, CancellationToken cancellationToken = default) =>
@@ -112,6 +119,7 @@ internal sealed class EfRuleEventSink(StoreAccess access, TimeProvider time, Mic
         // One writer calls this (the engine's event loop): the tenant cache needs no lock.
         return await access.RunAsync("write rule events", async (context, ct) =>
         {
+            context.TenantId = null; // host work: each event names its rule's tenant
             await ResolveTenantsAsync(context, events, ct).ConfigureAwait(false);
             foreach (var ruleEvent in events)
             {

@@ -1,12 +1,15 @@
 using System.Security.Cryptography;
 using IoTix.Broker.Rules;
+using IoTix.Broker.Security;
 using IoTix.Web.Tenancy;
 
 namespace IoTix.Web.Rules;
 
 /// <summary>
 /// Editing rules for the caller's tenant (API and console): validates with the engine, stores, then tells the engine,
-/// so a stored rule is always a valid one and the running set follows the database.
+/// so a stored rule is always a valid one and the running set follows the database. A non-default tenant's rules are
+/// confined to its namespace (<see cref="RuleDefinition.TopicNamespace"/> = <c>tenants/{t}/</c>): their filters and
+/// republish topics must start with it.
 /// </summary>
 public sealed class RuleService(IRuleRepository repository, IRuleEngine engine, ITenantContext tenant)
 {
@@ -52,6 +55,7 @@ public sealed class RuleService(IRuleRepository repository, IRuleEngine engine, 
             rule.Id = $"rule-{Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(4))}";
         }
 
+        rule.TopicNamespace = NamespaceOf(tenant.TenantId);
         var errors = engine.Validate(rule);
         if (errors.Count > 0)
         {
@@ -77,6 +81,7 @@ public sealed class RuleService(IRuleRepository repository, IRuleEngine engine, 
     {
         ArgumentNullException.ThrowIfNull(rule);
         rule.Id = ruleId;
+        rule.TopicNamespace = NamespaceOf(tenant.TenantId);
         var errors = engine.Validate(rule);
         if (errors.Count > 0)
         {
@@ -108,6 +113,13 @@ public sealed class RuleService(IRuleRepository repository, IRuleEngine engine, 
         }
 
         stored.Definition.Enabled = enabled;
+        stored.Definition.TopicNamespace = NamespaceOf(tenant.TenantId);
+        var errors = engine.Validate(stored.Definition);
+        if (errors.Count > 0)
+        {
+            return RuleOutcome<RuleView>.Invalid(errors); // a stored rule that is not valid (any more) is not switched
+        }
+
         return await StoreAndApplyAsync(stored.Definition, cancellationToken).ConfigureAwait(false);
     }
 
@@ -160,11 +172,17 @@ public sealed class RuleService(IRuleRepository repository, IRuleEngine engine, 
             rule.Id = "test";
         }
 
+        rule.TopicNamespace = NamespaceOf(tenant.TenantId);
         return engine.Test(rule, message);
     }
 
+    /// <summary>The namespace a tenant's rules are confined to; null for the default tenant (unconfined).</summary>
+    public static string? NamespaceOf(string tenantId) =>
+        string.Equals(tenantId, Tenants.Default, StringComparison.Ordinal) ? null : TenantTopics.PrefixOf(tenantId);
+
     private async Task<RuleOutcome<RuleView>> StoreAndApplyAsync(RuleDefinition rule, CancellationToken cancellationToken)
     {
+        rule.TopicNamespace = NamespaceOf(tenant.TenantId); // also for a stored rule switched on or off
         if (!await repository.SaveAsync(tenant.TenantId, rule, cancellationToken).ConfigureAwait(false))
         {
             return RuleOutcome<RuleView>.Fail(RuleOutcomeCode.Unavailable);

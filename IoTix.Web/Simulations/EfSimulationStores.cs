@@ -18,10 +18,11 @@ internal sealed class EfApiModelStore(StoreAccess access, TimeProvider time) : I
         access.RunAsync($"save model '{id}'", async (context, ct) =>
         {
             var now = time.GetUtcNow().UtcDateTime;
-            var record = await context.Set<ApiModelRecord>().FindAsync([id], ct).ConfigureAwait(false);
+            var tenant = context.TenantId ?? Tenancy.Tenants.Default;
+            var record = await context.Set<ApiModelRecord>().FindAsync([tenant, id], ct).ConfigureAwait(false);
             if (record is null)
             {
-                context.Add(record = new ApiModelRecord { Id = id, CreatedAt = now });
+                context.Add(record = new ApiModelRecord { TenantId = tenant, Id = id, CreatedAt = now });
             }
 
             record.Json = json;
@@ -52,7 +53,7 @@ internal sealed class EfGroupStore(StoreAccess access, TimeProvider time) : IGro
     public Task<bool> SaveAsync(StoredGroup group, CancellationToken cancellationToken = default) =>
         access.RunAsync($"save group '{group.GroupId}'", async (context, ct) =>
         {
-            var record = await context.Set<GroupRecord>().FindAsync([group.GroupId], ct).ConfigureAwait(false);
+            var record = await context.Set<GroupRecord>().FindAsync([group.TenantId, group.GroupId], ct).ConfigureAwait(false);
             if (record is null)
             {
                 context.Add(record = new GroupRecord { GroupId = group.GroupId, TenantId = group.TenantId });
@@ -90,7 +91,7 @@ internal sealed class EfDeviceStateStore(StoreAccess access, TimeProvider time) 
     public Task<bool> SaveAsync(StoredDevice device, CancellationToken cancellationToken = default) =>
         access.RunAsync($"save device '{device.DeviceId}'", async (context, ct) =>
         {
-            var record = await context.Set<DeviceRecord>().FindAsync([device.DeviceId], ct).ConfigureAwait(false);
+            var record = await context.Set<DeviceRecord>().FindAsync([device.TenantId, device.DeviceId], ct).ConfigureAwait(false);
             if (record is null)
             {
                 context.Add(record = new DeviceRecord { DeviceId = device.DeviceId, TenantId = device.TenantId });

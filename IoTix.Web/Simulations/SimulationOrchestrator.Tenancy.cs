@@ -1,3 +1,5 @@
+using System.Diagnostics.CodeAnalysis;
+using IoTix.Broker.Security;
 using IoTix.Core.Devices;
 using IoTix.Core.Models;
 using IoTix.Web.Tenancy;
@@ -7,29 +9,117 @@ namespace IoTix.Web.Simulations;
 /// <summary>
 /// Tenant isolation of the shared engine. Every group, single device and API model is owned by the tenant that made
 /// it (<see cref="TenantScope.Current"/>); everything here answers for the caller's tenant only, so another tenant's
-/// objects are "not found". Model files are shared read-only by every tenant. Ids are global in the engine: a tenant
-/// asking for an id another tenant uses gets "not available" (it learns the id is taken, nothing else).
+/// objects are "not found". Model files are shared read-only by every tenant.
 /// </summary>
+/// <remarks>
+/// A non-default tenant's groups and devices live in the engine namespace <c>tenants/{tenant}/</c>
+/// (<see cref="TenantTopics.PrefixOf"/>, <see cref="DeviceNamespace"/>): keyed there as namespace + id, so two tenants
+/// may use the same ids, and their devices' MQTT client ids and topics carry the prefix. Callers pass and see bare
+/// ids: ids are turned into keys on the way in (<see cref="KeyOf(string)"/>) and back on the way out
+/// (<see cref="Local(DeviceMetrics)"/>). The default tenant has no namespace: its keys are its ids.
+/// </remarks>
 public sealed partial class SimulationOrchestrator
 {
-    private readonly Dictionary<string, string> _modelTenants = new(StringComparer.Ordinal);
+    /// <summary>API models of the non-default tenants, by engine key (namespace + model id); the default tenant's are in the catalog.</summary>
+    private readonly Dictionary<string, DeviceModel> _tenantModels = new(StringComparer.Ordinal);
 
     /// <summary>True when the caller's tenant may see model <paramref name="modelId"/> (a model file, or its own API model).</summary>
-    public bool IsModelVisible(string modelId)
-    {
-        if (!_models.TryGetSourceFile(modelId, out var file))
-        {
-            return false;
-        }
+    public bool IsModelVisible(string modelId) => TryGetModel(modelId, out _);
 
-        if (file is not null)
+    /// <summary>
+    /// The model <paramref name="modelId"/> as the caller's tenant sees it: its own API model, else a model file. The
+    /// default tenant's API models live in the catalog (<see cref="Models"/>), other tenants' here, so two tenants may
+    /// both have an API model of the same id.
+    /// </summary>
+    public bool TryGetModel(string modelId, [NotNullWhen(true)] out DeviceModel? model) => TryGetModel(TenantScope.Current, modelId, out model);
+
+    private bool TryGetModel(string tenantId, string modelId, [NotNullWhen(true)] out DeviceModel? model)
+    {
+        var ns = NamespaceOf(tenantId);
+        if (ns.Length == 0)
         {
-            return true;
+            return _models.TryGet(modelId, out model);
         }
 
         lock (_indexLock)
         {
-            return string.Equals(_modelTenants.GetValueOrDefault(modelId, Tenants.Default), TenantScope.Current, StringComparison.Ordinal);
+            if (_tenantModels.TryGetValue(ns + modelId, out model))
+            {
+                return true;
+            }
+        }
+
+        if (_models.TryGetSourceFile(modelId, out var file) && file is not null)
+        {
+            return _models.TryGet(modelId, out model);
+        }
+
+        model = null;
+        return false;
+    }
+
+    /// <summary>Whether the caller sees model <paramref name="modelId"/> and where it comes from: its file, or null for an API model.</summary>
+    public bool TryGetModelSource(string modelId, out string? file)
+    {
+        var ns = CurrentNamespace;
+        if (ns.Length > 0)
+        {
+            lock (_indexLock)
+            {
+                if (_tenantModels.ContainsKey(ns + modelId))
+                {
+                    file = null;
+                    return true;
+                }
+            }
+
+            return _models.TryGetSourceFile(modelId, out file) && file is not null;
+        }
+
+        return _models.TryGetSourceFile(modelId, out file);
+    }
+
+    /// <summary>Validates and adds or replaces an API model of <paramref name="tenantId"/> (never over a model file).</summary>
+    private ModelValidationResult AddModel(string tenantId, string json)
+    {
+        var ns = NamespaceOf(tenantId);
+        if (ns.Length == 0)
+        {
+            return _models.Upsert(json);
+        }
+
+        var result = _validator.Validate(json);
+        if (!result.IsValid)
+        {
+            return result;
+        }
+
+        var model = result.Model;
+        if (_models.TryGetSourceFile(model.Id, out var file) && file is not null)
+        {
+            return ModelValidationResult.Invalid(model.Id, null, [new ModelError(null, "$.id", ReadOnlyMessage(model.Id, file))]);
+        }
+
+        lock (_indexLock)
+        {
+            _tenantModels[ns + model.Id] = model;
+        }
+
+        return result;
+    }
+
+    /// <summary>Removes the caller's API model <paramref name="modelId"/>; false when it has none of that id.</summary>
+    private bool RemoveModel(string modelId)
+    {
+        var ns = CurrentNamespace;
+        if (ns.Length == 0)
+        {
+            return _models.Remove(modelId) == ModelRemoval.Removed;
+        }
+
+        lock (_indexLock)
+        {
+            return _tenantModels.Remove(ns + modelId);
         }
     }
 
@@ -40,26 +130,87 @@ public sealed partial class SimulationOrchestrator
         return VisibleModels();
     }
 
-    /// <summary>The models the caller's tenant sees (files and its API models), in catalog order.</summary>
+    /// <summary>The models the caller's tenant sees: model files and its API models (the catalog's order, then its own by id).</summary>
     public IReadOnlyList<DeviceModel> VisibleModels()
     {
+        var ns = CurrentNamespace;
+        if (ns.Length == 0)
+        {
+            return [.. _models.Models];
+        }
+
+        var own = new List<DeviceModel>();
+        lock (_indexLock)
+        {
+            foreach (var (key, model) in _tenantModels)
+            {
+                if (key.StartsWith(ns, StringComparison.Ordinal))
+                {
+                    own.Add(model);
+                }
+            }
+        }
+
+        own.Sort(static (a, b) => string.CompareOrdinal(a.Id, b.Id));
         var visible = new List<DeviceModel>();
         foreach (var model in _models.Models)
         {
-            if (IsModelVisible(model.Id))
+            if (_models.TryGetSourceFile(model.Id, out var file) && file is not null && !own.Exists(m => m.Id == model.Id))
             {
                 visible.Add(model);
             }
         }
 
+        visible.AddRange(own);
         return visible;
     }
 
-    /// <summary>A device's counters when the caller's tenant owns it (through its group, or as a single device).</summary>
+    /// <summary>The engine namespace of <paramref name="tenantId"/>: none for the default tenant, else <c>tenants/{tenant}/</c>.</summary>
+    public static string NamespaceOf(string tenantId) =>
+        Owns(tenantId, Tenants.Default) ? string.Empty : TenantTopics.PrefixOf(tenantId);
+
+    private static string CurrentNamespace => NamespaceOf(TenantScope.Current);
+
+    /// <summary>The engine key of the caller's id <paramref name="id"/>.</summary>
+    private static string KeyOf(string id) => KeyOf(TenantScope.Current, id);
+
+    private static string KeyOf(string tenantId, string id) => DeviceNamespace.Key(NamespaceOf(tenantId), id);
+
+    /// <summary>The caller's id of the engine key <paramref name="key"/>.</summary>
+    private static string LocalOf(string key) => DeviceNamespace.TryLocal(CurrentNamespace, key, out var local) ? local : key;
+
+    /// <summary>Counters with the caller's ids (the engine's carry keys).</summary>
+    private static DeviceMetrics Local(DeviceMetrics metrics) => CurrentNamespace.Length == 0
+        ? metrics
+        : metrics with { DeviceId = LocalOf(metrics.DeviceId), GroupId = metrics.GroupId is { } g ? LocalOf(g) : null };
+
+    /// <summary>A spec of the caller inside namespace <paramref name="ns"/>.</summary>
+    private static DeviceGroupSpec InNamespace(DeviceGroupSpec spec, string ns) => new()
+    {
+        ModelId = spec.ModelId,
+        Count = spec.Count,
+        GroupId = spec.GroupId,
+        IdPattern = spec.IdPattern,
+        EndpointOverride = spec.EndpointOverride,
+        IndexStart = spec.IndexStart,
+        IndexStride = spec.IndexStride,
+        Namespace = ns,
+    };
+
+    /// <summary>An engine error as the caller sees it: quoted keys of its namespace become its ids.</summary>
+    private static SimulationError FromEngine(EngineError error, string? fallbackField = null)
+    {
+        var ns = CurrentNamespace;
+        var local = ns.Length == 0 ? error : new EngineError(error.Code, error.Message.Replace("'" + ns, "'", StringComparison.Ordinal));
+        return SimulationError.FromEngine(local, fallbackField);
+    }
+
+    /// <summary>A device's counters when the caller's tenant owns it (through its group, or as a single device), with the caller's ids.</summary>
     public bool TryGetDeviceMetrics(string deviceId, out DeviceMetrics metrics)
     {
-        if (_engine.TryGetDeviceMetrics(deviceId, out metrics!) && IsVisible(metrics))
+        if (_engine.TryGetDeviceMetrics(KeyOf(deviceId), out metrics!) && IsVisible(metrics))
         {
+            metrics = Local(metrics);
             return true;
         }
 
@@ -67,7 +218,59 @@ public sealed partial class SimulationOrchestrator
         return false;
     }
 
-    /// <summary>The caller's tenant's devices (all its groups and single devices).</summary>
+    /// <summary>The engine's device <paramref name="deviceId"/> (the caller's id) when the caller's tenant owns it.</summary>
+    public bool TryGetEngineDevice(string deviceId, out SimulatedDevice device) =>
+        _engine.TryGetDevice(KeyOf(deviceId), out device) && IsDeviceVisible(device.Id);
+
+    /// <summary>The engine's group <paramref name="groupId"/> (the caller's id) when the caller's tenant owns it.</summary>
+    public bool TryGetEngineGroup(string groupId, out DeviceGroup group)
+    {
+        if (FindGroup(groupId) is { } entry && _engine.TryGetGroup(entry.Key, out group))
+        {
+            return true;
+        }
+
+        group = null!;
+        return false;
+    }
+
+    /// <summary>The counters of an engine device (from <see cref="TryGetEngineGroup"/>) with the caller's ids.</summary>
+    public bool TryGetMetrics(SimulatedDevice device, out DeviceMetrics metrics)
+    {
+        ArgumentNullException.ThrowIfNull(device);
+        if (_engine.TryGetDeviceMetrics(device.Id, out metrics!))
+        {
+            metrics = Local(metrics);
+            return true;
+        }
+
+        return false;
+    }
+
+    /// <summary>The devices of the caller's group <paramref name="groupId"/> in index order (empty for an unknown group).</summary>
+    public IReadOnlyList<DeviceMetrics> ListDevices(string groupId)
+    {
+        if (FindGroup(groupId) is not { } entry)
+        {
+            return [];
+        }
+
+        var devices = _engine.ListDevices(entry.Key);
+        if (CurrentNamespace.Length == 0)
+        {
+            return devices;
+        }
+
+        var list = new List<DeviceMetrics>(devices.Count);
+        foreach (var metrics in devices)
+        {
+            list.Add(Local(metrics));
+        }
+
+        return list;
+    }
+
+    /// <summary>The caller's tenant's devices (all its groups and single devices), with its ids.</summary>
     public IReadOnlyList<DeviceMetrics> ListDevices()
     {
         var (groups, devices, all) = Owned();
@@ -76,7 +279,7 @@ public sealed partial class SimulationOrchestrator
         {
             if (all || (metrics.GroupId is { } g ? groups.Contains(g) : devices.Contains(metrics.DeviceId)))
             {
-                list.Add(metrics);
+                list.Add(Local(metrics));
             }
         }
 
@@ -104,7 +307,7 @@ public sealed partial class SimulationOrchestrator
                 continue;
             }
 
-            visibleGroups.Add(g);
+            visibleGroups.Add(g with { GroupId = LocalOf(g.GroupId) });
             deviceCount += g.DeviceCount;
             running += g.RunningDeviceCount;
             sent += g.MessagesSent;
@@ -159,9 +362,10 @@ public sealed partial class SimulationOrchestrator
         }
     }
 
-    private bool IsDeviceVisible(string deviceId) => _engine.TryGetDeviceMetrics(deviceId, out var metrics) && IsVisible(metrics);
+    /// <summary>True when the caller's tenant owns the engine device <paramref name="key"/>.</summary>
+    private bool IsDeviceVisible(string key) => _engine.TryGetDeviceMetrics(key, out var metrics) && IsVisible(metrics);
 
-    /// <summary>The caller's groups and single devices; <c>All</c> when no other tenant owns anything.</summary>
+    /// <summary>The engine keys of the caller's groups and single devices; <c>All</c> when no other tenant owns anything.</summary>
     private (HashSet<string> Groups, HashSet<string> Devices, bool All) Owned()
     {
         var tenant = TenantScope.Current;
@@ -174,7 +378,7 @@ public sealed partial class SimulationOrchestrator
             {
                 if (Owns(entry.TenantId, tenant))
                 {
-                    groups.Add(entry.GroupId);
+                    groups.Add(entry.Key);
                 }
                 else
                 {
@@ -186,7 +390,7 @@ public sealed partial class SimulationOrchestrator
             {
                 if (Owns(entry.TenantId, tenant))
                 {
-                    devices.Add(entry.DeviceId);
+                    devices.Add(entry.Key);
                 }
                 else
                 {
@@ -258,7 +462,7 @@ public sealed partial class SimulationOrchestrator
     /// <summary>Telemetry messages per second the group's devices send when all run (count x sum of 1000/intervalMs).</summary>
     private double PlannedRate(GroupEntry entry)
     {
-        if (!_models.TryGet(entry.ModelId, out var model))
+        if (!TryGetModel(entry.TenantId, entry.ModelId, out var model))
         {
             return 0;
         }
@@ -273,7 +477,4 @@ public sealed partial class SimulationOrchestrator
     }
 
     private static SimulationError QuotaExceeded(string message) => SimulationError.ForField(EngineErrorCode.LimitExceeded, "quota", message);
-
-    private static SimulationError NotAvailable(string field, string what) =>
-        SimulationError.ForField(EngineErrorCode.AlreadyExists, field, $"{what} is not available; choose another id");
 }

@@ -93,13 +93,8 @@ public sealed partial class SimulationOrchestrator
         await _changes.WaitAsync(cancellationToken).ConfigureAwait(false);
         try
         {
-            if (_models.TryGetSourceFile(id, out var file))
+            if (TryGetModelSource(id, out var file))
             {
-                if (!IsModelVisible(id))
-                {
-                    return NotAvailable("$.id", $"model id '{id}'");
-                }
-
                 return file is null
                     ? SimulationError.ForField(EngineErrorCode.AlreadyExists, "$.id", $"model '{id}' already exists; PUT /api/v1/models/{id} replaces it")
                     : ReadOnlyModel(id, file);
@@ -130,15 +125,10 @@ public sealed partial class SimulationOrchestrator
         await _changes.WaitAsync(cancellationToken).ConfigureAwait(false);
         try
         {
-            var exists = _models.TryGetSourceFile(id, out var file);
+            var exists = TryGetModelSource(id, out var file);
             if (file is not null)
             {
                 return ReadOnlyModel(id, file);
-            }
-
-            if (exists && !IsModelVisible(id))
-            {
-                return NotAvailable("$.id", $"model id '{id}'");
             }
 
             var stored = await StoreModelAsync(validation.Model, cancellationToken).ConfigureAwait(false);
@@ -156,7 +146,7 @@ public sealed partial class SimulationOrchestrator
         await _changes.WaitAsync(cancellationToken).ConfigureAwait(false);
         try
         {
-            if (!_models.TryGetSourceFile(id, out var file) || !IsModelVisible(id))
+            if (!TryGetModelSource(id, out var file))
             {
                 return new SimulationError(EngineErrorCode.NotFound, $"model '{id}' not found");
             }
@@ -172,15 +162,9 @@ public sealed partial class SimulationOrchestrator
                 return new SimulationError(EngineErrorCode.InvalidState, $"model '{id}' is used by {string.Join(", ", users)}; delete those first");
             }
 
-            var removal = _models.Remove(id);
-            if (removal != ModelRemoval.Removed)
+            if (!RemoveModel(id))
             {
                 return new SimulationError(EngineErrorCode.NotFound, $"model '{id}' not found");
-            }
-
-            lock (_indexLock)
-            {
-                _modelTenants.Remove(id);
             }
 
             if (!await _modelStore.DeleteAsync(id, cancellationToken).ConfigureAwait(false))
@@ -199,16 +183,11 @@ public sealed partial class SimulationOrchestrator
     private async Task<SimulationResult<DeviceModel>> StoreModelAsync(DeviceModel model, CancellationToken cancellationToken)
     {
         var json = DeviceModelSerializer.Serialize(model, indented: false);
-        var stored = _models.Upsert(json);
+        var stored = AddModel(TenantScope.Current, json);
         if (!stored.IsValid)
         {
             // A model file with this id appeared meanwhile.
             return new SimulationError(EngineErrorCode.InvalidState, stored.Errors[0].Message, ToFieldErrors(stored.Errors));
-        }
-
-        lock (_indexLock)
-        {
-            _modelTenants[model.Id] = TenantScope.Current;
         }
 
         if (!await _modelStore.SaveAsync(model.Id, json, cancellationToken).ConfigureAwait(false))
@@ -219,14 +198,16 @@ public sealed partial class SimulationOrchestrator
         return SimulationResult<DeviceModel>.Ok(stored.Model);
     }
 
+    /// <summary>The caller's groups and devices that use model <paramref name="modelId"/>.</summary>
     private List<string> ModelUsers(string modelId)
     {
         var users = new List<string>();
+        var tenant = TenantScope.Current;
         lock (_indexLock)
         {
             foreach (var group in _groups.Values)
             {
-                if (string.Equals(group.ModelId, modelId, StringComparison.Ordinal))
+                if (string.Equals(group.ModelId, modelId, StringComparison.Ordinal) && Owns(group.TenantId, tenant))
                 {
                     users.Add($"group '{group.GroupId}'");
                 }
@@ -234,7 +215,7 @@ public sealed partial class SimulationOrchestrator
 
             foreach (var device in _devices.Values)
             {
-                if (string.Equals(device.ModelId, modelId, StringComparison.Ordinal))
+                if (string.Equals(device.ModelId, modelId, StringComparison.Ordinal) && Owns(device.TenantId, tenant))
                 {
                     users.Add($"device '{device.DeviceId}'");
                 }
@@ -281,7 +262,7 @@ public sealed partial class SimulationOrchestrator
     public async Task<SimulationResult<GroupView>> CreateGroupAsync(DeviceGroupSpec spec, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(spec);
-        if (!_models.TryGet(spec.ModelId, out var model) || !IsModelVisible(spec.ModelId))
+        if (!TryGetModel(spec.ModelId, out var model))
         {
             return SimulationError.ForField(EngineErrorCode.NotFound, "modelId", $"model '{spec.ModelId}' not found");
         }
@@ -294,12 +275,7 @@ public sealed partial class SimulationOrchestrator
                 return quota;
             }
 
-            if (spec.GroupId is { } requested && _engine.TryGetGroup(requested, out _) && FindGroup(requested) is null)
-            {
-                return NotAvailable("groupId", $"group id '{requested}'");
-            }
-
-            var created = _engine.CreateGroup(model, spec);
+            var created = _engine.CreateGroup(model, InNamespace(spec, CurrentNamespace));
             if (!created.Succeeded)
             {
                 var fallback = created.Error!.Code switch
@@ -309,14 +285,14 @@ public sealed partial class SimulationOrchestrator
                     EngineErrorCode.NoAdapter or EngineErrorCode.InvalidModel => "modelId",
                     _ => null,
                 };
-                return SimulationError.FromEngine(created.Error, fallback);
+                return FromEngine(created.Error, fallback);
             }
 
             var info = created.Value!;
-            var entry = new GroupEntry(info.GroupId, info.ModelId, info.Count, info.IdPattern, _time.GetUtcNow()) { TenantId = TenantScope.Current };
+            var entry = new GroupEntry(LocalOf(info.GroupId), info.ModelId, info.Count, info.IdPattern, _time.GetUtcNow()) { TenantId = TenantScope.Current };
             lock (_indexLock)
             {
-                _groups[entry.GroupId] = entry;
+                _groups[entry.Key] = entry;
             }
 
             await SaveGroupAsync(entry, cancellationToken).ConfigureAwait(false);
@@ -363,13 +339,13 @@ public sealed partial class SimulationOrchestrator
             return applied.Error!;
         }
 
-        var started = _engine.StartGroup(groupId, launch);
+        var started = _engine.StartGroup(entry.Key, launch);
         if (!started.Succeeded)
         {
-            return SimulationError.FromEngine(started.Error!);
+            return FromEngine(started.Error!);
         }
 
-        var plan = started.Value!;
+        var plan = started.Value! with { GroupId = entry.GroupId };
         var now = _time.GetUtcNow();
         if (entry.RunId is { } previous)
         {
@@ -393,7 +369,7 @@ public sealed partial class SimulationOrchestrator
         LogGroupStarted(_logger, groupId, plan.DeviceCount, LaunchConfigJson.StrategyName(launch.Strategy), (long)plan.Duration.TotalMilliseconds, resumed);
         return SimulationResult<LaunchReceipt>.Ok(new LaunchReceipt(groupId, runId, launch, plan, now)
         {
-            ModelRevision = GroupModelRevision(groupId)?.Revision,
+            ModelRevision = EngineGroupRevision(entry.Key)?.Revision,
             UpdatedFromRevision = applied.Value,
         });
     }
@@ -414,13 +390,13 @@ public sealed partial class SimulationOrchestrator
                 return new SimulationError(EngineErrorCode.NotFound, $"group '{groupId}' not found");
             }
 
-            var stopped = _engine.StopGroup(groupId);
+            var stopped = _engine.StopGroup(entry.Key);
             if (!stopped.Succeeded)
             {
-                return SimulationError.FromEngine(stopped.Error!);
+                return FromEngine(stopped.Error!);
             }
 
-            await WaitUntilDisconnectedAsync(groupId, cancellationToken).ConfigureAwait(false);
+            await WaitUntilDisconnectedAsync(entry.Key, cancellationToken).ConfigureAwait(false);
             LaunchStrategy chosen;
             lock (_indexLock)
             {
@@ -435,7 +411,7 @@ public sealed partial class SimulationOrchestrator
         }
     }
 
-    /// <summary>Waits until no device of the group is stopping (graceful disconnects done), polling, at most 10 s.</summary>
+    /// <summary>Waits until no device of the group (engine key) is stopping (graceful disconnects done), polling, at most 10 s.</summary>
     private async Task WaitUntilDisconnectedAsync(string groupId, CancellationToken cancellationToken)
     {
         const int Seconds = 10;
@@ -454,36 +430,54 @@ public sealed partial class SimulationOrchestrator
     }
 
     /// <summary>The model revision a group's devices run and the catalog's current one; null for an unknown group.</summary>
-    public ModelRevisionInfo? GroupModelRevision(string groupId) =>
-        _engine.TryGetGroup(groupId, out var group) ? RevisionInfo(group.Model) : null;
+    public ModelRevisionInfo? GroupModelRevision(string groupId) => EngineGroupRevision(KeyOf(groupId));
+
+    private ModelRevisionInfo? EngineGroupRevision(string key) =>
+        _engine.TryGetGroup(key, out var group) ? RevisionInfo(group.Model) : null;
 
     /// <summary>The model revision a device runs and the catalog's current one; null for an unknown device.</summary>
     public ModelRevisionInfo? DeviceModelRevision(string deviceId) =>
-        _engine.TryGetDevice(deviceId, out var device) ? RevisionInfo(device.Model) : null;
+        _engine.TryGetDevice(KeyOf(deviceId), out var device) ? RevisionInfo(device.Model) : null;
 
-    /// <summary>The groups and single devices of <paramref name="modelId"/> that run an older revision than the catalog's.</summary>
+    /// <summary>The caller's groups and single devices of <paramref name="modelId"/> that run an older revision than the catalog's.</summary>
     public IReadOnlyList<string> OutdatedUsers(string modelId)
     {
-        var users = new List<string>();
-        foreach (var group in _engine.Groups)
+        var tenant = TenantScope.Current;
+        List<GroupEntry> groups = [];
+        List<DeviceEntry> singles = [];
+        lock (_indexLock)
         {
-            if (string.Equals(group.Model.Id, modelId, StringComparison.Ordinal) && RevisionInfo(group.Model).Outdated)
+            foreach (var entry in _groups.Values)
             {
-                users.Add($"group '{group.GroupId}'");
+                if (Owns(entry.TenantId, tenant))
+                {
+                    groups.Add(entry);
+                }
+            }
+
+            foreach (var entry in _devices.Values)
+            {
+                if (Owns(entry.TenantId, tenant))
+                {
+                    singles.Add(entry);
+                }
             }
         }
 
-        string[] singles;
-        lock (_indexLock)
+        var users = new List<string>();
+        foreach (var entry in groups)
         {
-            singles = [.. _devices.Keys];
+            if (_engine.TryGetGroup(entry.Key, out var group) && string.Equals(group.Model.Id, modelId, StringComparison.Ordinal) && RevisionInfo(group.Model).Outdated)
+            {
+                users.Add($"group '{entry.GroupId}'");
+            }
         }
 
-        foreach (var id in singles)
+        foreach (var entry in singles)
         {
-            if (_engine.TryGetDevice(id, out var device) && string.Equals(device.Model.Id, modelId, StringComparison.Ordinal) && RevisionInfo(device.Model).Outdated)
+            if (_engine.TryGetDevice(entry.Key, out var device) && string.Equals(device.Model.Id, modelId, StringComparison.Ordinal) && RevisionInfo(device.Model).Outdated)
             {
-                users.Add($"device '{id}'");
+                users.Add($"device '{entry.DeviceId}'");
             }
         }
 
@@ -493,7 +487,7 @@ public sealed partial class SimulationOrchestrator
     private ModelRevisionInfo RevisionInfo(DeviceModel running)
     {
         var revision = ModelRevisions.Of(running);
-        var latest = _models.TryGet(running.Id, out var current) ? ModelRevisions.Of(current) : revision;
+        var latest = TryGetModel(running.Id, out var current) ? ModelRevisions.Of(current) : revision;
         return new ModelRevisionInfo(revision, running.Version, latest);
     }
 
@@ -504,22 +498,22 @@ public sealed partial class SimulationOrchestrator
     /// </summary>
     private SimulationResult<string?> ApplyLatestRevision(GroupEntry entry)
     {
-        if (!_engine.TryGetGroup(entry.GroupId, out var group)
-            || !_models.TryGet(entry.ModelId, out var latest)
+        if (!_engine.TryGetGroup(entry.Key, out var group)
+            || !TryGetModel(entry.TenantId, entry.ModelId, out var latest)
             || ReferenceEquals(latest, group.Model)
             || string.Equals(ModelRevisions.Of(latest), ModelRevisions.Of(group.Model), StringComparison.Ordinal)
-            || !IsIdle(entry.GroupId))
+            || !IsIdle(entry.Key))
         {
             return SimulationResult<string?>.Ok(null);
         }
 
         var previous = group.Model;
-        var spec = new DeviceGroupSpec { ModelId = entry.ModelId, Count = entry.Count, GroupId = entry.GroupId, IdPattern = entry.IdPattern };
+        var spec = new DeviceGroupSpec { ModelId = entry.ModelId, Count = entry.Count, GroupId = entry.GroupId, IdPattern = entry.IdPattern, Namespace = NamespaceOf(entry.TenantId) };
         var error = Rebuild(
             $"group '{entry.GroupId}'",
             previous,
             latest,
-            () => _engine.DeleteGroup(entry.GroupId),
+            () => _engine.DeleteGroup(entry.Key),
             model => _engine.CreateGroup(model, spec).Error);
         return error is null ? SimulationResult<string?>.Ok(ModelRevisions.Of(previous)) : error;
     }
@@ -544,11 +538,12 @@ public sealed partial class SimulationOrchestrator
             LogRestoreFailed(_logger, what, restored.ToString());
         }
 
-        return SimulationError.FromEngine(
+        return FromEngine(
             new EngineError(failure.Code, $"{what} could not be rebuilt from revision {ModelRevisions.Of(latest)} of model '{latest.Id}' (it keeps revision {ModelRevisions.Of(previous)}): {failure.Message}"),
             "modelId");
     }
 
+    /// <summary>True when no device of the group (engine key) is active.</summary>
     private bool IsIdle(string groupId)
     {
         if (_engine.GetGroupStats(groupId) is not { Succeeded: true } stats)
@@ -572,11 +567,11 @@ public sealed partial class SimulationOrchestrator
                 return new SimulationError(EngineErrorCode.NotFound, $"group '{groupId}' not found");
             }
 
-            var counters = Counters(groupId);
-            var stopped = _engine.StopGroup(groupId);
+            var counters = Counters(entry.Key);
+            var stopped = _engine.StopGroup(entry.Key);
             if (!stopped.Succeeded)
             {
-                return SimulationError.FromEngine(stopped.Error!);
+                return FromEngine(stopped.Error!);
             }
 
             if (entry.RunId is { } runId)
@@ -603,13 +598,30 @@ public sealed partial class SimulationOrchestrator
     public SimulationResult<DropoutSchedule> Dropout(string groupId, DropoutPlan plan)
     {
         ArgumentNullException.ThrowIfNull(plan);
-        if (FindGroup(groupId) is null)
+        if (FindGroup(groupId) is not { } entry)
         {
             return new SimulationError(EngineErrorCode.NotFound, $"group '{groupId}' not found");
         }
 
-        var result = _engine.Dropout(groupId, plan);
-        return result.Succeeded ? SimulationResult<DropoutSchedule>.Ok(result.Value!) : SimulationError.FromEngine(result.Error!);
+        var result = _engine.Dropout(entry.Key, plan);
+        if (!result.Succeeded)
+        {
+            return FromEngine(result.Error!);
+        }
+
+        var schedule = result.Value!;
+        if (NamespaceOf(entry.TenantId).Length == 0)
+        {
+            return SimulationResult<DropoutSchedule>.Ok(schedule);
+        }
+
+        var devices = new PlannedDropout[schedule.Devices.Count];
+        for (int i = 0; i < devices.Length; i++)
+        {
+            devices[i] = schedule.Devices[i] with { DeviceId = LocalOf(schedule.Devices[i].DeviceId) };
+        }
+
+        return SimulationResult<DropoutSchedule>.Ok(schedule with { GroupId = entry.GroupId, Devices = devices });
     }
 
     /// <summary>Deletes a group and its devices, ends its run and forgets it.</summary>
@@ -624,33 +636,33 @@ public sealed partial class SimulationOrchestrator
                 return new SimulationError(EngineErrorCode.NotFound, $"group '{groupId}' not found");
             }
 
-            var counters = Counters(groupId);
-            var deleted = _engine.DeleteGroup(groupId);
+            var counters = Counters(entry.Key);
+            var deleted = _engine.DeleteGroup(entry.Key);
             if (!deleted.Succeeded)
             {
-                return SimulationError.FromEngine(deleted.Error!);
+                return FromEngine(deleted.Error!);
             }
 
-            if (entry?.RunId is { } runId)
+            if (entry.RunId is { } runId)
             {
                 await EndRunAsync(runId, RunEndReasons.Deleted, counters, cancellationToken).ConfigureAwait(false);
             }
 
-            List<string> added = [];
+            List<DeviceEntry> added = [];
             lock (_indexLock)
             {
-                _groups.Remove(groupId);
+                _groups.Remove(entry.Key);
                 foreach (var device in _devices.Values)
                 {
-                    if (device.GroupId == groupId)
+                    if (device.GroupId == groupId && Owns(device.TenantId, entry.TenantId))
                     {
-                        added.Add(device.DeviceId);
+                        added.Add(device);
                     }
                 }
 
-                foreach (var id in added)
+                foreach (var device in added)
                 {
-                    _devices.Remove(id);
+                    _devices.Remove(device.Key);
                 }
             }
 
@@ -659,11 +671,11 @@ public sealed partial class SimulationOrchestrator
                 LogNotPersisted(_logger, $"deletion of group '{groupId}'");
             }
 
-            foreach (var id in added)
+            foreach (var device in added)
             {
-                if (!await _deviceStore.DeleteAsync(id, cancellationToken).ConfigureAwait(false))
+                if (!await _deviceStore.DeleteAsync(device.DeviceId, cancellationToken).ConfigureAwait(false))
                 {
-                    LogNotPersisted(_logger, $"deletion of device '{id}'");
+                    LogNotPersisted(_logger, $"deletion of device '{device.DeviceId}'");
                 }
             }
 
@@ -717,19 +729,19 @@ public sealed partial class SimulationOrchestrator
     {
         lock (_indexLock)
         {
-            return _groups.TryGetValue(groupId, out var entry) && Owns(entry.TenantId, TenantScope.Current) ? entry : null;
+            return _groups.TryGetValue(KeyOf(groupId), out var entry) && Owns(entry.TenantId, TenantScope.Current) ? entry : null;
         }
     }
 
     private GroupView? View(GroupEntry entry)
     {
-        var stats = _engine.GetGroupStats(entry.GroupId);
+        var stats = _engine.GetGroupStats(entry.Key);
         if (!stats.Succeeded)
         {
             return null;
         }
 
-        GroupStats s = stats.Value!;
+        GroupStats s = stats.Value! with { GroupId = entry.GroupId };
         LaunchProgress? progress = null;
         lock (_indexLock)
         {
@@ -754,7 +766,7 @@ public sealed partial class SimulationOrchestrator
 
             return new GroupView(entry.GroupId, entry.ModelId, s.DeviceCount, entry.IdPattern, entry.CreatedAt, entry.Running, entry.Launch, s, progress)
             {
-                ModelRevision = GroupModelRevision(entry.GroupId),
+                ModelRevision = EngineGroupRevision(entry.Key),
             };
         }
     }
@@ -762,6 +774,7 @@ public sealed partial class SimulationOrchestrator
     private static int Count(GroupStats stats, DeviceState state) =>
         stats.DevicesByState.TryGetValue(DeviceLifecycle.Name(state), out var n) ? n : 0;
 
+    /// <summary>The counters of a group (engine key) for its run record.</summary>
     private RunCounters Counters(string groupId)
     {
         var stats = _engine.GetGroupStats(groupId);
@@ -771,7 +784,7 @@ public sealed partial class SimulationOrchestrator
     }
 
     private Task EndRunAsync(GroupEntry entry, long runId, string reason, CancellationToken cancellationToken) =>
-        EndRunAsync(runId, reason, Counters(entry.GroupId), cancellationToken);
+        EndRunAsync(runId, reason, Counters(entry.Key), cancellationToken);
 
     private async Task EndRunAsync(long runId, string reason, RunCounters counters, CancellationToken cancellationToken)
     {
@@ -807,7 +820,7 @@ public sealed partial class SimulationOrchestrator
     /// </summary>
     public async Task<SimulationResult<DeviceView>> CreateDeviceAsync(string modelId, string? deviceId, string? groupId, string? endpoint, CancellationToken cancellationToken = default)
     {
-        if (!_models.TryGet(modelId, out var model) || !IsModelVisible(modelId))
+        if (!TryGetModel(modelId, out var model))
         {
             return SimulationError.ForField(EngineErrorCode.NotFound, "modelId", $"model '{modelId}' not found");
         }
@@ -820,17 +833,12 @@ public sealed partial class SimulationOrchestrator
                 return quota;
             }
 
-            if (deviceId is not null && _engine.TryGetDeviceMetrics(deviceId, out _) && !IsDeviceVisible(deviceId))
-            {
-                return NotAvailable("deviceId", $"device id '{deviceId}'");
-            }
-
             if (groupId is not null && FindGroup(groupId) is null)
             {
                 return SimulationError.ForField(EngineErrorCode.NotFound, "groupId", $"group '{groupId}' not found");
             }
 
-            var created = _engine.CreateDevice(model, new DeviceSpec { DeviceId = deviceId, GroupId = groupId, EndpointOverride = endpoint });
+            var created = _engine.CreateDevice(model, new DeviceSpec { DeviceId = deviceId, GroupId = groupId, EndpointOverride = endpoint, Namespace = CurrentNamespace });
             if (!created.Succeeded)
             {
                 var fallback = created.Error!.Code switch
@@ -841,14 +849,14 @@ public sealed partial class SimulationOrchestrator
                     EngineErrorCode.InvalidArgument when endpoint is not null && created.Error.Message.StartsWith("endpoint ", StringComparison.Ordinal) => "endpoint",
                     _ => null,
                 };
-                return SimulationError.FromEngine(created.Error, fallback);
+                return FromEngine(created.Error, fallback);
             }
 
-            var metrics = created.Value!;
+            var metrics = Local(created.Value!);
             var entry = new DeviceEntry(metrics.DeviceId, metrics.ModelId, _time.GetUtcNow()) { GroupId = metrics.GroupId, Endpoint = endpoint, TenantId = TenantScope.Current };
             lock (_indexLock)
             {
-                _devices[entry.DeviceId] = entry;
+                _devices[entry.Key] = entry;
             }
 
             await SaveDeviceAsync(entry, cancellationToken).ConfigureAwait(false);
@@ -873,7 +881,7 @@ public sealed partial class SimulationOrchestrator
         await _changes.WaitAsync(cancellationToken).ConfigureAwait(false);
         try
         {
-            if (!IsDeviceVisible(deviceId))
+            if (!IsDeviceVisible(KeyOf(deviceId)))
             {
                 return new SimulationError(EngineErrorCode.NotFound, $"device '{deviceId}' not found");
             }
@@ -887,16 +895,17 @@ public sealed partial class SimulationOrchestrator
                 }
             }
 
-            var result = running ? _engine.StartDevice(deviceId) : _engine.StopDevice(deviceId);
+            var key = KeyOf(deviceId);
+            var result = running ? _engine.StartDevice(key) : _engine.StopDevice(key);
             if (!result.Succeeded)
             {
-                return SimulationError.FromEngine(result.Error!);
+                return FromEngine(result.Error!);
             }
 
             DeviceEntry? entry;
             lock (_indexLock)
             {
-                entry = _devices.GetValueOrDefault(deviceId);
+                entry = _devices.GetValueOrDefault(key);
                 if (entry is { GroupId: not null })
                 {
                     entry = null; // a device added to a group follows the group's desired state
@@ -929,15 +938,16 @@ public sealed partial class SimulationOrchestrator
     private SimulationError? ApplyLatestRevision(string deviceId)
     {
         DeviceEntry? entry;
+        var key = KeyOf(deviceId);
         lock (_indexLock)
         {
-            entry = _devices.GetValueOrDefault(deviceId);
+            entry = _devices.GetValueOrDefault(key);
         }
 
         if (entry is null
-            || !_engine.TryGetDevice(deviceId, out var device)
+            || !_engine.TryGetDevice(key, out var device)
             || device.State is not (DeviceState.Created or DeviceState.Stopped or DeviceState.Failed)
-            || !_models.TryGet(entry.ModelId, out var latest)
+            || !TryGetModel(entry.TenantId, entry.ModelId, out var latest)
             || ReferenceEquals(latest, device.Model)
             || string.Equals(ModelRevisions.Of(latest), ModelRevisions.Of(device.Model), StringComparison.Ordinal))
         {
@@ -948,8 +958,8 @@ public sealed partial class SimulationOrchestrator
             $"device '{deviceId}'",
             device.Model,
             latest,
-            () => _engine.DeleteDevice(deviceId),
-            model => _engine.CreateDevice(model, deviceId).Error);
+            () => _engine.DeleteDevice(key),
+            model => _engine.CreateDevice(model, new DeviceSpec { DeviceId = deviceId, Namespace = NamespaceOf(entry.TenantId) }).Error);
     }
 
     /// <summary>Deletes a single device; devices of a group go with their group.</summary>
@@ -958,25 +968,26 @@ public sealed partial class SimulationOrchestrator
         await _changes.WaitAsync(cancellationToken).ConfigureAwait(false);
         try
         {
-            if (!IsDeviceVisible(deviceId))
+            if (!IsDeviceVisible(KeyOf(deviceId)))
             {
                 return new SimulationError(EngineErrorCode.NotFound, $"device '{deviceId}' not found");
             }
 
-            if (_engine.TryGetDeviceMetrics(deviceId, out var metrics) && metrics.GroupId is { } groupId)
+            var key = KeyOf(deviceId);
+            if (TryGetDeviceMetrics(deviceId, out var metrics) && metrics.GroupId is { } groupId)
             {
                 return new SimulationError(EngineErrorCode.InvalidState, $"device '{deviceId}' belongs to group '{groupId}'; devices of a group are deleted with it (DELETE /api/v1/groups/{groupId})");
             }
 
-            var deleted = _engine.DeleteDevice(deviceId);
+            var deleted = _engine.DeleteDevice(key);
             if (!deleted.Succeeded)
             {
-                return SimulationError.FromEngine(deleted.Error!);
+                return FromEngine(deleted.Error!);
             }
 
             lock (_indexLock)
             {
-                _devices.Remove(deviceId);
+                _devices.Remove(key);
             }
 
             if (!await _deviceStore.DeleteAsync(deviceId, cancellationToken).ConfigureAwait(false))
@@ -1007,7 +1018,7 @@ public sealed partial class SimulationOrchestrator
     {
         lock (_indexLock)
         {
-            return _devices.TryGetValue(deviceId, out var entry) && entry.GroupId is null ? entry.DesiredRunning : null;
+            return _devices.TryGetValue(KeyOf(deviceId), out var entry) && entry.GroupId is null ? entry.DesiredRunning : null;
         }
     }
 
@@ -1040,18 +1051,13 @@ public sealed partial class SimulationOrchestrator
         try
         {
             int models = 0, groups = 0, devices = 0, resumed = 0;
-            var resumedGroups = new HashSet<string>(StringComparer.Ordinal);
+            var resumedGroups = new HashSet<string>(StringComparer.Ordinal); // engine keys
             using var system = TenantScope.EnterSystem(); // every tenant's rows; each item then acts for its tenant
             foreach (var stored in await _modelStore.ListAsync(cancellationToken).ConfigureAwait(false) ?? [])
             {
-                var result = _models.Upsert(stored.Json);
+                var result = AddModel(stored.TenantId, stored.Json);
                 if (result.IsValid)
                 {
-                    lock (_indexLock)
-                    {
-                        _modelTenants[stored.Id] = stored.TenantId;
-                    }
-
                     models++;
                 }
                 else
@@ -1064,13 +1070,13 @@ public sealed partial class SimulationOrchestrator
             foreach (var stored in await _groupStore.ListAsync(cancellationToken).ConfigureAwait(false) ?? [])
             {
                 using var tenant = TenantScope.Enter(stored.TenantId);
-                if (!_models.TryGet(stored.ModelId, out var model))
+                if (!TryGetModel(stored.ModelId, out var model))
                 {
                     LogRestoreFailed(_logger, $"group '{stored.GroupId}'", $"model '{stored.ModelId}' not found");
                     continue;
                 }
 
-                var created = _engine.CreateGroup(model, new DeviceGroupSpec { ModelId = stored.ModelId, Count = stored.Count, GroupId = stored.GroupId, IdPattern = stored.IdPattern });
+                var created = _engine.CreateGroup(model, new DeviceGroupSpec { ModelId = stored.ModelId, Count = stored.Count, GroupId = stored.GroupId, IdPattern = stored.IdPattern, Namespace = CurrentNamespace });
                 if (!created.Succeeded)
                 {
                     LogRestoreFailed(_logger, $"group '{stored.GroupId}'", created.Error!.ToString());
@@ -1080,7 +1086,7 @@ public sealed partial class SimulationOrchestrator
                 var entry = new GroupEntry(stored.GroupId, stored.ModelId, stored.Count, stored.IdPattern, stored.CreatedAt) { Launch = stored.Launch, TenantId = stored.TenantId };
                 lock (_indexLock)
                 {
-                    _groups[entry.GroupId] = entry;
+                    _groups[entry.Key] = entry;
                 }
 
                 groups++;
@@ -1090,7 +1096,7 @@ public sealed partial class SimulationOrchestrator
                     if (started.Succeeded)
                     {
                         resumed++;
-                        resumedGroups.Add(stored.GroupId);
+                        resumedGroups.Add(entry.Key);
                     }
                     else
                     {
@@ -1102,13 +1108,13 @@ public sealed partial class SimulationOrchestrator
             foreach (var stored in await _deviceStore.ListAsync(cancellationToken).ConfigureAwait(false) ?? [])
             {
                 using var tenant = TenantScope.Enter(stored.TenantId);
-                if (!_models.TryGet(stored.ModelId, out var model))
+                if (!TryGetModel(stored.ModelId, out var model))
                 {
                     LogRestoreFailed(_logger, $"device '{stored.DeviceId}'", $"model '{stored.ModelId}' not found");
                     continue;
                 }
 
-                var created = _engine.CreateDevice(model, new DeviceSpec { DeviceId = stored.DeviceId, GroupId = stored.GroupId, EndpointOverride = stored.Endpoint });
+                var created = _engine.CreateDevice(model, new DeviceSpec { DeviceId = stored.DeviceId, GroupId = stored.GroupId, EndpointOverride = stored.Endpoint, Namespace = CurrentNamespace });
                 if (!created.Succeeded)
                 {
                     LogRestoreFailed(_logger, $"device '{stored.DeviceId}'", created.Error!.ToString());
@@ -1116,7 +1122,7 @@ public sealed partial class SimulationOrchestrator
                 }
 
                 // A device added to a group follows it: started when its group was resumed above.
-                bool groupResumed = stored.GroupId is { } g && resumedGroups.Contains(g);
+                bool groupResumed = stored.GroupId is { } g && resumedGroups.Contains(KeyOf(g));
                 var entry = new DeviceEntry(stored.DeviceId, stored.ModelId, stored.CreatedAt)
                 {
                     GroupId = stored.GroupId,
@@ -1126,13 +1132,13 @@ public sealed partial class SimulationOrchestrator
                 };
                 lock (_indexLock)
                 {
-                    _devices[entry.DeviceId] = entry;
+                    _devices[entry.Key] = entry;
                 }
 
                 devices++;
                 if (entry.DesiredRunning)
                 {
-                    var started = _engine.StartDevice(stored.DeviceId);
+                    var started = _engine.StartDevice(entry.Key);
                     if (started.Succeeded)
                     {
                         resumed++;
@@ -1165,7 +1171,7 @@ public sealed partial class SimulationOrchestrator
                 {
                     if (entry.RunId is { } runId)
                     {
-                        open.Add((entry.GroupId, runId, entry.TenantId));
+                        open.Add((entry.Key, runId, entry.TenantId));
                         entry.RunId = null;
                     }
                 }
@@ -1185,6 +1191,8 @@ public sealed partial class SimulationOrchestrator
 
     private sealed class GroupEntry(string groupId, string modelId, int count, string idPattern, DateTimeOffset createdAt)
     {
+        private string? _key;
+
         public string GroupId { get; } = groupId;
 
         public string ModelId { get; } = modelId;
@@ -1196,6 +1204,9 @@ public sealed partial class SimulationOrchestrator
         public DateTimeOffset CreatedAt { get; } = createdAt;
 
         public string TenantId { get; init; } = Tenants.Default;
+
+        /// <summary>The engine key: the tenant's namespace + <see cref="GroupId"/>.</summary>
+        public string Key => _key ??= KeyOf(TenantId, GroupId);
 
         public LaunchStrategy? Launch { get; set; }
 
@@ -1212,6 +1223,8 @@ public sealed partial class SimulationOrchestrator
 
     private sealed class DeviceEntry(string deviceId, string modelId, DateTimeOffset createdAt)
     {
+        private string? _key;
+
         public string DeviceId { get; } = deviceId;
 
         public string ModelId { get; } = modelId;
@@ -1219,6 +1232,9 @@ public sealed partial class SimulationOrchestrator
         public DateTimeOffset CreatedAt { get; } = createdAt;
 
         public string TenantId { get; init; } = Tenants.Default;
+
+        /// <summary>The engine key: the tenant's namespace + <see cref="DeviceId"/>.</summary>
+        public string Key => _key ??= KeyOf(TenantId, DeviceId);
 
         public bool DesiredRunning { get; set; }
 

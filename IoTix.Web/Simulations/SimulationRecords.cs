@@ -4,7 +4,7 @@ using Microsoft.EntityFrameworkCore.Metadata.Builders;
 
 namespace IoTix.Web.Simulations;
 
-/// <summary>A device model created through the API (table sim_models): its JSON as the catalog serialises it.</summary>
+/// <summary>A device model created through the API (table sim_models, key TenantId + Id): its JSON as the catalog serialises it.</summary>
 internal sealed class ApiModelRecord : ITenantScoped
 {
     public string TenantId { get; set; } = "";
@@ -18,7 +18,7 @@ internal sealed class ApiModelRecord : ITenantScoped
     public DateTime UpdatedAt { get; set; }
 }
 
-/// <summary>A device group's specification and desired state (table sim_groups).</summary>
+/// <summary>A device group's specification and desired state (table sim_groups, key TenantId + GroupId: ids are per tenant).</summary>
 internal sealed class GroupRecord : ITenantScoped
 {
     public string TenantId { get; set; } = "";
@@ -42,7 +42,7 @@ internal sealed class GroupRecord : ITenantScoped
     public DateTime UpdatedAt { get; set; }
 }
 
-/// <summary>A device created on its own (not in a group) and its desired state (table sim_devices).</summary>
+/// <summary>A device created on its own (or added to a group) and its desired state (table sim_devices, key TenantId + DeviceId).</summary>
 internal sealed class DeviceRecord : ITenantScoped
 {
     public string TenantId { get; set; } = "";
@@ -64,7 +64,7 @@ internal sealed class DeviceRecord : ITenantScoped
     public string? Endpoint { get; set; }
 }
 
-/// <summary>One start of a group (table sim_runs): when, how, with which seed, and the counters when it ended.</summary>
+/// <summary>One start of a group (table sim_runs; GroupId is the tenant's id): when, how, with which seed, and the counters when it ended.</summary>
 internal sealed class RunRecord : ITenantScoped
 {
     public string TenantId { get; set; } = "";
@@ -122,7 +122,7 @@ internal sealed class ApiModelRecordConfiguration : IEntityTypeConfiguration<Api
     public void Configure(EntityTypeBuilder<ApiModelRecord> builder)
     {
         builder.ToTable("sim_models");
-        builder.HasKey(m => m.Id);
+        builder.HasKey(m => new { m.TenantId, m.Id });
         builder.Property(m => m.Id).HasMaxLength(200);
     }
 }
@@ -132,7 +132,7 @@ internal sealed class GroupRecordConfiguration : IEntityTypeConfiguration<GroupR
     public void Configure(EntityTypeBuilder<GroupRecord> builder)
     {
         builder.ToTable("sim_groups");
-        builder.HasKey(g => g.GroupId);
+        builder.HasKey(g => new { g.TenantId, g.GroupId });
         builder.Property(g => g.GroupId).HasMaxLength(200);
         builder.Property(g => g.ModelId).HasMaxLength(200);
         builder.HasIndex(g => g.ModelId);
@@ -144,7 +144,7 @@ internal sealed class DeviceRecordConfiguration : IEntityTypeConfiguration<Devic
     public void Configure(EntityTypeBuilder<DeviceRecord> builder)
     {
         builder.ToTable("sim_devices");
-        builder.HasKey(d => d.DeviceId);
+        builder.HasKey(d => new { d.TenantId, d.DeviceId });
         builder.Property(d => d.DeviceId).HasMaxLength(200);
         builder.Property(d => d.ModelId).HasMaxLength(200);
         builder.Property(d => d.GroupId).HasMaxLength(200);
@@ -164,7 +164,7 @@ internal sealed class RunRecordConfiguration : IEntityTypeConfiguration<RunRecor
         builder.Property(r => r.GroupId).HasMaxLength(200);
         builder.Property(r => r.Strategy).HasMaxLength(32);
         builder.Property(r => r.EndReason).HasMaxLength(32);
-        builder.HasIndex(r => new { r.GroupId, r.StartedAt });
+        builder.HasIndex(r => new { r.TenantId, r.GroupId, r.StartedAt });
         builder.HasIndex(r => r.EndedAt);
     }
 }

@@ -7,6 +7,11 @@ namespace IoTix.Web.Tenancy;
 /// <summary>The tenants (platform administration) and each tenant's effective quotas.</summary>
 public sealed class TenantDirectory(IDbContextFactory<IoTixDbContext> database, IOptions<TenancyOptions> options, TimeProvider time)
 {
+    private long _version;
+
+    /// <summary>Grows whenever this process adds a tenant (caches of the tenant list compare it).</summary>
+    public long Version => Interlocked.Read(ref _version);
+
     public async Task<IReadOnlyList<TenantRecord>> ListAsync(CancellationToken cancellationToken = default)
     {
         await using var context = await database.CreateDbContextAsync(cancellationToken).ConfigureAwait(false);
@@ -32,6 +37,7 @@ public sealed class TenantDirectory(IDbContextFactory<IoTixDbContext> database, 
         tenant.CreatedAt = time.GetUtcNow().UtcDateTime;
         context.Add(tenant);
         await context.SaveChangesAsync(cancellationToken).ConfigureAwait(false);
+        Interlocked.Increment(ref _version);
         return true;
     }
 

@@ -432,7 +432,7 @@ internal sealed class MqttDeviceConnection : IDeviceConnection, IThreadPoolWorkI
         }
 
         var will = s.Will;
-        string? willTopic = will is null ? null : _context.Render(will.Topic);
+        string? willTopic = will is null ? null : _context.RenderTopic(will.Topic);
         string? willPayload = will is null ? null : _context.Render(MqttDeviceSettings.WillPayload(will));
 
         int props = 0;
@@ -664,7 +664,7 @@ internal sealed class MqttDeviceConnection : IDeviceConnection, IThreadPoolWorkI
         var filters = new byte[_settings.CommandTopics.Length][];
         for (int i = 0; i < filters.Length; i++)
         {
-            filters[i] = Encoding.UTF8.GetBytes(_context.Render(_settings.CommandTopics[i].Source));
+            filters[i] = Encoding.UTF8.GetBytes(_context.RenderTopic(_settings.CommandTopics[i].Source));
         }
 
         return filters;

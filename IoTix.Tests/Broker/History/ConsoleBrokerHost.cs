@@ -27,6 +27,23 @@ public sealed class ConsoleBrokerHost : IAsyncDisposable
 
     public IServiceProvider Services => _factory.Services;
 
+    /// <summary>The host's factory (<see cref="IoTixWebFactory.CreateClientForAsync"/> for other tenants and roles).</summary>
+    public IoTixWebFactory Factory => _factory;
+
+    /// <summary>The host on a new database of <paramref name="postgres"/> (or <paramref name="connectionString"/>: restart tests).</summary>
+    public static async Task<ConsoleBrokerHost> StartOnPostgresAsync(PostgresFixture postgres, IReadOnlyDictionary<string, string?> settings, Action<IServiceCollection>? services = null, string? connectionString = null)
+    {
+        ArgumentNullException.ThrowIfNull(postgres);
+        var all = new Dictionary<string, string?>(settings)
+        {
+            ["Database:Provider"] = "postgresql",
+            ["ConnectionStrings:IoTix"] = connectionString ?? await postgres.CreateDatabaseAsync("iotix_tbd"),
+        };
+        var host = Start(all, services);
+        _ = host.Services; // starts the host: schema, default tenant, broker
+        return host;
+    }
+
     public static ConsoleBrokerHost Start(IReadOnlyDictionary<string, string?> settings, Action<IServiceCollection>? services = null, string? dataFolder = null)
     {
         var port = BrokerInstance.FreePort();

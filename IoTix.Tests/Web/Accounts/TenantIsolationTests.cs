@@ -132,18 +132,22 @@ public sealed class TenantIsolationTests(PostgresFixture postgres)
     }
 
     [Fact]
-    public async Task An_id_taken_by_another_tenant_is_refused_without_saying_whose_it_is()
+    public async Task Ids_another_tenant_uses_are_free_for_this_tenant_and_leave_the_other_tenants_objects_alone()
     {
         await using var host = await AccountsHost.StartAsync(postgres);
         await ArrangeTenantAAsync(host.Factory.CreateClient());
         using var b = await host.Factory.CreateClientForAsync(TenantRoles.Owner, "tenant-b");
 
-        using var group = await b.PostJsonAsync("/api/v1/groups", $$"""{"modelId": "{{ApiFixture.FileModelId}}", "count": 1, "groupId": "a-group"}""");
-        using var model = await b.PutJsonAsync($"/api/v1/models/{Model}", ApiTestHost.Model(Model));
+        using var model = await b.PutJsonAsync($"/api/v1/models/{Model}", ApiTestHost.Model(Model, name: "B's own"));
+        using var group = await b.PostJsonAsync("/api/v1/groups", $$"""{"modelId": "{{Model}}", "count": 1, "groupId": "a-group", "idPattern": "a-dev-{index}"}""");
+        using var device = await b.PostJsonAsync("/api/v1/devices", $$"""{"modelId": "{{Model}}", "deviceId": "a-single"}""");
 
-        var message = await group.AssertFieldProblemAsync(HttpStatusCode.Conflict, "groupId");
-        Assert.Contains("not available", message, StringComparison.Ordinal);
-        Assert.DoesNotContain("default", message, StringComparison.Ordinal);
-        await model.AssertProblemAsync(HttpStatusCode.Conflict);
+        var a = host.Factory.CreateClient();
+        Assert.Equal((HttpStatusCode.Created, HttpStatusCode.Created, HttpStatusCode.Created), (model.StatusCode, group.StatusCode, device.StatusCode));
+        Assert.Equal("a-group", (await group.JsonAsync()).GetProperty("groupId").GetString());
+        Assert.Equal("B's own", (await b.GetJsonAsync($"/api/v1/models/{Model}")).GetProperty("name").GetString());
+        Assert.Equal($"Test {Model}", (await a.GetJsonAsync($"/api/v1/models/{Model}")).GetProperty("name").GetString());
+        Assert.Equal(3, (await a.GetJsonAsync("/api/v1/groups/a-group")).GetProperty("runningDeviceCount").GetInt32());
+        Assert.Equal(1, (await b.GetJsonAsync("/api/v1/groups/a-group")).GetProperty("deviceCount").GetInt32());
     }
 }

@@ -1,5 +1,6 @@
 using System.Net;
 using IoTix.Tests.Shared;
+using IoTix.Web.Accounts;
 using IoTix.Web.Simulations;
 using Microsoft.Extensions.DependencyInjection;
 
@@ -85,6 +86,55 @@ public abstract class SimulationPersistenceTests : IAsyncLifetime
         Assert.True(runs[0].GetProperty("resumed").GetBoolean());
         Assert.Equal("host-stopped", runs[1].GetProperty("endReason").GetString());
         Assert.Equal(50, runs[1].GetProperty("runningDevicesAtEnd").GetInt32());
+    }
+
+    private static async Task<HttpClient[]> ClientsAsync(IoTixWebFactory host) =>
+    [
+        host.CreateClient(),
+        await host.CreateClientForAsync(TenantRoles.Owner, "alpha"),
+        await host.CreateClientForAsync(TenantRoles.Owner, "beta"),
+    ];
+
+    /// <summary>The same model, group and device ids in three tenants (composite keys TenantId + id), each back in its namespace and resumed.</summary>
+    [Fact]
+    public async Task The_same_ids_in_three_tenants_come_back_after_a_restart_each_in_its_namespace()
+    {
+        var database = await DatabaseAsync();
+        string[] names = ["default's", "alpha's", "beta's"];
+        await using (var before = Host(database))
+        {
+            var clients = await ClientsAsync(before);
+            for (int i = 0; i < clients.Length; i++)
+            {
+                await IoTix.Tests.Web.Simulations.TenantSimulationTests.ArrangeSameIdsAsync(clients[i], names[i]);
+                Assert.Equal(HttpStatusCode.Accepted, (await clients[i].PostJsonAsync("/api/v1/groups/g1/start", "{}")).StatusCode);
+                Assert.Equal(HttpStatusCode.Accepted, (await clients[i].PostAsync("/api/v1/devices/s1/start", null)).StatusCode);
+            }
+
+            // beta stops its single device: its desired state is kept apart from the others' s1.
+            await clients[2].WaitForAsync("/api/v1/devices/s1", d => d.GetProperty("state").GetString() == "running", "beta's s1 running");
+            Assert.Equal(HttpStatusCode.OK, (await clients[2].PostAsync("/api/v1/devices/s1/stop", null)).StatusCode);
+            foreach (var client in clients)
+            {
+                await client.WaitForAsync("/api/v1/groups/g1", g => g.GetProperty("runningDeviceCount").GetInt32() == 2, "g1 running");
+            }
+        }
+
+        await using var after = Host(database);
+        var restarted = await ClientsAsync(after);
+
+        for (int i = 0; i < restarted.Length; i++)
+        {
+            var group = await restarted[i].WaitForAsync("/api/v1/groups/g1", g => g.GetProperty("runningDeviceCount").GetInt32() == 2, $"{names[i]} g1 resumed");
+            Assert.Equal("g1", group.GetProperty("groupId").GetString());
+            Assert.Equal(names[i], (await restarted[i].GetJsonAsync("/api/v1/models/m1")).GetProperty("name").GetString());
+            Assert.Equal(2, (await restarted[i].GetJsonAsync("/api/v1/groups/g1/runs")).GetArrayLength());
+            Assert.Equal(3, (await restarted[i].GetJsonAsync("/api/v1/stats")).GetProperty("deviceCount").GetInt32());
+        }
+
+        Assert.Equal("running", (await restarted[1].WaitForAsync("/api/v1/devices/s1", d => d.GetProperty("state").GetString() == "running", "alpha's s1 resumed")).GetProperty("desiredState").GetString());
+        var stopped = await restarted[2].GetJsonAsync("/api/v1/devices/s1");
+        Assert.Equal(("created", "stopped"), (stopped.GetProperty("state").GetString(), stopped.GetProperty("desiredState").GetString()));
     }
 
     [Fact]

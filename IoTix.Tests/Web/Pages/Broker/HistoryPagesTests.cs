@@ -3,6 +3,7 @@ using IoTix.Broker.DeadLetters;
 using IoTix.Broker.History;
 using IoTix.Tests.Broker.History;
 using IoTix.Tests.Shared;
+using IoTix.Web.History;
 using IoTix.Web.Components.Pages.Broker;
 using Microsoft.Extensions.DependencyInjection;
 using MQTTnet;
@@ -44,6 +45,7 @@ public sealed class HistoryPagesTests : IClassFixture<HistoryPagesFixture>, IAsy
         {
             services.AddSingleton(_host.Services.GetRequiredService<IMessageHistory>());
             services.AddSingleton(_host.Services.GetRequiredService<IDeadLetterQueue>());
+            services.AddSingleton(_host.Services.GetRequiredService<TenantMessageData>());
         });
     }
 
@@ -55,7 +57,7 @@ public sealed class HistoryPagesTests : IClassFixture<HistoryPagesFixture>, IAsy
     public async Task History_view_model_pages_forward_and_back_and_refuses_a_bad_filter()
     {
         await PublishAsync("vm/paging/n", 5);
-        var model = new HistoryViewModel(_host.Services.GetRequiredService<IMessageHistory>()) { Topic = "vm/paging/#", PageSize = 2 };
+        var model = new HistoryViewModel(_host.Services.GetRequiredService<TenantMessageData>()) { Topic = "vm/paging/#", PageSize = 2 };
 
         await model.SearchAsync();
         var first = Payloads(model);
@@ -86,7 +88,7 @@ public sealed class HistoryPagesTests : IClassFixture<HistoryPagesFixture>, IAsy
         using var subscriber = await _host.ConnectAsync("vm-replay-sub");
         var received = new MessageCollector(subscriber);
         await subscriber.SubscribeAsync("vm-out/replayed", MqttQualityOfServiceLevel.AtLeastOnce);
-        var model = new HistoryViewModel(_host.Services.GetRequiredService<IMessageHistory>()) { Topic = "vm/replay/#" };
+        var model = new HistoryViewModel(_host.Services.GetRequiredService<TenantMessageData>()) { Topic = "vm/replay/#" };
 
         model.ReplayTargetTopic = "vm-out/+";
         var refused = model.StartReplay();
@@ -128,7 +130,7 @@ public sealed class HistoryPagesTests : IClassFixture<HistoryPagesFixture>, IAsy
         using var subscriber = await _host.ConnectAsync("vm-dlq-sub");
         var received = new MessageCollector(subscriber);
         await subscriber.SubscribeAsync("vm-out/valve", MqttQualityOfServiceLevel.AtLeastOnce);
-        var model = new DeadLettersViewModel(_host.Services.GetRequiredService<IDeadLetterQueue>()) { Reason = DeadLetterReason.AclDenied, TopicFilter = "vm/forbidden/#" };
+        var model = new DeadLettersViewModel(_host.Services.GetRequiredService<TenantMessageData>()) { Reason = DeadLetterReason.AclDenied, TopicFilter = "vm/forbidden/#" };
 
         await model.SearchAsync();
         var before = model.Total;

@@ -88,6 +88,24 @@ public sealed class DashboardPageTests : IAsyncLifetime
     }
 
     [Fact]
+    public void View_model_shows_a_tenant_only_its_own_groups_by_bare_ids_and_the_platform_every_group()
+    {
+        GroupCounters[] groups = [new("g1", 1, 1, Sent: 1), new("tenants/alpha/g1", 1, 1, Sent: 1), new("tenants/beta/g1", 1, 1, Sent: 1)];
+        _source.Stats = ScriptedLiveMetricsSource.Simulation(groups);
+        _sampler.Sample();
+        var alpha = ViewModel();
+        alpha.Namespace = "tenants/alpha/";
+        var platform = ViewModel();
+
+        alpha.Refresh();
+        platform.Refresh();
+
+        Assert.Equal(["total", "g1"], alpha.SeriesKeys);
+        Assert.Equal(["total", "g1", "tenants/alpha/g1", "tenants/beta/g1"], platform.SeriesKeys);
+        Assert.Equal(2, alpha.MessageRateSeries.Count);
+    }
+
+    [Fact]
     public void View_model_window_limits_the_points_charted()
     {
         SampleSeconds(10);

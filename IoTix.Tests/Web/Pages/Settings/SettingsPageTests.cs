@@ -23,15 +23,22 @@ public sealed class SettingsPageTests : IAsyncLifetime
     public Task InitializeAsync()
     {
         _ = _factory.Services; // builds and starts the host (migrates the database)
-        _context.JSInterop.Mode = JSRuntimeMode.Loose;
-        _context.Services.AddMudServices();
-        _context.Services.AddSingleton(_factory.Services.GetRequiredService<ISettingsStore>());
-        _context.Services.AddSingleton(_factory.Services.GetRequiredService<IBrokerRuntimeSettings>());
-        _context.Services.AddSingleton<ConsoleSettingsService>();
-        _context.Services.AddTransient<SettingsViewModel>();
-        ConsoleTestUser.SignInWithAudit(_context, _factory.Services);
-        _context.Render<MudPopoverProvider>();
+        Prepare(_context, _factory, Tenants.Default);
         return Task.CompletedTask;
+    }
+
+    /// <summary>The page's services from the host, signed in as an Owner of <paramref name="tenant"/>.</summary>
+    private static void Prepare(BunitContext context, IoTixWebFactory factory, string tenant)
+    {
+        context.JSInterop.Mode = JSRuntimeMode.Loose;
+        context.Services.AddMudServices();
+        context.Services.AddSingleton(factory.Services.GetRequiredService<ISettingsStore>());
+        context.Services.AddSingleton(factory.Services.GetRequiredService<IBrokerRuntimeSettings>());
+        context.Services.AddSingleton(factory.Services.GetRequiredService<TenantDirectory>());
+        context.Services.AddSingleton<ConsoleSettingsService>();
+        context.Services.AddTransient<SettingsViewModel>();
+        ConsoleTestUser.SignInWithAudit(context, factory.Services, tenant);
+        context.Render<MudPopoverProvider>();
     }
 
     public async Task DisposeAsync()
@@ -76,6 +83,28 @@ public sealed class SettingsPageTests : IAsyncLifetime
         Assert.Equal("7", await store.GetAsync(ConsoleSettingKeys.ConnectionRatePerIpPerSecondKey));
         Assert.Equal("24h", await store.GetAsync(ConsoleSettingKeys.HistoryRetentionKey));
         Assert.Equal("takeover", await store.GetAsync(ConsoleSettingKeys.DuplicateClientIdKey));
+    }
+
+    [Fact]
+    public async Task A_tenant_user_sees_the_broker_settings_read_only_and_saving_stores_only_its_own_retention()
+    {
+        await _factory.Services.GetRequiredService<TenantDirectory>().TryAddAsync(new TenantRecord { Id = "acme", Name = "Acme", HistoryRetentionDays = 1 });
+        var runtime = _factory.Services.GetRequiredService<IBrokerRuntimeSettings>();
+        var before = runtime.Requested;
+        await using var context = new BunitContext();
+        Prepare(context, _factory, "acme");
+        var page = context.Render<SettingsPage>();
+        page.WaitForAssertion(() => Assert.Empty(page.FindAll("[data-testid=settings-progress]")));
+
+        page.Find("[data-testid=settings-save]").Click();
+
+        page.WaitForAssertion(() => Assert.NotEmpty(page.FindAll("[data-testid=settings-saved]")));
+        Assert.Contains("at most 1 days, its quota", page.Find("[data-testid=settings-installation-readonly]").TextContent, StringComparison.Ordinal);
+        Assert.True(page.Find("input[data-testid=payload]").HasAttribute("readonly"));
+        Assert.True(page.Find("input[data-testid=rate]").HasAttribute("readonly"));
+        Assert.Contains("In effect now: history retention", page.Find("[data-testid=settings-saved]").TextContent, StringComparison.Ordinal);
+        Assert.Equal(before, runtime.Requested);
+        Assert.Null(await _factory.Services.GetRequiredService<ISettingsStore>().GetAsync(ConsoleSettingKeys.HistoryRetentionKey));
     }
 
     [Fact]

@@ -18,6 +18,7 @@ public sealed partial class BrokerDeadLetters
     protected override async Task OnInitializedAsync()
     {
         _canWrite = await ConsoleAccess.AllowsAsync(Authentication, Permissions.HistoryReplay);
+        Model.TenantId = await ConsoleAccess.TenantAsync(Authentication);
         await Model.LoadAsync();
     }
 }

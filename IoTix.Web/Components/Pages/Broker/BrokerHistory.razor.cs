@@ -31,6 +31,7 @@ public sealed partial class BrokerHistory : IDisposable
     protected override async Task OnInitializedAsync()
     {
         _canWrite = await ConsoleAccess.AllowsAsync(Authentication, Permissions.HistoryReplay);
+        Model.TenantId = await ConsoleAccess.TenantAsync(Authentication);
         await Model.SearchAsync();
     }
 

@@ -1,13 +1,18 @@
 using IoTix.Web.Audit;
 using IoTix.Broker.DeadLetters;
 using IoTix.Broker.Security;
+using IoTix.Web.History;
+using IoTix.Web.Tenancy;
 using MudBlazor;
 
 namespace IoTix.Web.Components.Pages.Broker;
 
 /// <summary>The Dead letters page: filter by reason and topic, pages (newest first), re-publish and delete.</summary>
-public sealed class DeadLettersViewModel(IDeadLetterQueue queue, ConsoleAudit? audit = null)
+public sealed class DeadLettersViewModel(TenantMessageData queue, ConsoleAudit? audit = null)
 {
+    /// <summary>The signed-in user's tenant (set by the page): its dead letters only.</summary>
+    public string TenantId { get; set; } = Tenants.Default;
+
     public DeadLetterReason? Reason { get; set; }
 
     public string TopicFilter { get; set; } = "";
@@ -25,7 +30,7 @@ public sealed class DeadLettersViewModel(IDeadLetterQueue queue, ConsoleAudit? a
 
     public string? Error { get; private set; }
 
-    public DeadLetterStatus Status { get; private set; } = queue.GetStatus();
+    public DeadLetterStatus Status { get; private set; } = queue.GetDeadLetterStatus();
 
     public IReadOnlyList<DeadLetter> Items { get; private set; } = [];
 
@@ -51,7 +56,7 @@ public sealed class DeadLettersViewModel(IDeadLetterQueue queue, ConsoleAudit? a
 
     public async Task LoadAsync(CancellationToken cancellationToken = default)
     {
-        Status = queue.GetStatus();
+        Status = queue.GetDeadLetterStatus();
         var filter = TopicFilter.Trim();
         if (filter.Length > 0 && !MqttTopicMatch.IsValidFilter(filter, out var problem))
         {
@@ -62,7 +67,7 @@ public sealed class DeadLettersViewModel(IDeadLetterQueue queue, ConsoleAudit? a
         Loading = true;
         try
         {
-            var page = await queue.ListAsync(new DeadLetterQuery(Reason, filter.Length == 0 ? null : filter, (PageNumber - 1) * PageSize, PageSize), cancellationToken).ConfigureAwait(false);
+            var page = await queue.ListDeadLettersAsync(TenantId, new DeadLetterQuery(Reason, filter.Length == 0 ? null : filter, (PageNumber - 1) * PageSize, PageSize), cancellationToken).ConfigureAwait(false);
             if (page is null)
             {
                 Error = "The dead-letter store is unavailable (database down, or no store). MQTT keeps running.";
@@ -101,13 +106,13 @@ public sealed class DeadLettersViewModel(IDeadLetterQueue queue, ConsoleAudit? a
         }
 
         var topic = RepublishTopic.Trim();
-        if (topic.Length > 0 && !MqttTopicMatch.IsValidTopicName(topic, out var problem))
+        if (topic.Length > 0 && (!MqttTopicMatch.IsValidTopicName(topic, out var problem) || (problem = TenantMessageData.CheckTopic(TenantId, topic)) is not null))
         {
             Message = (false, problem);
             return;
         }
 
-        var result = await queue.RepublishAsync(selected.Id, topic.Length == 0 ? null : topic, keep: false, cancellationToken).ConfigureAwait(false);
+        var result = await queue.RepublishDeadLetterAsync(TenantId, selected.Id, topic.Length == 0 ? null : topic, keep: false, cancellationToken).ConfigureAwait(false);
         Message = (result.Succeeded, result.Succeeded ? $"Dead letter {selected.Id} {result.Message}." : result.Message);
         await audit.AuditAsync("deadletter.republish", selected.Id.ToString(System.Globalization.CultureInfo.InvariantCulture), result.Succeeded ? null : result.Message, topic.Length == 0 ? "to its own topic" : $"to {topic}", cancellationToken).ConfigureAwait(false);
         if (result.Succeeded)
@@ -120,7 +125,7 @@ public sealed class DeadLettersViewModel(IDeadLetterQueue queue, ConsoleAudit? a
 
     public async Task DeleteAsync(long id, CancellationToken cancellationToken = default)
     {
-        var deleted = await queue.DeleteAsync(id, cancellationToken).ConfigureAwait(false);
+        var deleted = await queue.DeleteDeadLetterAsync(TenantId, id, cancellationToken).ConfigureAwait(false);
         Message = deleted switch
         {
             true => (true, $"Dead letter {id} deleted."),

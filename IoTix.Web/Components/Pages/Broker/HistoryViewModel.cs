@@ -3,6 +3,8 @@ using System.Text;
 using IoTix.Broker.History;
 using IoTix.Broker.Security;
 using IoTix.Web.Api;
+using IoTix.Web.History;
+using IoTix.Web.Tenancy;
 
 namespace IoTix.Web.Components.Pages.Broker;
 
@@ -10,8 +12,11 @@ namespace IoTix.Web.Components.Pages.Broker;
 /// The History page: filter (topic filter, time range), pages of captured messages (forward by cursor, back through
 /// the cursors seen), and a replay of the current filter with pace and progress.
 /// </summary>
-public sealed class HistoryViewModel(IMessageHistory history, ConsoleAudit? audit = null)
+public sealed class HistoryViewModel(TenantMessageData history, ConsoleAudit? audit = null)
 {
+    /// <summary>The signed-in user's tenant (set by the page): its messages and replays only.</summary>
+    public string TenantId { get; set; } = Tenants.Default;
+
     private static readonly UTF8Encoding StrictUtf8 = new(encoderShouldEmitUTF8Identifier: false, throwOnInvalidBytes: true);
 
     /// <summary>Start cursor of each page shown so far (null: the first page).</summary>
@@ -112,14 +117,14 @@ public sealed class HistoryViewModel(IMessageHistory history, ConsoleAudit? audi
             Pace = HistoryEndpoints.PaceName(ReplayPace),
             Speed = ReplayPace == ReplayPace.Scaled ? ReplaySpeed : null,
         };
-        var request = HistoryEndpoints.ToReplay(body, errors);
+        var request = HistoryEndpoints.ToReplay(body, TenantId, errors);
         if (request is null)
         {
             ReplayError = errors.Summary();
             return false;
         }
 
-        var started = history.StartReplay(request);
+        var started = history.StartReplay(TenantId, request);
         audit.Audit("replay.start", started.Job?.Id ?? body.Topic, started.Job is null ? started.Error ?? "refused" : null, $"topic {body.Topic}, pace {body.Pace}" + (body.TargetTopic is null ? "" : $", to {body.TargetTopic}"));
         if (started.Job is null)
         {
@@ -135,7 +140,7 @@ public sealed class HistoryViewModel(IMessageHistory history, ConsoleAudit? audi
     /// <summary>Reads the job's progress again; true when it changed.</summary>
     public bool RefreshJob()
     {
-        if (Job is null || history.GetReplay(Job.Id) is not { } current || current == Job)
+        if (Job is null || history.GetReplay(TenantId, Job.Id) is not { } current || current == Job)
         {
             return false;
         }
@@ -148,7 +153,7 @@ public sealed class HistoryViewModel(IMessageHistory history, ConsoleAudit? audi
     {
         if (Job is { } job)
         {
-            history.CancelReplay(job.Id);
+            history.CancelReplay(TenantId, job.Id);
             audit.Audit("replay.cancel", job.Id);
             RefreshJob();
         }
@@ -205,7 +210,7 @@ public sealed class HistoryViewModel(IMessageHistory history, ConsoleAudit? audi
         Loading = true;
         try
         {
-            var page = await history.QueryAsync(new HistoryQuery(topic, Utc(From), Utc(To), _pageStarts[^1], 0, PageSize), cancellationToken).ConfigureAwait(false);
+            var page = await history.QueryAsync(TenantId, new HistoryQuery(topic, Utc(From), Utc(To), _pageStarts[^1], 0, PageSize), cancellationToken).ConfigureAwait(false);
             if (page is null)
             {
                 Error = "The history store is unavailable (database down, or no store). MQTT keeps running.";

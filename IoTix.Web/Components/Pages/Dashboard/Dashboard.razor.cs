@@ -1,4 +1,5 @@
 using IoTix.Web.LiveMetrics;
+using IoTix.Web.Simulations;
 using Microsoft.AspNetCore.Components;
 
 namespace IoTix.Web.Components.Pages.Dashboard;
@@ -28,6 +29,7 @@ public sealed partial class Dashboard : IDisposable
 
     protected override void OnInitialized()
     {
+        ViewModel.Namespace = SimulationOrchestrator.NamespaceOf(Tenancy.TenantScope.Current);
         ViewModel.Refresh();
         _subscription = Metrics.Subscribe(OnNewPointsAsync, ViewModel.RenderInterval);
     }

@@ -1,5 +1,7 @@
 using System.Globalization;
+using IoTix.Core.Devices;
 using IoTix.Web.LiveMetrics;
+using IoTix.Web.Simulations;
 using Microsoft.Extensions.Options;
 using MudBlazor;
 
@@ -70,6 +72,15 @@ public sealed class DashboardViewModel(ILiveMetrics metrics, IOptions<LiveMetric
         YAxisFormat = "0.#",
     };
 
+    /// <summary>
+    /// The viewer's engine namespace (<see cref="SimulationOrchestrator.NamespaceOf"/>). The default tenant (the
+    /// platform, no namespace) sees every group's series, other tenants' under their engine keys (<c>tenants/{t}/g1</c>),
+    /// as the totals count them; a tenant sees only its own groups, by their bare ids.
+    /// </summary>
+    public string Namespace { get; set; } = string.Empty;
+
+    private bool IsShown(string groupKey, out string groupId) => DeviceNamespace.TryLocal(Namespace, groupKey, out groupId);
+
     /// <summary>Rebuilds the KPIs and series from the newest <see cref="WindowPoints"/> points.</summary>
     public void Refresh()
     {
@@ -101,15 +112,20 @@ public sealed class DashboardViewModel(ILiveMetrics metrics, IOptions<LiveMetric
 
             foreach (var group in point.Groups)
             {
-                if (!messages.ContainsKey(group.Key))
+                if (!IsShown(group.Key, out var key))
                 {
-                    keys.Add(group.Key);
-                    messages[group.Key] = [];
-                    connected[group.Key] = [];
-                    errors[group.Key] = [];
+                    continue;
                 }
 
-                Add(group.Key, group, at);
+                if (!messages.ContainsKey(key))
+                {
+                    keys.Add(key);
+                    messages[key] = [];
+                    connected[key] = [];
+                    errors[key] = [];
+                }
+
+                Add(key, group, at);
             }
 
             if (point.Broker is { } broker)

@@ -325,7 +325,7 @@ public sealed class GroupsViewModel : IDisposable
     /// </summary>
     private void Backfill(RampTrace trace, string groupId)
     {
-        var devices = _simulations.Engine.ListDevices(groupId);
+        var devices = _simulations.ListDevices(groupId);
         var offsets = new List<long>(devices.Count);
         foreach (var device in devices)
         {

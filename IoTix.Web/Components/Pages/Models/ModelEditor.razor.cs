@@ -98,7 +98,7 @@ public sealed partial class ModelEditor : IDisposable
             return;
         }
 
-        if (!Simulations.Models.TryGet(ModelId!, out var model) || !Simulations.Models.TryGetSourceFile(ModelId!, out var file))
+        if (!Simulations.TryGetModel(ModelId!, out var model) || !Simulations.TryGetModelSource(ModelId!, out var file))
         {
             _notFound = true;
             Use(null);
@@ -157,7 +157,7 @@ public sealed partial class ModelEditor : IDisposable
         }
 
         var id = $"{model.Id}-copy";
-        for (var n = 2; Simulations.Models.TryGet(id, out _); n++)
+        for (var n = 2; Simulations.TryGetModel(id, out _); n++)
         {
             id = $"{model.Id}-copy-{n}";
         }
@@ -199,13 +199,13 @@ public sealed partial class ModelEditor : IDisposable
     }
 
     /// <summary>The loaded model's revision, "1.0.0 (3fa2b1c0)"; null for a new or missing model.</summary>
-    private string? Revision => ModelId is { } id && Simulations.Models.TryGet(id, out var model) ? ModelRevisions.Describe(model) : null;
+    private string? Revision => ModelId is { } id && Simulations.TryGetModel(id, out var model) ? ModelRevisions.Describe(model) : null;
 
     /// <summary>After a save: which groups and devices still run an older revision of the model, in words; null when none.</summary>
     private string? OutdatedNotice(string modelId)
     {
         var users = Simulations.OutdatedUsers(modelId);
-        if (users.Count == 0 || !Simulations.Models.TryGet(modelId, out var model))
+        if (users.Count == 0 || !Simulations.TryGetModel(modelId, out var model))
         {
             return null;
         }

@@ -3,6 +3,7 @@ using IoTix.Broker.Admin;
 using IoTix.Broker.History;
 using Microsoft.Extensions.Options;
 using IoTix.Web.Simulations;
+using IoTix.Web.Tenancy;
 
 namespace IoTix.Web.Components.Pages.Settings;
 
@@ -18,13 +19,132 @@ public sealed record SettingError(string Field, string Message);
 /// <summary>
 /// Reads and writes the console settings: persisted through <see cref="ISettingsStore"/> (kept across restarts; a
 /// stored value wins over appsettings/environment), broker settings applied through <see cref="IBrokerRuntimeSettings"/>.
-/// The history retention saved here is read by the history purge at its next run (no restart).
+/// The history retention saved here is read by the history purge at its next run (no restart). The broker settings
+/// are installation-wide: only the default tenant (the platform) changes them; another tenant sees them read-only and
+/// sets only its own history retention (stored under its tenant), within its quota <c>historyRetentionDays</c>.
 /// </summary>
-public sealed class ConsoleSettingsService(ISettingsStore store, IBrokerRuntimeSettings broker, IOptions<HistoryOptions>? history = null)
+public sealed class ConsoleSettingsService(ISettingsStore store, IBrokerRuntimeSettings broker, IOptions<HistoryOptions>? history = null, TenantDirectory? tenants = null)
 {
-    /// <summary>Stored values over the broker's current ones; null when the database is unavailable.</summary>
+    /// <summary>Field of a quota refusal (the retention is longer than the tenant's <c>historyRetentionDays</c>).</summary>
+    public const string QuotaField = "quota";
+
+    /// <summary>The fields a non-default tenant may not change (installation-wide broker settings).</summary>
+    public static IReadOnlyList<string> InstallationFields { get; } = [PayloadField, RateField, DuplicateClientIdField];
+
+    /// <summary>True when <paramref name="tenantId"/> changes installation-wide settings (the default tenant, the platform).</summary>
+    public static bool ManagesInstallation(string tenantId) => string.Equals(tenantId, Tenants.Default, StringComparison.Ordinal);
+
+    /// <summary>
+    /// The settings as <paramref name="tenantId"/> sees them: the installation's for the default tenant; for another
+    /// tenant the broker's values and its own retention (the installation's until it saves one). Null when the
+    /// database is unavailable.
+    /// </summary>
+    public async Task<ConsoleSettingsValues?> LoadAsync(string tenantId, CancellationToken cancellationToken = default)
+    {
+        var installation = await LoadAsync(cancellationToken).ConfigureAwait(false);
+        if (installation is null || ManagesInstallation(tenantId))
+        {
+            return installation;
+        }
+
+        IReadOnlyDictionary<string, string>? own;
+        using (TenantScope.Enter(tenantId))
+        {
+            own = await store.ListAsync(cancellationToken).ConfigureAwait(false);
+        }
+
+        if (own is null)
+        {
+            return null;
+        }
+
+        return ConsoleSettingKeys.TryParseRetention(own.GetValueOrDefault(ConsoleSettingKeys.HistoryRetentionKey), out var retention)
+            ? installation with { HistoryRetention = retention }
+            : installation;
+    }
+
+    /// <summary>The longest history retention <paramref name="tenantId"/> may choose, in days (its quota); null without tenancy.</summary>
+    public async Task<int?> RetentionQuotaDaysAsync(string tenantId, CancellationToken cancellationToken = default) =>
+        tenants is null ? null : (await tenants.QuotasAsync(tenantId, cancellationToken).ConfigureAwait(false)).HistoryRetentionDays;
+
+    /// <summary>
+    /// What <paramref name="tenantId"/> may not save of <paramref name="values"/>: an installation-wide setting changed by
+    /// a tenant other than the default one (by field), a retention longer than its quota (field <see cref="QuotaField"/>).
+    /// </summary>
+    public async Task<IReadOnlyList<SettingError>> CheckTenantAsync(string tenantId, ConsoleSettingsValues values, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(values);
+        var errors = new List<SettingError>();
+        if (!ManagesInstallation(tenantId))
+        {
+            var current = broker.Requested;
+            Refuse(values.MaxPayloadBytes != current.MaxPayloadBytes, PayloadField, current.MaxPayloadBytes.ToString(CultureInfo.InvariantCulture));
+            Refuse(values.ConnectionRatePerIpPerSecond != current.ConnectionRatePerIpPerSecond, RateField, current.ConnectionRatePerIpPerSecond.ToString(CultureInfo.InvariantCulture));
+            Refuse(values.DuplicateClientId != current.DuplicateClientId, DuplicateClientIdField, ConsoleSettingKeys.Format(current.DuplicateClientId));
+        }
+
+        if (Enum.IsDefined(values.HistoryRetention)
+            && await RetentionQuotaDaysAsync(tenantId, cancellationToken).ConfigureAwait(false) is { } days
+            && ConsoleSettingKeys.Duration(values.HistoryRetention) > TimeSpan.FromDays(days))
+        {
+            errors.Add(new SettingError(QuotaField, $"tenant '{tenantId}' may keep message history at most {days} days (quota historyRetentionDays); {ConsoleSettingKeys.Format(values.HistoryRetention)} is longer"));
+        }
+
+        return errors;
+
+        void Refuse(bool changed, string field, string current)
+        {
+            if (changed)
+            {
+                errors.Add(new SettingError(field, $"is installation-wide: only the platform (the default tenant) changes it; it stays {current} (send it unchanged or leave it out)"));
+            }
+        }
+    }
+
+    /// <summary>
+    /// Saves the settings for <paramref name="tenantId"/>: the default tenant saves and applies everything
+    /// (<see cref="SaveAsync(ConsoleSettingsValues, CancellationToken)"/>); another tenant stores only its history
+    /// retention. Refused when <see cref="CheckTenantAsync"/> finds anything.
+    /// </summary>
+    public async Task<SettingsSaveResult> SaveAsync(string tenantId, ConsoleSettingsValues values, CancellationToken cancellationToken = default)
+    {
+        var refused = await CheckTenantAsync(tenantId, values, cancellationToken).ConfigureAwait(false);
+        if (refused.Count > 0)
+        {
+            var messages = new List<string>(refused.Count);
+            foreach (var error in refused)
+            {
+                messages.Add(error.Field == QuotaField ? error.Message : $"{error.Field} {error.Message}");
+            }
+
+            return new SettingsSaveResult(messages, [], []);
+        }
+
+        if (ManagesInstallation(tenantId))
+        {
+            return await SaveAsync(values, cancellationToken).ConfigureAwait(false);
+        }
+
+        if (!Enum.IsDefined(values.HistoryRetention))
+        {
+            return new SettingsSaveResult([RetentionMessage], [], []);
+        }
+
+        bool stored;
+        using (TenantScope.Enter(tenantId))
+        {
+            stored = await store.SetAsync(ConsoleSettingKeys.HistoryRetentionKey, ConsoleSettingKeys.Format(values.HistoryRetention), cancellationToken).ConfigureAwait(false);
+        }
+
+        return stored
+            ? new SettingsSaveResult([], ["history retention"], [])
+            : new SettingsSaveResult([$"The settings could not be saved: the database did not accept '{ConsoleSettingKeys.HistoryRetentionKey}' (it may be unavailable; see the log)."], [], []);
+    }
+
+    /// <summary>The installation's stored values (the default tenant's) over the broker's current ones; null when the database is unavailable.</summary>
     public async Task<ConsoleSettingsValues?> LoadAsync(CancellationToken cancellationToken = default)
     {
+        using var installation = TenantScope.Enter(Tenants.Default);
         var stored = await store.ListAsync(cancellationToken).ConfigureAwait(false);
         if (stored is null)
         {
@@ -116,9 +236,13 @@ public sealed class ConsoleSettingsService(ISettingsStore store, IBrokerRuntimeS
         return errors;
     }
 
-    /// <summary>Validates, stores every value, then applies the broker ones. Nothing is applied when storing fails.</summary>
+    /// <summary>
+    /// Validates, stores every value as the installation's (the default tenant's), then applies the broker ones. Nothing
+    /// is applied when storing fails. Callers acting for a tenant use <see cref="SaveAsync(string, ConsoleSettingsValues, CancellationToken)"/>.
+    /// </summary>
     public async Task<SettingsSaveResult> SaveAsync(ConsoleSettingsValues values, CancellationToken cancellationToken = default)
     {
+        using var installation = TenantScope.Enter(Tenants.Default);
         var errors = Validate(values);
         if (errors.Count > 0)
         {

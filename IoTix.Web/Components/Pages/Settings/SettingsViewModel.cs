@@ -1,12 +1,26 @@
 using IoTix.Broker.Admin;
 using IoTix.Broker;
 using IoTix.Web.Audit;
+using IoTix.Web.Tenancy;
 
 namespace IoTix.Web.Components.Pages.Settings;
 
 /// <summary>The Settings page form: load, per-field validation with messages, save with feedback.</summary>
 public sealed class SettingsViewModel(ConsoleSettingsService settings, IBrokerRuntimeSettings broker, ConsoleAudit audit)
 {
+    /// <summary>The signed-in user's tenant (set by the page): the default tenant changes every setting, another only its history retention.</summary>
+    public string TenantId { get; set; } = Tenants.Default;
+
+    /// <summary>True when the broker settings are shown read-only (a tenant other than the default one).</summary>
+    public bool InstallationReadOnly => !ConsoleSettingsService.ManagesInstallation(TenantId);
+
+    /// <summary>The longest retention the tenant may choose, in days (its quota); null when unknown.</summary>
+    public int? RetentionQuotaDays { get; private set; }
+
+    /// <summary>True when <paramref name="retention"/> is within the tenant's quota.</summary>
+    public bool AllowsRetention(HistoryRetention retention) =>
+        RetentionQuotaDays is not { } days || ConsoleSettingKeys.Duration(retention) <= TimeSpan.FromDays(days);
+
     public HistoryRetention HistoryRetention { get; set; } = ConsoleSettingKeys.DefaultRetention;
 
     public int MaxPayloadBytes { get; set; } = broker.Requested.MaxPayloadBytes;
@@ -52,7 +66,8 @@ public sealed class SettingsViewModel(ConsoleSettingsService settings, IBrokerRu
         Loading = true;
         try
         {
-            var values = await settings.LoadAsync(cancellationToken).ConfigureAwait(false);
+            RetentionQuotaDays = await settings.RetentionQuotaDaysAsync(TenantId, cancellationToken).ConfigureAwait(false);
+            var values = await settings.LoadAsync(TenantId, cancellationToken).ConfigureAwait(false);
             if (values is null)
             {
                 LoadError = "The saved settings could not be read: the database is unavailable. The form shows the broker's current values; saving needs the database.";
@@ -78,7 +93,7 @@ public sealed class SettingsViewModel(ConsoleSettingsService settings, IBrokerRu
         try
         {
             var values = Values;
-            var result = await settings.SaveAsync(values, cancellationToken).ConfigureAwait(false);
+            var result = await settings.SaveAsync(TenantId, values, cancellationToken).ConfigureAwait(false);
             Errors = result.Errors;
             await audit.RecordAsync("settings.save", "settings", result.Succeeded ? null : string.Join("; ", result.Errors), cancellationToken).ConfigureAwait(false);
             if (!result.Succeeded)

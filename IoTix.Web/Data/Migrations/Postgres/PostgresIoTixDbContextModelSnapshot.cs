@@ -689,6 +689,12 @@ namespace IoTix.Web.Data.Migrations.Postgres
 
             modelBuilder.Entity("IoTix.Web.Simulations.ApiModelRecord", b =>
                 {
+                    b.Property<string>("TenantId")
+                        .ValueGeneratedOnAdd()
+                        .HasMaxLength(64)
+                        .HasColumnType("character varying(64)")
+                        .HasDefaultValue("default");
+
                     b.Property<string>("Id")
                         .HasMaxLength(200)
                         .HasColumnType("character varying(200)");
@@ -700,17 +706,10 @@ namespace IoTix.Web.Data.Migrations.Postgres
                         .IsRequired()
                         .HasColumnType("text");
 
-                    b.Property<string>("TenantId")
-                        .IsRequired()
-                        .ValueGeneratedOnAdd()
-                        .HasMaxLength(64)
-                        .HasColumnType("character varying(64)")
-                        .HasDefaultValue("default");
-
                     b.Property<DateTime>("UpdatedAt")
                         .HasColumnType("timestamp with time zone");
 
-                    b.HasKey("Id");
+                    b.HasKey("TenantId", "Id");
 
                     b.HasIndex("TenantId");
 
@@ -719,6 +718,12 @@ namespace IoTix.Web.Data.Migrations.Postgres
 
             modelBuilder.Entity("IoTix.Web.Simulations.DeviceRecord", b =>
                 {
+                    b.Property<string>("TenantId")
+                        .ValueGeneratedOnAdd()
+                        .HasMaxLength(64)
+                        .HasColumnType("character varying(64)")
+                        .HasDefaultValue("default");
+
                     b.Property<string>("DeviceId")
                         .HasMaxLength(200)
                         .HasColumnType("character varying(200)");
@@ -742,17 +747,10 @@ namespace IoTix.Web.Data.Migrations.Postgres
                         .HasMaxLength(200)
                         .HasColumnType("character varying(200)");
 
-                    b.Property<string>("TenantId")
-                        .IsRequired()
-                        .ValueGeneratedOnAdd()
-                        .HasMaxLength(64)
-                        .HasColumnType("character varying(64)")
-                        .HasDefaultValue("default");
-
                     b.Property<DateTime>("UpdatedAt")
                         .HasColumnType("timestamp with time zone");
 
-                    b.HasKey("DeviceId");
+                    b.HasKey("TenantId", "DeviceId");
 
                     b.HasIndex("GroupId");
 
@@ -765,6 +763,12 @@ namespace IoTix.Web.Data.Migrations.Postgres
 
             modelBuilder.Entity("IoTix.Web.Simulations.GroupRecord", b =>
                 {
+                    b.Property<string>("TenantId")
+                        .ValueGeneratedOnAdd()
+                        .HasMaxLength(64)
+                        .HasColumnType("character varying(64)")
+                        .HasDefaultValue("default");
+
                     b.Property<string>("GroupId")
                         .HasMaxLength(200)
                         .HasColumnType("character varying(200)");
@@ -790,17 +794,10 @@ namespace IoTix.Web.Data.Migrations.Postgres
                     b.Property<bool>("Running")
                         .HasColumnType("boolean");
 
-                    b.Property<string>("TenantId")
-                        .IsRequired()
-                        .ValueGeneratedOnAdd()
-                        .HasMaxLength(64)
-                        .HasColumnType("character varying(64)")
-                        .HasDefaultValue("default");
-
                     b.Property<DateTime>("UpdatedAt")
                         .HasColumnType("timestamp with time zone");
 
-                    b.HasKey("GroupId");
+                    b.HasKey("TenantId", "GroupId");
 
                     b.HasIndex("ModelId");
 
@@ -881,7 +878,7 @@ namespace IoTix.Web.Data.Migrations.Postgres
 
                     b.HasIndex("TenantId");
 
-                    b.HasIndex("GroupId", "StartedAt");
+                    b.HasIndex("TenantId", "GroupId", "StartedAt");
 
                     b.ToTable("sim_runs", (string)null);
                 });

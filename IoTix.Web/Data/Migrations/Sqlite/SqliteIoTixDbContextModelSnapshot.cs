@@ -676,6 +676,12 @@ namespace IoTix.Web.Data.Migrations.Sqlite
 
             modelBuilder.Entity("IoTix.Web.Simulations.ApiModelRecord", b =>
                 {
+                    b.Property<string>("TenantId")
+                        .ValueGeneratedOnAdd()
+                        .HasMaxLength(64)
+                        .HasColumnType("TEXT")
+                        .HasDefaultValue("default");
+
                     b.Property<string>("Id")
                         .HasMaxLength(200)
                         .HasColumnType("TEXT");
@@ -687,17 +693,10 @@ namespace IoTix.Web.Data.Migrations.Sqlite
                         .IsRequired()
                         .HasColumnType("TEXT");
 
-                    b.Property<string>("TenantId")
-                        .IsRequired()
-                        .ValueGeneratedOnAdd()
-                        .HasMaxLength(64)
-                        .HasColumnType("TEXT")
-                        .HasDefaultValue("default");
-
                     b.Property<DateTime>("UpdatedAt")
                         .HasColumnType("TEXT");
 
-                    b.HasKey("Id");
+                    b.HasKey("TenantId", "Id");
 
                     b.HasIndex("TenantId");
 
@@ -706,6 +705,12 @@ namespace IoTix.Web.Data.Migrations.Sqlite
 
             modelBuilder.Entity("IoTix.Web.Simulations.DeviceRecord", b =>
                 {
+                    b.Property<string>("TenantId")
+                        .ValueGeneratedOnAdd()
+                        .HasMaxLength(64)
+                        .HasColumnType("TEXT")
+                        .HasDefaultValue("default");
+
                     b.Property<string>("DeviceId")
                         .HasMaxLength(200)
                         .HasColumnType("TEXT");
@@ -729,17 +734,10 @@ namespace IoTix.Web.Data.Migrations.Sqlite
                         .HasMaxLength(200)
                         .HasColumnType("TEXT");
 
-                    b.Property<string>("TenantId")
-                        .IsRequired()
-                        .ValueGeneratedOnAdd()
-                        .HasMaxLength(64)
-                        .HasColumnType("TEXT")
-                        .HasDefaultValue("default");
-
                     b.Property<DateTime>("UpdatedAt")
                         .HasColumnType("TEXT");
 
-                    b.HasKey("DeviceId");
+                    b.HasKey("TenantId", "DeviceId");
 
                     b.HasIndex("GroupId");
 
@@ -752,6 +750,12 @@ namespace IoTix.Web.Data.Migrations.Sqlite
 
             modelBuilder.Entity("IoTix.Web.Simulations.GroupRecord", b =>
                 {
+                    b.Property<string>("TenantId")
+                        .ValueGeneratedOnAdd()
+                        .HasMaxLength(64)
+                        .HasColumnType("TEXT")
+                        .HasDefaultValue("default");
+
                     b.Property<string>("GroupId")
                         .HasMaxLength(200)
                         .HasColumnType("TEXT");
@@ -777,17 +781,10 @@ namespace IoTix.Web.Data.Migrations.Sqlite
                     b.Property<bool>("Running")
                         .HasColumnType("INTEGER");
 
-                    b.Property<string>("TenantId")
-                        .IsRequired()
-                        .ValueGeneratedOnAdd()
-                        .HasMaxLength(64)
-                        .HasColumnType("TEXT")
-                        .HasDefaultValue("default");
-
                     b.Property<DateTime>("UpdatedAt")
                         .HasColumnType("TEXT");
 
-                    b.HasKey("GroupId");
+                    b.HasKey("TenantId", "GroupId");
 
                     b.HasIndex("ModelId");
 
@@ -866,7 +863,7 @@ namespace IoTix.Web.Data.Migrations.Sqlite
 
                     b.HasIndex("TenantId");
 
-                    b.HasIndex("GroupId", "StartedAt");
+                    b.HasIndex("TenantId", "GroupId", "StartedAt");
 
                     b.ToTable("sim_runs", (string)null);
                 });

@@ -1,0 +1,149 @@
+using IoTix.Broker.DeadLetters;
+using IoTix.Broker.History;
+using IoTix.Broker.Security;
+using IoTix.Web.Tenancy;
+
+namespace IoTix.Web.History;
+
+/// <summary>
+/// The tenant a broker-originated record (a captured message, a dead letter) belongs to: the tenant of its topic's
+/// namespace <c>tenants/{t}/</c> (<see cref="TenantTopics"/>), for a dead letter else of its client id's namespace,
+/// else <see cref="Tenants.Default"/>. Only existing tenants count: an unknown <c>tenants/x/</c> stays the default
+/// tenant's. The tenant ids are cached (copy on write) and read again from the <see cref="TenantDirectory"/> only when a
+/// batch names a namespace the cache does not know, and then only when a tenant was added since (or, for tenants added
+/// by another process, at most once per <see cref="RefreshInterval"/>); the per-message lookups allocate nothing.
+/// Called by the stores' batch writers, never per message.
+/// </summary>
+internal sealed partial class BrokerDataTenants(TimeProvider time, ILogger<BrokerDataTenants> logger, TenantDirectory? directory = null)
+{
+    /// <summary>Shortest time between two reads of the tenant list (unknown namespaces do not hammer the database).</summary>
+    public static readonly TimeSpan RefreshInterval = TimeSpan.FromSeconds(1);
+
+    private volatile HashSet<string> _known = new(StringComparer.Ordinal);
+    private long _refreshedAt = long.MinValue;
+    private long _version = -1;
+    private int _refreshing;
+
+    /// <summary>Reads the tenant list again when a message's topic names a namespace the cache does not know.</summary>
+    public Task PrepareAsync(IReadOnlyList<HistoryMessage> messages, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(messages);
+        var known = _known;
+        foreach (var message in messages)
+        {
+            if (IsUnknown(known, message.Message.Topic))
+            {
+                return RefreshAsync(cancellationToken);
+            }
+        }
+
+        return Task.CompletedTask;
+    }
+
+    /// <summary>Reads the tenant list again when a dead letter's topic or client ids name a namespace the cache does not know.</summary>
+    public Task PrepareAsync(IReadOnlyList<DeadLetter> deadLetters, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(deadLetters);
+        var known = _known;
+        foreach (var deadLetter in deadLetters)
+        {
+            if (IsUnknown(known, deadLetter.Message.Topic) || IsUnknown(known, deadLetter.ClientId) || (deadLetter.PublisherClientId is { } publisher && IsUnknown(known, publisher)))
+            {
+                return RefreshAsync(cancellationToken);
+            }
+        }
+
+        return Task.CompletedTask;
+    }
+
+    /// <summary>
+    /// Reads the tenant list now, unless this process added no tenant since the last read and that read is less than
+    /// <see cref="RefreshInterval"/> old (tenants added by another process), or a read is under way.
+    /// </summary>
+    public async Task RefreshAsync(CancellationToken cancellationToken = default)
+    {
+        if (directory is null)
+        {
+            return; // a host without tenancy: everything is the default tenant's
+        }
+
+        var now = time.GetTimestamp();
+        var version = directory.Version;
+        var last = Interlocked.Read(ref _refreshedAt);
+        var fresh = last != long.MinValue && version == Interlocked.Read(ref _version) && time.GetElapsedTime(last, now) < RefreshInterval;
+        if (fresh || Interlocked.CompareExchange(ref _refreshing, 1, 0) != 0)
+        {
+            return;
+        }
+
+        try
+        {
+            Interlocked.Exchange(ref _refreshedAt, now);
+            Interlocked.Exchange(ref _version, version);
+            var tenants = await directory.ListAsync(cancellationToken).ConfigureAwait(false);
+            var ids = new HashSet<string>(tenants.Count, StringComparer.Ordinal);
+            foreach (var tenant in tenants)
+            {
+                ids.Add(tenant.Id);
+            }
+
+            _known = ids;
+        }
+        catch (Exception exception) when (exception is not OperationCanceledException)
+        {
+            LogRefreshFailed(logger, exception); // the cached list stays in force
+        }
+        finally
+        {
+            Volatile.Write(ref _refreshing, 0);
+        }
+    }
+
+    /// <summary>The tenant of <paramref name="topic"/>'s namespace when that tenant exists, else the default tenant.</summary>
+    public string TenantOfTopic(string topic) => TryKnown(topic, out var tenant) ? tenant : Tenants.Default;
+
+    /// <summary>The tenant of a dead letter: its topic's namespace, else its client id's, else its publisher's, else the default tenant.</summary>
+    public string TenantOf(DeadLetter deadLetter)
+    {
+        ArgumentNullException.ThrowIfNull(deadLetter);
+        if (TryKnown(deadLetter.Message.Topic, out var tenant) || TryKnown(deadLetter.ClientId, out tenant))
+        {
+            return tenant;
+        }
+
+        return deadLetter.PublisherClientId is { } publisher && TryKnown(publisher, out tenant) ? tenant : Tenants.Default;
+    }
+
+    private bool TryKnown(string topicOrClientId, out string tenant)
+    {
+        var candidate = Candidate(topicOrClientId);
+        if (!candidate.IsEmpty && _known.GetAlternateLookup<ReadOnlySpan<char>>().TryGetValue(candidate, out var known))
+        {
+            tenant = known;
+            return true;
+        }
+
+        tenant = Tenants.Default;
+        return false;
+    }
+
+    private static bool IsUnknown(HashSet<string> known, string topicOrClientId) =>
+        Candidate(topicOrClientId) is { IsEmpty: false } candidate && !known.GetAlternateLookup<ReadOnlySpan<char>>().Contains(candidate);
+
+    /// <summary>"acme" of "tenants/acme/..." (something must follow the namespace); empty otherwise.</summary>
+    private static ReadOnlySpan<char> Candidate(string topicOrClientId)
+    {
+        var span = topicOrClientId.AsSpan();
+        if (!span.StartsWith(TenantTopics.Root, StringComparison.Ordinal))
+        {
+            return default;
+        }
+
+        var rest = span[TenantTopics.Root.Length..];
+        var slash = rest.IndexOf('/');
+        return slash > 0 && slash < rest.Length - 1 ? rest[..slash] : default;
+    }
+
+    [LoggerMessage(EventId = 3505, Level = LogLevel.Warning, Message = "The tenant list could not be read for history and dead letters; records are attributed with the tenants known so far")]
+    private static partial void LogRefreshFailed(ILogger logger, Exception exception);
+}
