@@ -12,7 +12,7 @@ using Npgsql.EntityFrameworkCore.PostgreSQL.Metadata;
 namespace IoTix.Web.Data.Migrations.Postgres
 {
     [DbContext(typeof(PostgresIoTixDbContext))]
-    [Migration("20261124002747_MustChangePassword")]
+    [Migration("20261124010615_MustChangePassword")]
     partial class MustChangePassword
     {
         /// <inheritdoc />
@@ -692,6 +692,12 @@ namespace IoTix.Web.Data.Migrations.Postgres
 
             modelBuilder.Entity("IoTix.Web.Simulations.ApiModelRecord", b =>
                 {
+                    b.Property<string>("TenantId")
+                        .ValueGeneratedOnAdd()
+                        .HasMaxLength(64)
+                        .HasColumnType("character varying(64)")
+                        .HasDefaultValue("default");
+
                     b.Property<string>("Id")
                         .HasMaxLength(200)
                         .HasColumnType("character varying(200)");
@@ -703,17 +709,10 @@ namespace IoTix.Web.Data.Migrations.Postgres
                         .IsRequired()
                         .HasColumnType("text");
 
-                    b.Property<string>("TenantId")
-                        .IsRequired()
-                        .ValueGeneratedOnAdd()
-                        .HasMaxLength(64)
-                        .HasColumnType("character varying(64)")
-                        .HasDefaultValue("default");
-
                     b.Property<DateTime>("UpdatedAt")
                         .HasColumnType("timestamp with time zone");
 
-                    b.HasKey("Id");
+                    b.HasKey("TenantId", "Id");
 
                     b.HasIndex("TenantId");
 
@@ -722,6 +721,12 @@ namespace IoTix.Web.Data.Migrations.Postgres
 
             modelBuilder.Entity("IoTix.Web.Simulations.DeviceRecord", b =>
                 {
+                    b.Property<string>("TenantId")
+                        .ValueGeneratedOnAdd()
+                        .HasMaxLength(64)
+                        .HasColumnType("character varying(64)")
+                        .HasDefaultValue("default");
+
                     b.Property<string>("DeviceId")
                         .HasMaxLength(200)
                         .HasColumnType("character varying(200)");
@@ -745,17 +750,10 @@ namespace IoTix.Web.Data.Migrations.Postgres
                         .HasMaxLength(200)
                         .HasColumnType("character varying(200)");
 
-                    b.Property<string>("TenantId")
-                        .IsRequired()
-                        .ValueGeneratedOnAdd()
-                        .HasMaxLength(64)
-                        .HasColumnType("character varying(64)")
-                        .HasDefaultValue("default");
-
                     b.Property<DateTime>("UpdatedAt")
                         .HasColumnType("timestamp with time zone");
 
-                    b.HasKey("DeviceId");
+                    b.HasKey("TenantId", "DeviceId");
 
                     b.HasIndex("GroupId");
 
@@ -768,6 +766,12 @@ namespace IoTix.Web.Data.Migrations.Postgres
 
             modelBuilder.Entity("IoTix.Web.Simulations.GroupRecord", b =>
                 {
+                    b.Property<string>("TenantId")
+                        .ValueGeneratedOnAdd()
+                        .HasMaxLength(64)
+                        .HasColumnType("character varying(64)")
+                        .HasDefaultValue("default");
+
                     b.Property<string>("GroupId")
                         .HasMaxLength(200)
                         .HasColumnType("character varying(200)");
@@ -793,17 +797,10 @@ namespace IoTix.Web.Data.Migrations.Postgres
                     b.Property<bool>("Running")
                         .HasColumnType("boolean");
 
-                    b.Property<string>("TenantId")
-                        .IsRequired()
-                        .ValueGeneratedOnAdd()
-                        .HasMaxLength(64)
-                        .HasColumnType("character varying(64)")
-                        .HasDefaultValue("default");
-
                     b.Property<DateTime>("UpdatedAt")
                         .HasColumnType("timestamp with time zone");
 
-                    b.HasKey("GroupId");
+                    b.HasKey("TenantId", "GroupId");
 
                     b.HasIndex("ModelId");
 
@@ -884,7 +881,7 @@ namespace IoTix.Web.Data.Migrations.Postgres
 
                     b.HasIndex("TenantId");
 
-                    b.HasIndex("GroupId", "StartedAt");
+                    b.HasIndex("TenantId", "GroupId", "StartedAt");
 
                     b.ToTable("sim_runs", (string)null);
                 });

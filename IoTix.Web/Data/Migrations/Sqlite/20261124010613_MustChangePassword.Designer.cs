@@ -11,7 +11,7 @@ using Microsoft.EntityFrameworkCore.Storage.ValueConversion;
 namespace IoTix.Web.Data.Migrations.Sqlite
 {
     [DbContext(typeof(SqliteIoTixDbContext))]
-    [Migration("20261124002742_MustChangePassword")]
+    [Migration("20261124010613_MustChangePassword")]
     partial class MustChangePassword
     {
         /// <inheritdoc />
@@ -679,6 +679,12 @@ namespace IoTix.Web.Data.Migrations.Sqlite
 
             modelBuilder.Entity("IoTix.Web.Simulations.ApiModelRecord", b =>
                 {
+                    b.Property<string>("TenantId")
+                        .ValueGeneratedOnAdd()
+                        .HasMaxLength(64)
+                        .HasColumnType("TEXT")
+                        .HasDefaultValue("default");
+
                     b.Property<string>("Id")
                         .HasMaxLength(200)
                         .HasColumnType("TEXT");
@@ -690,17 +696,10 @@ namespace IoTix.Web.Data.Migrations.Sqlite
                         .IsRequired()
                         .HasColumnType("TEXT");
 
-                    b.Property<string>("TenantId")
-                        .IsRequired()
-                        .ValueGeneratedOnAdd()
-                        .HasMaxLength(64)
-                        .HasColumnType("TEXT")
-                        .HasDefaultValue("default");
-
                     b.Property<DateTime>("UpdatedAt")
                         .HasColumnType("TEXT");
 
-                    b.HasKey("Id");
+                    b.HasKey("TenantId", "Id");
 
                     b.HasIndex("TenantId");
 
@@ -709,6 +708,12 @@ namespace IoTix.Web.Data.Migrations.Sqlite
 
             modelBuilder.Entity("IoTix.Web.Simulations.DeviceRecord", b =>
                 {
+                    b.Property<string>("TenantId")
+                        .ValueGeneratedOnAdd()
+                        .HasMaxLength(64)
+                        .HasColumnType("TEXT")
+                        .HasDefaultValue("default");
+
                     b.Property<string>("DeviceId")
                         .HasMaxLength(200)
                         .HasColumnType("TEXT");
@@ -732,17 +737,10 @@ namespace IoTix.Web.Data.Migrations.Sqlite
                         .HasMaxLength(200)
                         .HasColumnType("TEXT");
 
-                    b.Property<string>("TenantId")
-                        .IsRequired()
-                        .ValueGeneratedOnAdd()
-                        .HasMaxLength(64)
-                        .HasColumnType("TEXT")
-                        .HasDefaultValue("default");
-
                     b.Property<DateTime>("UpdatedAt")
                         .HasColumnType("TEXT");
 
-                    b.HasKey("DeviceId");
+                    b.HasKey("TenantId", "DeviceId");
 
                     b.HasIndex("GroupId");
 
@@ -755,6 +753,12 @@ namespace IoTix.Web.Data.Migrations.Sqlite
 
             modelBuilder.Entity("IoTix.Web.Simulations.GroupRecord", b =>
                 {
+                    b.Property<string>("TenantId")
+                        .ValueGeneratedOnAdd()
+                        .HasMaxLength(64)
+                        .HasColumnType("TEXT")
+                        .HasDefaultValue("default");
+
                     b.Property<string>("GroupId")
                         .HasMaxLength(200)
                         .HasColumnType("TEXT");
@@ -780,17 +784,10 @@ namespace IoTix.Web.Data.Migrations.Sqlite
                     b.Property<bool>("Running")
                         .HasColumnType("INTEGER");
 
-                    b.Property<string>("TenantId")
-                        .IsRequired()
-                        .ValueGeneratedOnAdd()
-                        .HasMaxLength(64)
-                        .HasColumnType("TEXT")
-                        .HasDefaultValue("default");
-
                     b.Property<DateTime>("UpdatedAt")
                         .HasColumnType("TEXT");
 
-                    b.HasKey("GroupId");
+                    b.HasKey("TenantId", "GroupId");
 
                     b.HasIndex("ModelId");
 
@@ -869,7 +866,7 @@ namespace IoTix.Web.Data.Migrations.Sqlite
 
                     b.HasIndex("TenantId");
 
-                    b.HasIndex("GroupId", "StartedAt");
+                    b.HasIndex("TenantId", "GroupId", "StartedAt");
 
                     b.ToTable("sim_runs", (string)null);
                 });
