@@ -1,6 +1,4 @@
 using IoTix.Broker.Admin;
-using IoTix.Broker.DeadLetters;
-using IoTix.Broker.History;
 using IoTix.Broker.Methods;
 using IoTix.Broker.Shadows;
 using IoTix.Tests.Broker.History;
@@ -9,6 +7,7 @@ using IoTix.Tests.Web.Accounts;
 using IoTix.Web.Audit;
 using IoTix.Web.Components.Pages.Broker;
 using IoTix.Web.Devices;
+using IoTix.Web.History;
 using IoTix.Web.Rules;
 using IoTix.Web.Tenancy;
 using Microsoft.Extensions.DependencyInjection;
@@ -90,8 +89,8 @@ public sealed class BrokerConsoleAuditTests : IAsyncLifetime
     [Fact]
     public async Task Dead_letter_delete_replay_start_and_cancel_are_audited_and_a_refusal_is_failed_with_the_reason()
     {
-        var deadLetters = new DeadLettersViewModel(_host.Services.GetRequiredService<IDeadLetterQueue>(), Audit());
-        var history = new HistoryViewModel(_host.Services.GetRequiredService<IMessageHistory>(), Audit()) { Topic = "audit/#", ReplayTargetTopic = "audit-out/x" };
+        var deadLetters = new DeadLettersViewModel(_host.Services.GetRequiredService<TenantMessageData>(), Audit());
+        var history = new HistoryViewModel(_host.Services.GetRequiredService<TenantMessageData>(), Audit()) { Topic = "audit/#", ReplayTargetTopic = "audit-out/x" };
 
         await deadLetters.DeleteAsync(424242);
         var started = history.StartReplay();
