@@ -15,11 +15,7 @@ public sealed class AccountsJourneyTests(ModelEditorE2EFixture fixture) : IClass
 {
     private const int Timeout = 30_000;
 
-    private async Task<IPage> AnonymousPageAsync()
-    {
-        var context = await fixture.Browser.NewContextAsync(new BrowserNewContextOptions { ViewportSize = new ViewportSize { Width = 1280, Height = 800 } });
-        return await context.NewPageAsync();
-    }
+    private Task<IPage> AnonymousPageAsync() => fixture.NewAnonymousPageAsync();
 
     [Fact]
     public async Task A_protected_page_sends_an_anonymous_visitor_to_sign_in_and_back_after_it()

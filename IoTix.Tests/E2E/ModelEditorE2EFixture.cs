@@ -55,10 +55,16 @@ public sealed class ModelEditorE2EFixture : IAsyncLifetime
     /// <summary>A new page at 1280x800 (the screenshot size), signed in as the administrator.</summary>
     public async Task<IPage> NewPageAsync()
     {
-        var context = await Browser.NewContextAsync(new BrowserNewContextOptions { ViewportSize = new ViewportSize { Width = 1280, Height = 800 } });
-        var page = await context.NewPageAsync();
+        var page = await NewAnonymousPageAsync();
         await ConsoleSignIn.SignInAsync(page, BaseUrl);
         return page;
+    }
+
+    /// <summary>A new page at 1280x800 in its own browser context, not signed in.</summary>
+    public async Task<IPage> NewAnonymousPageAsync()
+    {
+        var context = await Browser.NewContextAsync(new BrowserNewContextOptions { ViewportSize = new ViewportSize { Width = 1280, Height = 800 } });
+        return await context.NewPageAsync();
     }
 
     /// <summary>Opens a console page and waits until its circuit is interactive (prerendered HTML ignores clicks).</summary>

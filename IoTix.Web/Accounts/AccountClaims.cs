@@ -13,10 +13,30 @@ public static class AccountClaims
     /// <summary>How the caller authenticated: <c>cookie</c>, <c>jwt</c>, <c>apikey</c>.</summary>
     public const string Method = "iotix:auth_method";
 
+    /// <summary>The <see cref="Method"/> of the console's sign-in cookie.</summary>
+    public const string CookieMethod = "cookie";
+
+    /// <summary>The user's security stamp when the principal was made (Identity's claim type); revalidation compares it.</summary>
+    public const string SecurityStamp = "AspNet.Identity.SecurityStamp";
+
+    /// <summary>Present ("true") while the user must replace a temporary password (<see cref="IoTixUser.MustChangePassword"/>).</summary>
+    public const string MustChangePassword = "iotix:must_change_password";
+
     internal static List<Claim> For(IoTixUser user, string method)
     {
         ArgumentNullException.ThrowIfNull(user);
-        return For(user.Id, user.Email ?? user.UserName ?? user.Id, user.TenantId, user.Role, user.IsPlatformAdmin, method);
+        var claims = For(user.Id, user.Email ?? user.UserName ?? user.Id, user.TenantId, user.Role, user.IsPlatformAdmin, method);
+        if (method == CookieMethod && user.SecurityStamp is { } stamp) // cookies are encrypted; bearer tokens are readable
+        {
+            claims.Add(new Claim(SecurityStamp, stamp));
+        }
+
+        if (user.MustChangePassword)
+        {
+            claims.Add(new Claim(MustChangePassword, "true"));
+        }
+
+        return claims;
     }
 
     internal static List<Claim> For(string subject, string name, string tenantId, string role, bool platformAdmin, string method)

@@ -19,6 +19,13 @@ public sealed class AccountsOptions
 
     /// <summary>Lifetime of a console sign-in cookie, sliding (<c>IoTix:Accounts:CookieHours</c>).</summary>
     public int CookieHours { get; set; } = 8;
+
+    /// <summary>
+    /// How soon a role change, lock, password change or reset, or user deletion reaches existing console cookies and
+    /// open console circuits (<c>IoTix:Accounts:RevalidationMinutes</c>, fractions allowed): each is checked against
+    /// the user's security stamp at most this often.
+    /// </summary>
+    public double RevalidationMinutes { get; set; } = 1;
 }
 
 /// <summary>The administrator created at first start (section <c>IoTix:Admin</c>, env <c>IoTix__Admin__Email</c> ...).</summary>
@@ -92,6 +99,11 @@ internal sealed class AccountsOptionsValidator : IValidateOptions<AccountsOption
         if (options.CookieHours is < 1 or > 720)
         {
             failures.Add($"{AccountsOptions.SectionName}:CookieHours must be between 1 and 720 (was {options.CookieHours})");
+        }
+
+        if (!(options.RevalidationMinutes is >= 0.001 and <= 1440))
+        {
+            failures.Add($"{AccountsOptions.SectionName}:RevalidationMinutes must be between 0.001 and 1440 (was {options.RevalidationMinutes})");
         }
 
         return failures.Count > 0 ? ValidateOptionsResult.Fail(failures) : ValidateOptionsResult.Success;

@@ -7,6 +7,7 @@ using Microsoft.AspNetCore.Authentication;
 using Microsoft.AspNetCore.Authentication.Cookies;
 using Microsoft.AspNetCore.Authentication.JwtBearer;
 using Microsoft.AspNetCore.Authorization;
+using Microsoft.AspNetCore.Components.Authorization;
 using Microsoft.AspNetCore.Components.Server.Circuits;
 using Microsoft.AspNetCore.Identity;
 using Microsoft.Extensions.DependencyInjection.Extensions;
@@ -94,11 +95,14 @@ public static class AccountsServiceCollectionExtensions
                 options.SlidingExpiration = true;
                 options.Events.OnRedirectToLogin = static context => Status(context, StatusCodes.Status401Unauthorized);
                 options.Events.OnRedirectToAccessDenied = static context => Status(context, StatusCodes.Status403Forbidden);
+                options.Events.OnValidatePrincipal = static context => context.HttpContext.RequestServices.GetRequiredService<AccountRevalidation>().ValidateCookieAsync(context);
             })
             .AddJwtBearer()
             .AddScheme<AuthenticationSchemeOptions, ApiKeyAuthenticationHandler>(ApiKeyAuthenticationHandler.SchemeName, null);
         services.AddOptions<CookieAuthenticationOptions>(IdentityConstants.ApplicationScheme)
             .Configure<IOptions<AccountsOptions>>(static (cookie, accounts) => cookie.ExpireTimeSpan = TimeSpan.FromHours(accounts.Value.CookieHours));
+        services.AddOptions<SecurityStampValidatorOptions>()
+            .Configure<IOptions<AccountsOptions>>(static (stamps, accounts) => stamps.ValidationInterval = TimeSpan.FromMinutes(accounts.Value.RevalidationMinutes));
         services.AddOptions<JwtBearerOptions>(JwtBearerDefaults.AuthenticationScheme)
             .Configure<IOptions<JwtOptions>>(static (bearer, jwt) =>
             {
@@ -117,6 +121,9 @@ public static class AccountsServiceCollectionExtensions
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IAuthorizationHandler, PermissionAuthorizationHandler>());
         services.AddSingleton<IAuthorizationMiddlewareResultHandler, AuditingAuthorizationResultHandler>();
         services.AddCascadingAuthenticationState();
+        services.AddScoped<AuthenticationStateProvider, RevalidatingAccountStateProvider>(); // replaces the server default of AddRazorComponents (the last registration wins)
+        services.TryAddScoped<ConsoleConnection>();
+        services.TryAddEnumerable(ServiceDescriptor.Scoped<CircuitHandler, ConsoleConnectionCircuitHandler>());
         services.TryAddEnumerable(ServiceDescriptor.Scoped<CircuitHandler, TenantCircuitHandler>());
 
         services.RemoveAll<ITenantContext>();
@@ -125,6 +132,9 @@ public static class AccountsServiceCollectionExtensions
         services.TryAddSingleton<ApiKeyService>();
         services.TryAddSingleton<JwtTokenIssuer>();
         services.TryAddSingleton<SignInTickets>();
+        services.TryAddSingleton<AccountRevalidation>();
+        services.TryAddScoped<AccountPasswords>();
+        services.TryAddScoped<TenantAdministration>();
         services.TryAddScoped<AccountSignIn>();
         services.TryAddScoped<TwoFactorSetup>();
         services.TryAddScoped<TenantUsers>();
@@ -169,7 +179,7 @@ public static class AccountsServiceCollectionExtensions
             return Results.Redirect("/account/login?error=expired");
         }
 
-        var principal = new ClaimsPrincipal(new ClaimsIdentity(AccountClaims.For(user, "cookie"), IdentityConstants.ApplicationScheme));
+        var principal = new ClaimsPrincipal(new ClaimsIdentity(AccountClaims.For(user, AccountClaims.CookieMethod), IdentityConstants.ApplicationScheme));
         await http.SignInAsync(IdentityConstants.ApplicationScheme, principal, new AuthenticationProperties { IsPersistent = remember }).ConfigureAwait(false);
         return Results.LocalRedirect(IsLocal(returnUrl) ? returnUrl! : "/");
     }

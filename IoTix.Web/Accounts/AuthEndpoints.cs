@@ -13,6 +13,9 @@ public sealed class LoginRequest
 
     /// <summary>The 6-digit authenticator code (RFC 6238); required when the user has two-factor on.</summary>
     public string? Totp { get; set; }
+
+    /// <summary>A one-time two-factor recovery code, instead of <see cref="Totp"/> (each code works once).</summary>
+    public string? RecoveryCode { get; set; }
 }
 
 /// <summary>A bearer token: send it as <c>Authorization: Bearer TOKEN</c>.</summary>
@@ -33,6 +36,7 @@ internal static class AuthEndpoints
             .Accepts<LoginRequest>("application/json")
             .Produces<LoginResponse>()
             .ProducesProblem(StatusCodes.Status401Unauthorized)
+            .ProducesProblem(StatusCodes.Status403Forbidden)
             .ProducesProblem(StatusCodes.Status423Locked);
         auth.MapGet("/me", Me)
             .RequirePermission(Permissions.Authenticated)
@@ -48,19 +52,29 @@ internal static class AuthEndpoints
             return problem;
         }
 
-        var check = await signIn.CheckAsync(body!.Email, body.Password, body.Totp, "auth.login", http.Connection.RemoteIpAddress?.ToString(), cancellationToken).ConfigureAwait(false);
+        var attempt = new SignInAttempt(body!.Email, body.Password, "auth.login", http.Connection.RemoteIpAddress?.ToString()) { Totp = body.Totp, RecoveryCode = body.RecoveryCode };
+        var check = await signIn.CheckAsync(attempt, cancellationToken).ConfigureAwait(false);
         if (check.Outcome != SignInOutcome.Succeeded)
         {
             var status = check.Outcome == SignInOutcome.LockedOut ? StatusCodes.Status423Locked : StatusCodes.Status401Unauthorized;
-            var twoFactor = check.Outcome is SignInOutcome.TwoFactorRequired or SignInOutcome.TwoFactorFailed;
+            var twoFactor = check.Outcome is SignInOutcome.TwoFactorRequired or SignInOutcome.TwoFactorFailed or SignInOutcome.RecoveryCodeFailed;
             return Results.Problem(
                 check.Message,
                 statusCode: status,
                 title: status == StatusCodes.Status423Locked ? "Locked" : "Unauthorized",
-                extensions: twoFactor ? new Dictionary<string, object?> { ["field"] = "totp", ["totpRequired"] = true } : null);
+                extensions: twoFactor ? new Dictionary<string, object?> { ["field"] = check.Outcome == SignInOutcome.RecoveryCodeFailed ? "recoveryCode" : "totp", ["totpRequired"] = true } : null);
         }
 
         var user = check.User!;
+        if (user.MustChangePassword)
+        {
+            return Results.Problem(
+                "this account has a temporary password: change it in the console (/account/password) before asking for a token",
+                statusCode: StatusCodes.Status403Forbidden,
+                title: "Password change required",
+                extensions: new Dictionary<string, object?> { ["passwordChangeRequired"] = true });
+        }
+
         var token = issuer.Issue(user);
         return Results.Ok(new LoginResponse(token.Token, "Bearer", token.ExpiresAt, jwt.Value.ExpirySeconds, user.TenantId, user.Role));
     }

@@ -19,6 +19,12 @@ public sealed class IoTixUser : IdentityUser
     public bool IsPlatformAdmin { get; set; }
 
     public DateTime CreatedAt { get; set; }
+
+    /// <summary>
+    /// True after an administrator's reset: the password is a one-time temporary one and the console sends the user to
+    /// <c>/account/password</c> until it is changed; no bearer token is issued meanwhile.
+    /// </summary>
+    public bool MustChangePassword { get; set; }
 }
 
 /// <summary>Identity's tables under IoTix names, with the user's tenant columns.</summary>

@@ -65,6 +65,21 @@ public sealed class TenantUsers(UserManager<IoTixUser> users, TimeProvider time)
         return new UserCreation(user, errors);
     }
 
+    /// <summary>The lockout end of a lock "until unlocked" (a date every database stores exactly).</summary>
+    public static readonly DateTimeOffset LockedUntilUnlocked = new(9999, 1, 1, 0, 0, 0, TimeSpan.Zero);
+
+    /// <summary>Locks (until unlocked) or unlocks <paramref name="user"/>; locking renews the security stamp so its sign-ins end at the next revalidation.</summary>
+    public static async Task SetLockedAsync(UserManager<IoTixUser> users, IoTixUser user, bool locked)
+    {
+        ArgumentNullException.ThrowIfNull(users);
+        await users.SetLockoutEndDateAsync(user, locked ? LockedUntilUnlocked : null).ConfigureAwait(false);
+        await users.ResetAccessFailedCountAsync(user).ConfigureAwait(false);
+        if (locked)
+        {
+            await users.UpdateSecurityStampAsync(user).ConfigureAwait(false);
+        }
+    }
+
     /// <summary>The canonical role when <paramref name="requested"/> is a role <paramref name="caller"/> may grant (at most its own).</summary>
     public static string? GrantableRole(ClaimsPrincipal caller, string requested, out string? error)
     {

@@ -23,6 +23,9 @@ public sealed class TwoFactorSetup(UserManager<IoTixUser> users, IAuditLog audit
     /// <summary>The issuer shown in authenticator apps.</summary>
     public const string Issuer = "IoTix";
 
+    /// <summary>Recovery codes made when two-factor is turned on or the codes are renewed.</summary>
+    public const int RecoveryCodeCount = 10;
+
     public async Task<TwoFactorStatus?> GetStatusAsync(ClaimsPrincipal principal)
     {
         var user = await FindAsync(principal).ConfigureAwait(false);
@@ -70,9 +73,23 @@ public sealed class TwoFactorSetup(UserManager<IoTixUser> users, IAuditLog audit
         }
 
         await users.SetTwoFactorEnabledAsync(user, true).ConfigureAwait(false);
-        var recovery = await users.GenerateNewTwoFactorRecoveryCodesAsync(user, 10).ConfigureAwait(false);
+        var recovery = await users.GenerateNewTwoFactorRecoveryCodesAsync(user, RecoveryCodeCount).ConfigureAwait(false);
         await AuditAsync(user, "account.2fa.enable", AuditOutcomes.Success, null, cancellationToken).ConfigureAwait(false);
         return new TwoFactorEnableResult(true, null, recovery is null ? [] : [.. recovery]);
+    }
+
+    /// <summary>Replaces the user's recovery codes with ten new ones (the old ones stop working); empty when two-factor is off.</summary>
+    public async Task<IReadOnlyList<string>> RegenerateRecoveryCodesAsync(ClaimsPrincipal principal, CancellationToken cancellationToken = default)
+    {
+        var user = await FindAsync(principal).ConfigureAwait(false);
+        if (user is null || !await users.GetTwoFactorEnabledAsync(user).ConfigureAwait(false))
+        {
+            return [];
+        }
+
+        var codes = await users.GenerateNewTwoFactorRecoveryCodesAsync(user, RecoveryCodeCount).ConfigureAwait(false);
+        await AuditAsync(user, "account.2fa.recovery-codes", AuditOutcomes.Success, "new recovery codes; the old ones no longer work", cancellationToken).ConfigureAwait(false);
+        return codes is null ? [] : [.. codes];
     }
 
     /// <summary>Turns two-factor off and forgets the key, so turning it on again needs a new key.</summary>

@@ -1,4 +1,5 @@
 using IoTix.Web.Api;
+using IoTix.Web.Audit;
 using IoTix.Web.Tenancy;
 using Microsoft.AspNetCore.Identity;
 
@@ -20,9 +21,12 @@ public sealed class UpdateUserRequest
 {
     public string? Role { get; set; }
 
-    /// <summary>False unlocks a locked account.</summary>
+    /// <summary>True locks the account until unlocked (its sign-ins end within IoTix:Accounts:RevalidationMinutes); false unlocks it.</summary>
     public bool? Locked { get; set; }
 }
+
+/// <summary>Answer of <c>POST /api/v1/users/{id}/reset-password</c>: the one-time temporary password, shown once.</summary>
+public sealed record PasswordResetResponse(string Email, string TemporaryPassword, bool MustChangePassword);
 
 public sealed record UserResponse(string Id, string Email, string TenantId, string Role, bool PlatformAdmin, bool LockedOut, DateTimeOffset CreatedAt);
 
@@ -40,10 +44,15 @@ internal static class UserEndpoints
             .Produces<UserResponse>(StatusCodes.Status201Created)
             .ProducesValidationProblem();
         users.MapPut("/{id}", Update).RequirePermission(Permissions.UsersManage)
-            .WithSummary("Change a user's role or unlock it")
+            .WithSummary("Change a user's role, lock or unlock it")
             .Accepts<UpdateUserRequest>("application/json")
             .Produces<UserResponse>()
             .ProducesProblem(StatusCodes.Status404NotFound);
+        users.MapPost("/{id}/reset-password", ResetPassword).RequirePermission(Permissions.UsersManage)
+            .WithSummary("Reset a user's password to a one-time temporary one (shown once) that must be changed at the next sign-in")
+            .Produces<PasswordResetResponse>()
+            .ProducesProblem(StatusCodes.Status404NotFound)
+            .ProducesValidationProblem();
         users.MapDelete("/{id}", Delete).RequirePermission(Permissions.UsersManage)
             .WithSummary("Delete a user of the tenant")
             .Produces(StatusCodes.Status204NoContent)
@@ -103,6 +112,7 @@ internal static class UserEndpoints
         var errors = new FieldErrors();
         if (body!.Role is { } requested && AccountRules.CheckGrantedRole(http.User, requested, errors) is { } role)
         {
+            http.SetAuditDetails($"role {user.Role} -> {role}");
             user.Role = role;
             await users.UpdateAsync(user).ConfigureAwait(false);
             await users.UpdateSecurityStampAsync(user).ConfigureAwait(false);
@@ -113,13 +123,30 @@ internal static class UserEndpoints
             return ApiProblems.Invalid(errors);
         }
 
-        if (body.Locked == false)
+        if (body.Locked is { } locked)
         {
-            await users.SetLockoutEndDateAsync(user, null).ConfigureAwait(false);
-            await users.ResetAccessFailedCountAsync(user).ConfigureAwait(false);
+            await TenantUsers.SetLockedAsync(users, user, locked).ConfigureAwait(false);
         }
 
         return Results.Ok(ToResponse(user, time.GetUtcNow()));
+    }
+
+    private static async Task<IResult> ResetPassword(string id, HttpContext http, AccountPasswords passwords, CancellationToken cancellationToken)
+    {
+        var reset = await passwords.ResetAsync(http.User, id, http.Connection.RemoteIpAddress?.ToString(), cancellationToken).ConfigureAwait(false);
+        if (reset.Succeeded)
+        {
+            return Results.Ok(new PasswordResetResponse(reset.Email ?? "", reset.TemporaryPassword!, true));
+        }
+
+        if (reset.Email is null)
+        {
+            return ApiProblems.NotFound($"user '{id}'");
+        }
+
+        var errors = new FieldErrors();
+        errors.Add("id", reset.Error!);
+        return ApiProblems.Invalid(errors);
     }
 
     private static async Task<IResult> Delete(string id, UserManager<IoTixUser> users, ITenantContext tenant)

@@ -29,7 +29,16 @@ internal static class AuditEndpoints
             .Produces(StatusCodes.Status200OK, contentType: "text/csv");
     }
 
-    /// <summary>Records changes and sensitive reads of the group's routes (who, tenant, what, from where, status).</summary>
+    private const string DetailsItem = "iotix:audit-details";
+
+    /// <summary>Details for the entry the <see cref="AuditChanges"/> filter writes for this request (e.g. <c>before -> after</c>).</summary>
+    public static void SetAuditDetails(this HttpContext http, string details)
+    {
+        ArgumentNullException.ThrowIfNull(http);
+        http.Items[DetailsItem] = details;
+    }
+
+    /// <summary>Records changes and sensitive reads of the group's routes (who, tenant, what, from where, status, details an endpoint set).</summary>
     public static RouteGroupBuilder AuditChanges(this RouteGroupBuilder api)
     {
         api.AddEndpointFilter(static async (context, next) =>
@@ -55,7 +64,8 @@ internal static class AuditEndpoints
                 request.Path.Value + request.QueryString.Value,
                 status < 400 ? AuditOutcomes.Success : AuditOutcomes.Failed,
                 status,
-                http.Connection.RemoteIpAddress?.ToString())).ConfigureAwait(false);
+                http.Connection.RemoteIpAddress?.ToString(),
+                http.Items.TryGetValue(DetailsItem, out var details) ? details as string : null)).ConfigureAwait(false);
             return result;
         });
         return api;

@@ -35,6 +35,7 @@ public static class IoTixCommandLine
         var root = new RootCommand("IoTix: IoT device simulation and MQTT test platform. Without a command, serves the console, API and broker.");
         root.Subcommands.Add(ValidateCommand.Create());
         root.Subcommands.Add(Broker.BrokerCommand.Create()); // broker: IoTix.Web/Broker
+        root.Subcommands.Add(Accounts.UsersCommand.Create()); // users reset-password: IoTix.Web/Accounts
         Run.RunCommands.AddTo(root); // run, run-sharded, report merge: IoTix.Web/Cli/Run
         return root;
     }

@@ -79,14 +79,14 @@ public sealed class ConsoleAuditTests(PostgresFixture postgres)
         Assert.Empty(await ConsoleEntriesAsync(host));
     }
 
-    private sealed class SignedIn(string name, string tenant) : AuthenticationStateProvider
+    internal sealed class SignedIn(string name, string tenant) : AuthenticationStateProvider
     {
         public override Task<AuthenticationState> GetAuthenticationStateAsync() =>
             Task.FromResult(new AuthenticationState(new ClaimsPrincipal(new ClaimsIdentity(
                 [new Claim(ClaimTypes.Name, name), new Claim(TenantClaims.Tenant, tenant), new Claim(TenantClaims.Role, TenantRoles.Operator)], "test"))));
     }
 
-    private sealed class FixedTenant(string tenant) : ITenantContext
+    internal sealed class FixedTenant(string tenant) : ITenantContext
     {
         public string TenantId => tenant;
     }

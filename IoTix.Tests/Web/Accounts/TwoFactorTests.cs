@@ -18,7 +18,7 @@ public sealed class TwoFactorTests(PostgresFixture postgres)
     private static Task<HttpResponseMessage> LoginAsync(HttpClient client, string? totp) =>
         client.PostJsonAsync("/api/v1/auth/login", JsonSerializer.Serialize(new { email = IoTixWebFactory.AdminEmail, password = IoTixWebFactory.AdminPassword, totp }));
 
-    private static async Task<ClaimsPrincipal> AdminAsync(AsyncServiceScope scope)
+    internal static async Task<ClaimsPrincipal> AdminAsync(AsyncServiceScope scope)
     {
         var user = await scope.ServiceProvider.GetRequiredService<UserManager<IoTixUser>>().FindByEmailAsync(IoTixWebFactory.AdminEmail);
         return new ClaimsPrincipal(new ClaimsIdentity([new Claim(AccountClaims.Subject, user!.Id)], "test"));
@@ -38,7 +38,7 @@ public sealed class TwoFactorTests(PostgresFixture postgres)
         return await scope.ServiceProvider.GetRequiredService<TwoFactorSetup>().EnableAsync(admin, code);
     }
 
-    private static async Task<AccountsHost> StartWithTwoFactorAsync(PostgresFixture postgres, IDictionary<string, string?>? settings = null)
+    internal static async Task<AccountsHost> StartWithTwoFactorAsync(PostgresFixture postgres, IDictionary<string, string?>? settings = null)
     {
         var host = await AccountsHost.StartAsync(postgres, settings);
         var (admin, key) = await StartSetupAsync(host);

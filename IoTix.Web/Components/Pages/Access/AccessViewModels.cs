@@ -6,8 +6,9 @@ using Microsoft.AspNetCore.Identity;
 
 namespace IoTix.Web.Components.Pages.Access;
 
-/// <summary>The Users page's state: the signed-in user's tenant's users; create with a role, change a role.</summary>
-public sealed class UsersViewModel(IServiceScopeFactory scopes, ClaimsPrincipal caller)
+/// <summary>The Users page's state: the signed-in user's tenant's users; create with a role, change a role, reset a password, lock.</summary>
+/// <param name="remoteIp">Where the caller's browser connects from (the circuit's remote IP), for the audit log.</param>
+public sealed class UsersViewModel(IServiceScopeFactory scopes, ClaimsPrincipal caller, string? remoteIp = null)
 {
     private readonly string _tenant = TenantClaims.TenantOf(caller) ?? Tenants.Default;
 
@@ -62,10 +63,41 @@ public sealed class UsersViewModel(IServiceScopeFactory scopes, ClaimsPrincipal 
         return null;
     }
 
-    private async Task AuditAsync(string action, string target, string details)
+    /// <summary>The user's one-time temporary password (to show once), or the reason it was not reset.</summary>
+    public async Task<PasswordResetResult> ResetPasswordAsync(string userId)
     {
         await using var scope = scopes.CreateAsyncScope();
-        await scope.ServiceProvider.GetRequiredService<IAuditLog>().WriteAsync(new AuditEntry(_tenant, AccountClaims.Actor(caller), action, target, AuditOutcomes.Success, null, null, details));
+        var reset = await scope.ServiceProvider.GetRequiredService<AccountPasswords>().ResetAsync(caller, userId, remoteIp);
+        await LoadAsync();
+        return reset;
+    }
+
+    /// <summary>Locks (until unlocked; the user's sign-ins end at the next revalidation) or unlocks a user of the tenant; null when done, else why not.</summary>
+    public async Task<string?> SetLockedAsync(string userId, bool locked)
+    {
+        await using var scope = scopes.CreateAsyncScope();
+        var users = scope.ServiceProvider.GetRequiredService<UserManager<IoTixUser>>();
+        var user = await users.FindByIdAsync(userId);
+        if (user is null || user.TenantId != _tenant)
+        {
+            return "no such user";
+        }
+
+        if (locked && (user.Id == caller.FindFirst(AccountClaims.Subject)?.Value || TenantRoles.Rank(user.Role) > TenantRoles.Rank(caller.FindFirst(TenantClaims.Role)?.Value)))
+        {
+            return "you can lock only other users with a role at most your own";
+        }
+
+        await TenantUsers.SetLockedAsync(users, user, locked);
+        await AuditAsync(locked ? "console.user.lock" : "console.user.unlock", user.Email ?? userId, null);
+        await LoadAsync();
+        return null;
+    }
+
+    private async Task AuditAsync(string action, string target, string? details)
+    {
+        await using var scope = scopes.CreateAsyncScope();
+        await scope.ServiceProvider.GetRequiredService<IAuditLog>().WriteAsync(new AuditEntry(_tenant, AccountClaims.Actor(caller), action, target, AuditOutcomes.Success, null, remoteIp, details));
     }
 
     internal static List<string> Grantable(ClaimsPrincipal caller)

@@ -4,7 +4,7 @@ using MudBlazor;
 
 namespace IoTix.Web.Components.Pages.Access;
 
-/// <summary>The Users page (users.manage): the tenant's users, add one with a role, change roles.</summary>
+/// <summary>The Users page (users.manage): the tenant's users, add one with a role, change roles, reset a password (a one-time temporary password shown once), lock and unlock.</summary>
 public sealed partial class Users : IoTix.Web.Components.Pages.Access.AccessPage
 {
     private UsersViewModel _vm = default!;
@@ -13,6 +13,7 @@ public sealed partial class Users : IoTix.Web.Components.Pages.Access.AccessPage
     private string _role = TenantRoles.Viewer;
     private string? _error;
     private bool _busy;
+    private PasswordResetResult? _reset;
 
     [Inject]
     private IServiceScopeFactory Scopes { get; set; } = default!;
@@ -23,9 +24,12 @@ public sealed partial class Users : IoTix.Web.Components.Pages.Access.AccessPage
     [Inject]
     private ISnackbar Snackbar { get; set; } = default!;
 
+    [Inject]
+    private IoTix.Web.Audit.ConsoleConnection Connection { get; set; } = default!;
+
     protected override async Task OnInitializedAsync()
     {
-        _vm = new UsersViewModel(Scopes, await UserAsync());
+        _vm = new UsersViewModel(Scopes, await UserAsync(), Connection.RemoteIp);
         await _vm.LoadAsync();
     }
 
@@ -45,6 +49,32 @@ public sealed partial class Users : IoTix.Web.Components.Pages.Access.AccessPage
         {
             _busy = false;
         }
+    }
+
+    private bool IsLocked(IoTixUser user) => user.LockoutEnd is { } end && end > Time.GetUtcNow();
+
+    private async Task ResetPasswordAsync(string userId)
+    {
+        _busy = true;
+        try
+        {
+            var reset = await _vm.ResetPasswordAsync(userId);
+            _reset = reset.Succeeded ? reset : null;
+            if (!reset.Succeeded)
+            {
+                Snackbar.Add(reset.Error!, Severity.Error);
+            }
+        }
+        finally
+        {
+            _busy = false;
+        }
+    }
+
+    private async Task SetLockedAsync(string userId, bool locked)
+    {
+        var error = await _vm.SetLockedAsync(userId, locked);
+        Snackbar.Add(error ?? (locked ? "locked: the user's sign-ins end within the revalidation interval" : "unlocked"), error is null ? Severity.Success : Severity.Error);
     }
 
     private async Task SetRoleAsync(string userId, string role)

@@ -6,7 +6,7 @@ namespace IoTix.Web.Components.Pages.Accounts;
 
 /// <summary>
 /// The sign-in page: checks the e-mail and password in the circuit (<see cref="AccountSignIn"/>: lockout, audit),
-/// asks for the authenticator code as a second step when the user has two-factor on,
+/// asks for the authenticator code (or a one-time recovery code) as a second step when the user has two-factor on,
 /// then hands a one-time ticket to <c>/account/complete-signin</c>, the plain request that sets the cookie.
 /// </summary>
 public sealed partial class SignIn : IoTix.Web.Components.Pages.Access.AccessPage
@@ -16,6 +16,8 @@ public sealed partial class SignIn : IoTix.Web.Components.Pages.Access.AccessPag
     private bool _remember;
     private bool _needsCode;
     private string? _totp;
+    private bool _useRecoveryCode;
+    private string? _recoveryCode;
     private bool _busy;
     private string? _message;
 
@@ -27,6 +29,9 @@ public sealed partial class SignIn : IoTix.Web.Components.Pages.Access.AccessPag
 
     [Inject]
     private NavigationManager Navigation { get; set; } = default!;
+
+    [Inject]
+    private IoTix.Web.Audit.ConsoleConnection Connection { get; set; } = default!;
 
     [SupplyParameterFromQuery(Name = "returnUrl")]
     private string? ReturnUrl { get; set; }
@@ -50,6 +55,13 @@ public sealed partial class SignIn : IoTix.Web.Components.Pages.Access.AccessPag
         }
     }
 
+    private void ToggleRecoveryCode()
+    {
+        _useRecoveryCode = !_useRecoveryCode;
+        _totp = _recoveryCode = null;
+        _message = null;
+    }
+
     private async Task SignInAsync()
     {
         _busy = true;
@@ -57,7 +69,12 @@ public sealed partial class SignIn : IoTix.Web.Components.Pages.Access.AccessPag
         try
         {
             await using var scope = Scopes.CreateAsyncScope();
-            var check = await scope.ServiceProvider.GetRequiredService<AccountSignIn>().CheckAsync(_email, _password, _needsCode ? _totp : null, "auth.signin", null);
+            var attempt = new SignInAttempt(_email, _password, "auth.signin", Connection.RemoteIp)
+            {
+                Totp = _needsCode && !_useRecoveryCode ? _totp : null,
+                RecoveryCode = _needsCode && _useRecoveryCode ? _recoveryCode : null,
+            };
+            var check = await scope.ServiceProvider.GetRequiredService<AccountSignIn>().CheckAsync(attempt);
             if (check.Outcome == SignInOutcome.TwoFactorRequired)
             {
                 _needsCode = true; // second step: the same e-mail and password, now with the authenticator code
@@ -71,14 +88,12 @@ public sealed partial class SignIn : IoTix.Web.Components.Pages.Access.AccessPag
                     _needsCode = false;
                 }
 
-                _totp = null;
+                _totp = _recoveryCode = null;
                 _message = check.Message;
                 return;
             }
 
-            var ticket = Tickets.Issue(check.User!.Id, _remember);
-            var returnUrl = AccountsServiceCollectionExtensions.IsLocal(ReturnUrl) ? ReturnUrl! : "/";
-            Navigation.NavigateTo($"account/complete-signin?ticket={ticket}&returnUrl={Uri.EscapeDataString(returnUrl)}", forceLoad: true);
+            Navigation.NavigateTo(Tickets.CompletionPath(check.User!.Id, _remember, ReturnUrl), forceLoad: true);
         }
         finally
         {

@@ -3,7 +3,7 @@ using Microsoft.AspNetCore.Components;
 
 namespace IoTix.Web.Components.Pages.Accounts;
 
-/// <summary>The signed-in user's two-factor page: set up a key, turn on with a first code, turn off (<see cref="TwoFactorSetup"/>).</summary>
+/// <summary>The signed-in user's two-factor page: set up a key, turn on with a first code, renew the recovery codes, turn off (<see cref="TwoFactorSetup"/>).</summary>
 public sealed partial class TwoFactor : IoTix.Web.Components.Pages.Access.AccessPage
 {
     private TwoFactorStatus? _status;
@@ -35,6 +35,12 @@ public sealed partial class TwoFactor : IoTix.Web.Components.Pages.Access.Access
             page._recoveryCodes = result.RecoveryCodes;
             await page.LoadAsync(setup, user);
         }
+    });
+
+    private Task RegenerateAsync() => RunAsync(static async (setup, page, user) =>
+    {
+        page._recoveryCodes = await setup.RegenerateRecoveryCodesAsync(user);
+        await page.LoadAsync(setup, user);
     });
 
     private Task DisableAsync() => RunAsync(static async (setup, page, user) =>

@@ -1,9 +1,10 @@
+using IoTix.Web.Audit;
 using IoTix.Broker.Admin;
 
 namespace IoTix.Web.Components.Pages.Broker;
 
 /// <summary>Connected clients: load, search, disconnect. Errors come back as words in <see cref="Message"/>.</summary>
-public sealed class BrokerClientsViewModel(IBrokerAdmin admin)
+public sealed class BrokerClientsViewModel(IBrokerAdmin admin, ConsoleAudit? audit = null)
 {
     private IReadOnlyList<BrokerClientInfo> _clients = [];
 
@@ -62,6 +63,7 @@ public sealed class BrokerClientsViewModel(IBrokerAdmin admin)
     public async Task<BrokerAdminResult> DisconnectAsync(string clientId, CancellationToken cancellationToken = default)
     {
         Message = await admin.DisconnectClientAsync(clientId, cancellationToken).ConfigureAwait(false);
+        await audit.AuditAsync("broker.client.disconnect", clientId, Message.Succeeded ? null : Message.Message, cancellationToken: cancellationToken).ConfigureAwait(false);
         await LoadAsync(cancellationToken).ConfigureAwait(false);
         return Message;
     }

@@ -1,3 +1,4 @@
+using IoTix.Web.Audit;
 using System.Text.Json;
 using System.Text.Json.Serialization;
 using IoTix.Broker.Rules;
@@ -9,7 +10,7 @@ namespace IoTix.Web.Components.Pages.Broker;
 /// The Rules page: the tenant's rules with live counters and an enabled switch, the edit form (filters one per line,
 /// condition, actions as JSON) with the engine's validation mapped onto its fields, and the dry-run panel.
 /// </summary>
-public sealed class BrokerRulesViewModel(RuleService rules)
+public sealed class BrokerRulesViewModel(RuleService rules, ConsoleAudit? audit = null)
 {
     /// <summary>Form fields that carry errors (keys of <see cref="Errors"/>).</summary>
     public const string IdField = "Id";
@@ -131,6 +132,7 @@ public sealed class BrokerRulesViewModel(RuleService rules)
         var outcome = EditingId is null
             ? await rules.CreateAsync(rule, cancellationToken).ConfigureAwait(false)
             : await rules.UpdateAsync(EditingId, rule, cancellationToken).ConfigureAwait(false);
+        await audit.AuditAsync(EditingId is null ? "rule.create" : "rule.update", EditingId ?? rule.Id, outcome.Succeeded ? null : $"not saved: {outcome.Code}", EditingId is null ? null : ConsoleAuditExtensions.BeforeAfter(Rules.FirstOrDefault(r => r.Definition.Id == EditingId)?.Definition, rule), cancellationToken).ConfigureAwait(false);
         if (!outcome.Succeeded)
         {
             Errors = outcome.Code switch
@@ -155,6 +157,7 @@ public sealed class BrokerRulesViewModel(RuleService rules)
         ArgumentNullException.ThrowIfNull(rule);
         var outcome = await rules.SetEnabledAsync(rule.Definition.Id, enabled, cancellationToken).ConfigureAwait(false);
         Message = outcome.Succeeded ? $"Rule '{rule.Definition.Name}' {(enabled ? "enabled" : "disabled")}." : "The rule could not be changed (deleted, or the database is unavailable).";
+        await audit.AuditAsync(enabled ? "rule.enable" : "rule.disable", rule.Definition.Id, outcome.Succeeded ? null : Message, cancellationToken: cancellationToken).ConfigureAwait(false);
         await LoadAsync(cancellationToken).ConfigureAwait(false);
     }
 
@@ -163,6 +166,7 @@ public sealed class BrokerRulesViewModel(RuleService rules)
         ArgumentNullException.ThrowIfNull(rule);
         var code = await rules.DeleteAsync(rule.Definition.Id, cancellationToken).ConfigureAwait(false);
         Message = code == RuleOutcomeCode.Ok ? $"Rule '{rule.Definition.Name}' deleted." : "The rule could not be deleted (the database is unavailable).";
+        await audit.AuditAsync("rule.delete", rule.Definition.Id, code == RuleOutcomeCode.Ok ? null : Message, cancellationToken: cancellationToken).ConfigureAwait(false);
         await LoadAsync(cancellationToken).ConfigureAwait(false);
     }
 

@@ -1,3 +1,4 @@
+using IoTix.Web.Audit;
 using IoTix.Broker.DeadLetters;
 using IoTix.Broker.Security;
 using IoTix.Web.History;
@@ -7,7 +8,7 @@ using MudBlazor;
 namespace IoTix.Web.Components.Pages.Broker;
 
 /// <summary>The Dead letters page: filter by reason and topic, pages (newest first), re-publish and delete.</summary>
-public sealed class DeadLettersViewModel(TenantMessageData queue)
+public sealed class DeadLettersViewModel(TenantMessageData queue, ConsoleAudit? audit = null)
 {
     /// <summary>The signed-in user's tenant (set by the page): its dead letters only.</summary>
     public string TenantId { get; set; } = Tenants.Default;
@@ -113,6 +114,7 @@ public sealed class DeadLettersViewModel(TenantMessageData queue)
 
         var result = await queue.RepublishDeadLetterAsync(TenantId, selected.Id, topic.Length == 0 ? null : topic, keep: false, cancellationToken).ConfigureAwait(false);
         Message = (result.Succeeded, result.Succeeded ? $"Dead letter {selected.Id} {result.Message}." : result.Message);
+        await audit.AuditAsync("deadletter.republish", selected.Id.ToString(System.Globalization.CultureInfo.InvariantCulture), result.Succeeded ? null : result.Message, topic.Length == 0 ? "to its own topic" : $"to {topic}", cancellationToken).ConfigureAwait(false);
         if (result.Succeeded)
         {
             Selected = null;
@@ -130,6 +132,7 @@ public sealed class DeadLettersViewModel(TenantMessageData queue)
             false => (false, $"Dead letter {id} was already gone."),
             null => (false, "The dead-letter store is unavailable."),
         };
+        await audit.AuditAsync("deadletter.delete", id.ToString(System.Globalization.CultureInfo.InvariantCulture), deleted == true ? null : Message.Value.Text, cancellationToken: cancellationToken).ConfigureAwait(false);
         await LoadAsync(cancellationToken).ConfigureAwait(false);
     }
 

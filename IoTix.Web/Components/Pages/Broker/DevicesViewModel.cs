@@ -1,3 +1,4 @@
+using IoTix.Web.Audit;
 using System.Globalization;
 using System.Text;
 using System.Text.Json;
@@ -14,7 +15,7 @@ namespace IoTix.Web.Components.Pages.Broker;
 /// with an editor for the desired section, and direct method calls. Every outcome is a sentence in
 /// <see cref="Message"/> or <see cref="MethodResult"/>; conflicts say which version won.
 /// </summary>
-public sealed class DevicesViewModel(IDeviceRegistry registry, IShadowService shadows, IDirectMethods methods, ITenantContext tenant)
+public sealed class DevicesViewModel(IDeviceRegistry registry, IShadowService shadows, IDirectMethods methods, ITenantContext tenant, ConsoleAudit? audit = null)
 {
     private static readonly JsonSerializerOptions Indented = new() { WriteIndented = true };
     private IReadOnlyList<RegisteredDevice> _devices = [];
@@ -183,6 +184,7 @@ public sealed class DevicesViewModel(IDeviceRegistry registry, IShadowService sh
         }
 
         var result = await shadows.UpdateAsync(id, new ShadowUpdate { Desired = desired, ReplaceDesired = true, ExpectedVersion = EditedVersion }, cancellationToken).ConfigureAwait(false);
+        await audit.AuditAsync("shadow.desired.update", id, result.Succeeded ? null : result.Message, result.Succeeded ? $"version {result.Document!.Version}, desired {desired.ToJsonString()}" : null, cancellationToken).ConfigureAwait(false);
         if (result.Succeeded)
         {
             Message = new PageMessage(true, $"Desired state saved: the shadow is at version {result.Document!.Version}" + (result.Document.Delta is null ? "; the device already reports it." : "; the device was sent the delta."));
@@ -237,6 +239,7 @@ public sealed class DevicesViewModel(IDeviceRegistry registry, IShadowService sh
         try
         {
             var result = await methods.InvokeAsync(new DirectMethodRequest(id, device?.ClientId ?? id, method, payload, TimeSpan.FromSeconds(MethodTimeoutSeconds)), cancellationToken).ConfigureAwait(false);
+            await audit.AuditAsync("method.invoke", $"{id}/{method}", result.Outcome == DirectMethodOutcome.Completed ? null : result.Message, result.Outcome == DirectMethodOutcome.Completed ? $"status {result.Status}" : null, cancellationToken).ConfigureAwait(false);
             MethodResult = result.Outcome == DirectMethodOutcome.Completed
                 ? new MethodOutcome(result.Status is >= 200 and < 300, $"Answered with status {result.Status} in {result.Elapsed.TotalMilliseconds.ToString("0", CultureInfo.InvariantCulture)} ms.", result.Status, PrettyPayload(result.Payload))
                 : new MethodOutcome(false, Sentence(result.Message), null, null);

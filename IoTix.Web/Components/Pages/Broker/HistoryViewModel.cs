@@ -1,3 +1,4 @@
+using IoTix.Web.Audit;
 using System.Text;
 using IoTix.Broker.History;
 using IoTix.Broker.Security;
@@ -11,7 +12,7 @@ namespace IoTix.Web.Components.Pages.Broker;
 /// The History page: filter (topic filter, time range), pages of captured messages (forward by cursor, back through
 /// the cursors seen), and a replay of the current filter with pace and progress.
 /// </summary>
-public sealed class HistoryViewModel(TenantMessageData history)
+public sealed class HistoryViewModel(TenantMessageData history, ConsoleAudit? audit = null)
 {
     /// <summary>The signed-in user's tenant (set by the page): its messages and replays only.</summary>
     public string TenantId { get; set; } = Tenants.Default;
@@ -124,6 +125,7 @@ public sealed class HistoryViewModel(TenantMessageData history)
         }
 
         var started = history.StartReplay(TenantId, request);
+        audit.Audit("replay.start", started.Job?.Id ?? body.Topic, started.Job is null ? started.Error ?? "refused" : null, $"topic {body.Topic}, pace {body.Pace}" + (body.TargetTopic is null ? "" : $", to {body.TargetTopic}"));
         if (started.Job is null)
         {
             ReplayError = started.Error;
@@ -152,6 +154,7 @@ public sealed class HistoryViewModel(TenantMessageData history)
         if (Job is { } job)
         {
             history.CancelReplay(TenantId, job.Id);
+            audit.Audit("replay.cancel", job.Id);
             RefreshJob();
         }
     }

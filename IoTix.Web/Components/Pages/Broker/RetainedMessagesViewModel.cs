@@ -1,3 +1,4 @@
+using IoTix.Web.Audit;
 using System.Text;
 using System.Text.Json;
 using IoTix.Broker.Admin;
@@ -8,7 +9,7 @@ namespace IoTix.Web.Components.Pages.Broker;
 /// Retained messages: list, payload preview (text, pretty JSON or hex) and a two-step delete (request, then confirm
 /// or cancel).
 /// </summary>
-public sealed class RetainedMessagesViewModel(IBrokerAdmin admin)
+public sealed class RetainedMessagesViewModel(IBrokerAdmin admin, ConsoleAudit? audit = null)
 {
     /// <summary>Payload bytes fetched per message for the preview.</summary>
     public const int PreviewBytes = 16 * 1024;
@@ -107,6 +108,7 @@ public sealed class RetainedMessagesViewModel(IBrokerAdmin admin)
         try
         {
             Message = await admin.DeleteRetainedMessageAsync(topic, cancellationToken).ConfigureAwait(false);
+            await audit.AuditAsync("broker.retained.delete", topic, Message.Succeeded ? null : Message.Message, cancellationToken: cancellationToken).ConfigureAwait(false);
             PendingDelete = null;
             if (Selected == topic)
             {
