@@ -396,6 +396,18 @@ internal sealed partial class BrokerHostedService : IHostedService, IBrokerStatu
             return Task.CompletedTask;
         }
 
+        var identity = string.IsNullOrEmpty(args.UserName) ? certificateIdentity : args.UserName;
+        var tenant = _users.TenantOf(identity);
+        if (tenant is not null && !ConfineClientId(args, tenant, ref clientId))
+        {
+            // A tenant's user connects only with a client id in its namespace: it cannot take over another tenant's
+            // (or the platform's) session [MQTT-3.1.3-8] 0x85 Client Identifier not valid (3.1.1: 0x02 Identifier rejected [MQTT-3.1.3-9]).
+            args.ReasonCode = MqttConnectReasonCode.ClientIdentifierNotValid;
+            counters.Rejected();
+            LogTenantClientIdRefused(_logger, clientId, identity ?? "", tenant, TenantTopics.PrefixOf(tenant), remote, listener);
+            return Task.CompletedTask;
+        }
+
         if (_runtime.DuplicateClientId == DuplicateClientIdPolicy.Reject && _connected.IsConnected(clientId))
         {
             args.ReasonCode = MqttConnectReasonCode.ClientIdentifierNotValid;
@@ -417,7 +429,7 @@ internal sealed partial class BrokerHostedService : IHostedService, IBrokerStatu
         var expiry = args.ProtocolVersion == MqttProtocolVersion.V500
             ? Math.Min(args.SessionExpiryInterval, _options.MaxSessionExpirySeconds)
             : cleanStart ? 0 : _options.PersistentSessionExpirySeconds;
-        _clients[clientId] = new ClientInfo(listener, string.IsNullOrEmpty(args.UserName) ? certificateIdentity : args.UserName, args.ProtocolVersion, expiry, context);
+        _clients[clientId] = new ClientInfo(listener, identity, tenant, args.ProtocolVersion, expiry, context);
         if (cleanStart)
         {
             ResetSubscriptions(clientId);
@@ -429,6 +441,23 @@ internal sealed partial class BrokerHostedService : IHostedService, IBrokerStatu
         }
 
         return Task.CompletedTask;
+    }
+
+    /// <summary>
+    /// True when <paramref name="clientId"/> lies in the tenant's namespace (<c>tenants/{tenant}/...</c>). An MQTT 5
+    /// client that sent no id gets one there (its Assigned Client Identifier [MQTT-3.1.3-7]).
+    /// </summary>
+    private static bool ConfineClientId(ValidatingConnectionEventArgs args, string tenant, ref string clientId)
+    {
+        var prefix = TenantTopics.PrefixOf(tenant);
+        if (!string.IsNullOrEmpty(args.AssignedClientIdentifier) && string.IsNullOrEmpty(args.ClientId))
+        {
+            args.AssignedClientIdentifier = prefix + args.AssignedClientIdentifier;
+            clientId = args.AssignedClientIdentifier;
+            return true;
+        }
+
+        return clientId.Length > prefix.Length && clientId.StartsWith(prefix, StringComparison.Ordinal);
     }
 
     private Task OnClientConnectedAsync(ClientConnectedEventArgs args)
@@ -638,8 +667,10 @@ internal sealed partial class BrokerHostedService : IHostedService, IBrokerStatu
             return false;
         }
 
-        identity = _clients.TryGetValue(clientId, out var info) ? info.Identity : userName;
-        if (_users.TenantOf(identity) is { } tenant && !TenantTopics.IsInside(tenant, topic))
+        // The tenant is the connection's (fixed at CONNECT): a user revoked meanwhile stays confined until it is dropped.
+        var known = _clients.TryGetValue(clientId, out var info);
+        identity = known ? info!.Identity : userName;
+        if ((known ? info!.Tenant : _users.TenantOf(identity)) is { } tenant && !TenantTopics.IsInside(tenant, topic))
         {
             return true; // a tenant's user stays under tenants/{tenant}/ whatever the ACL says
         }
@@ -922,5 +953,5 @@ internal sealed partial class BrokerHostedService : IHostedService, IBrokerStatu
         _ => "?",
     };
 
-    private sealed record ClientInfo(string Listener, string? Identity, MqttProtocolVersion ProtocolVersion, uint SessionExpirySeconds, BrokerConnectionContext? Context);
+    private sealed record ClientInfo(string Listener, string? Identity, string? Tenant, MqttProtocolVersion ProtocolVersion, uint SessionExpirySeconds, BrokerConnectionContext? Context);
 }
