@@ -14,6 +14,7 @@ public static class DevicesWebExtensions
             .Bind(configuration.GetSection(DeviceRegistryOptions.SectionName))
             .ValidateOnStart();
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<DeviceRegistryOptions>, DeviceRegistryOptionsValidator>());
+        services.TryAddSingleton<KnownTenants>();
         services.TryAddSingleton<IShadowStore, EfShadowStore>();
         services.TryAddSingleton<IDeviceRegistry, DeviceRegistry>();
         services.TryAddSingleton<RegistryStatusWriter>();
