@@ -48,7 +48,7 @@ public sealed class DevicesPageTests : IClassFixture<BrokerFixture>, IAsyncLifet
         await Register("page-online", "page-online-client");
         await Register("page-offline", "page-offline-client");
         using var client = await _broker.ConnectAsync("page-online-client");
-        await Eventually.GetAsync(() => Registry.LiveStatus("page-online-client") is { Online: true } s ? s : null);
+        await Eventually.GetAsync(() => Registry.LiveStatus(IoTix.Web.Tenancy.Tenants.Default, "page-online-client") is { Online: true } s ? s : null);
 
         var page = _context.Render<BrokerDevices>();
 
