@@ -81,8 +81,11 @@ internal sealed class UserDirectory
             }
 
             // No such user: on an open loopback broker, a user name alone is an identity (mosquitto behaviour with
-            // allow_anonymous and no password file); with a user database it is a bad login.
-            return _hashes.Count == 0 && _anonymousAllowed ? AuthenticationOutcome.Accepted : AuthenticationOutcome.BadUserNameOrPassword;
+            // allow_anonymous and no password file); with a user database it is a bad login. A name of the runtime
+            // users' form ({tenant}/{name}) is always a bad login: a revoked tenant user does not come back unconfined.
+            return _hashes.Count == 0 && _anonymousAllowed && !(_runtime is not null && username.Contains('/', StringComparison.Ordinal))
+                ? AuthenticationOutcome.Accepted
+                : AuthenticationOutcome.BadUserNameOrPassword;
         }
 
         return password is not null && BrokerPasswordHasher.Verify(hash, password)
