@@ -25,7 +25,7 @@ public sealed class TenantTopicTests : IAsyncLifetime
     [Fact]
     public async Task A_tenants_user_publishes_and_subscribes_only_under_its_tenant_prefix()
     {
-        using var acme = await _broker.ConnectAsync("acme-1", configure: o => o.WithCredentials("acme-device", "acme-secret"));
+        using var acme = await _broker.ConnectAsync("tenants/acme/1", configure: o => o.WithCredentials("acme-device", "acme-secret"));
 
         var inside = await acme.PublishStringAsync("tenants/acme/devices/1/telemetry", "ok", MqttQualityOfServiceLevel.AtLeastOnce);
         var outside = await acme.PublishStringAsync("devices/1/telemetry", "x", MqttQualityOfServiceLevel.AtLeastOnce);
