@@ -103,10 +103,4 @@ internal sealed partial class MqttUserCache(IoTixDatabase database, ILogger<Mqtt
     /// <summary>A default-tenant user is a platform user (not confined); any other is confined to its tenant.</summary>
     internal static MqttUserCredentials Credentials(MqttUserRecord record) =>
         new(record.PasswordHash, string.Equals(record.TenantId, Tenants.Default, StringComparison.Ordinal) ? null : record.TenantId);
-
-    [LoggerMessage(EventId = 3470, Level = LogLevel.Information, Message = "MQTT users: {Count} stored users loaded for the broker")]
-    private static partial void LogLoaded(ILogger logger, int count);
-
-    [LoggerMessage(EventId = 3471, Level = LogLevel.Warning, Message = "MQTT users: loading the stored users failed; they cannot connect until the database answers")]
-    private static partial void LogLoadFailed(ILogger logger, Exception exception);
 }
