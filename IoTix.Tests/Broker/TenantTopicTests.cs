@@ -10,7 +10,8 @@ public sealed class TenantTopicTests : IAsyncLifetime
 {
     private BrokerInstance _broker = null!;
 
-    public async Task InitializeAsync() => _broker = await BrokerInstance.StartAsync(new Dictionary<string, string>
+    /// <summary>A tenant's user (<c>acme-device</c> / <c>acme-secret</c>, tenant acme), a platform user (<c>ops</c> / <c>ops-secret</c>), no anonymous clients.</summary>
+    internal static Dictionary<string, string> TenantUsers() => new()
     {
         ["Broker:Users:0:Username"] = "acme-device",
         ["Broker:Users:0:PasswordHash"] = BrokerPasswordHasher.HashPassword("acme-secret"),
@@ -18,7 +19,9 @@ public sealed class TenantTopicTests : IAsyncLifetime
         ["Broker:Users:1:Username"] = "ops",
         ["Broker:Users:1:PasswordHash"] = BrokerPasswordHasher.HashPassword("ops-secret"),
         ["Broker:AllowAnonymous"] = "false",
-    });
+    };
+
+    public async Task InitializeAsync() => _broker = await BrokerInstance.StartAsync(TenantUsers());
 
     public async Task DisposeAsync() => await _broker.DisposeAsync();
 

@@ -115,9 +115,8 @@ internal sealed partial class MqttUserService
             CreatedBy = createdBy,
             CreatedAt = _time.GetUtcNow().UtcDateTime,
         };
-        try
+        var failed = await StoreAsync(tenantId, async context =>
         {
-            await using var context = await CreateContextAsync(tenantId, cancellationToken).ConfigureAwait(false);
             if (await context.Set<MqttUserRecord>().AnyAsync(u => u.Username == username, cancellationToken).ConfigureAwait(false))
             {
                 // User names carry the tenant: only a user of the same tenant can hold this one.
@@ -126,11 +125,11 @@ internal sealed partial class MqttUserService
 
             context.Add(record);
             await context.SaveChangesAsync(cancellationToken).ConfigureAwait(false);
-        }
-        catch (Exception exception) when (exception is DbUpdateException or InvalidOperationException or System.Data.Common.DbException)
+            return null;
+        }, cancellationToken).ConfigureAwait(false);
+        if (failed is not null)
         {
-            LogStoreFailed(_logger, exception);
-            return MqttUserResult.Fail(MqttUserError.Unavailable, "$", "the database is unavailable; retry later");
+            return failed;
         }
 
         _cache.Set(username, MqttUserCache.Credentials(record));
@@ -141,10 +140,9 @@ internal sealed partial class MqttUserService
     /// <summary>Deletes the user, refuses its next CONNECT and drops its open connections.</summary>
     public async Task<MqttUserResult> RevokeAsync(string tenantId, string id, CancellationToken cancellationToken = default)
     {
-        MqttUserRecord? record;
-        try
+        MqttUserRecord? record = null;
+        var failed = await StoreAsync(tenantId, async context =>
         {
-            await using var context = await CreateContextAsync(tenantId, cancellationToken).ConfigureAwait(false);
             record = await context.Set<MqttUserRecord>().FirstOrDefaultAsync(u => u.Id == id && u.TenantId == tenantId, cancellationToken).ConfigureAwait(false);
             if (record is null)
             {
@@ -153,11 +151,11 @@ internal sealed partial class MqttUserService
 
             context.Remove(record);
             await context.SaveChangesAsync(cancellationToken).ConfigureAwait(false);
-        }
-        catch (Exception exception) when (exception is DbUpdateException or InvalidOperationException or System.Data.Common.DbException)
+            return null;
+        }, cancellationToken).ConfigureAwait(false);
+        if (failed is not null || record is null)
         {
-            LogStoreFailed(_logger, exception);
-            return MqttUserResult.Fail(MqttUserError.Unavailable, "$", "the database is unavailable; retry later");
+            return failed ?? MqttUserResult.Fail(MqttUserError.NotFound, "id", $"MQTT user '{id}' not found");
         }
 
         _cache.Remove(record.Username);
@@ -173,6 +171,21 @@ internal sealed partial class MqttUserService
 
         LogRevoked(_logger, record.Username, tenantId, dropped);
         return new MqttUserResult(MqttUserError.None, "", $"MQTT user '{record.Username}' revoked; {dropped} connection(s) dropped", record, Disconnected: dropped);
+    }
+
+    /// <summary>Runs a change on a context of the tenant: its failure, null when it succeeded, or "unavailable".</summary>
+    private async Task<MqttUserResult?> StoreAsync(string tenantId, Func<IoTixDbContext, Task<MqttUserResult?>> change, CancellationToken cancellationToken)
+    {
+        try
+        {
+            await using var context = await CreateContextAsync(tenantId, cancellationToken).ConfigureAwait(false);
+            return await change(context).ConfigureAwait(false);
+        }
+        catch (Exception exception) when (exception is DbUpdateException or InvalidOperationException or System.Data.Common.DbException)
+        {
+            LogStoreFailed(_logger, exception);
+            return MqttUserResult.Fail(MqttUserError.Unavailable, "$", "the database is unavailable; retry later");
+        }
     }
 
     private async Task<IoTixDbContext> CreateContextAsync(string tenantId, CancellationToken cancellationToken)

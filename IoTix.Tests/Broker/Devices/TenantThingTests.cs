@@ -2,7 +2,6 @@ using System.Text;
 using System.Text.Json.Nodes;
 using IoTix.Broker.Devices;
 using IoTix.Broker.Methods;
-using IoTix.Broker.Security;
 using IoTix.Broker.Shadows;
 using IoTix.Tests.Shared;
 using Microsoft.Extensions.DependencyInjection;
@@ -21,15 +20,7 @@ public sealed class TenantThingTests : IAsyncLifetime
     private const string Lamp = "tenants/acme/lamp";
     private BrokerInstance _broker = null!;
 
-    public async Task InitializeAsync() => _broker = await BrokerInstance.StartAsync(new Dictionary<string, string>
-    {
-        ["Broker:Users:0:Username"] = "acme-device",
-        ["Broker:Users:0:PasswordHash"] = BrokerPasswordHasher.HashPassword("acme-secret"),
-        ["Broker:Users:0:Tenant"] = "acme",
-        ["Broker:Users:1:Username"] = "ops",
-        ["Broker:Users:1:PasswordHash"] = BrokerPasswordHasher.HashPassword("ops-secret"),
-        ["Broker:AllowAnonymous"] = "false",
-    });
+    public async Task InitializeAsync() => _broker = await BrokerInstance.StartAsync(TenantTopicTests.TenantUsers());
 
     public async Task DisposeAsync() => await _broker.DisposeAsync();
 
@@ -69,12 +60,7 @@ public sealed class TenantThingTests : IAsyncLifetime
     {
         using var device = await AcmeAsync("tenants/acme/meter");
         var requests = new MessageCollector(device);
-        device.ApplicationMessageReceivedAsync += async e => await device.PublishAsync(new MqttApplicationMessageBuilder()
-            .WithTopic(e.ApplicationMessage.ResponseTopic)
-            .WithCorrelationData(e.ApplicationMessage.CorrelationData)
-            .WithPayload("{\"ok\":true}")
-            .WithQualityOfServiceLevel(MqttQualityOfServiceLevel.AtLeastOnce)
-            .Build());
+        device.AnswerMethodsWith("{\"ok\":true}");
         await device.SubscribeAsync("tenants/acme/$iotix/things/meter/methods/+", MqttQualityOfServiceLevel.AtLeastOnce);
         var methods = _broker.Services.GetRequiredService<IDirectMethods>();
 

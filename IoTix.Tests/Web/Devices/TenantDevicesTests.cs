@@ -87,12 +87,7 @@ public sealed class TenantDevicesTests(TwinHostFixture host) : IClassFixture<Twi
     {
         using var acme = await host.Factory.CreateClientForAsync(TenantRoles.Operator, "td-methods");
         using var device = await host.ConnectAsync("tenants/td-methods/pump");
-        device.ApplicationMessageReceivedAsync += async e => await device.PublishAsync(new MqttApplicationMessageBuilder()
-            .WithTopic(e.ApplicationMessage.ResponseTopic)
-            .WithCorrelationData(e.ApplicationMessage.CorrelationData)
-            .WithPayload("{\"pumping\":true}")
-            .WithQualityOfServiceLevel(MqttQualityOfServiceLevel.AtLeastOnce)
-            .Build());
+        device.AnswerMethodsWith("{\"pumping\":true}");
         await device.SubscribeAsync("tenants/td-methods/$iotix/things/pump/methods/+", MqttQualityOfServiceLevel.AtLeastOnce);
 
         var call = await acme.PostJsonAsync("/api/v1/registry/devices/pump/methods/start", """{"payload":{"rate":3},"timeoutSeconds":20}""");
