@@ -381,11 +381,6 @@ internal sealed partial class BrokerHostedService : IHostedService, IBrokerStatu
             return Task.CompletedTask;
         }
 
-        if (context?.AssignedClientId is not null || !string.IsNullOrEmpty(args.AssignedClientIdentifier))
-        {
-            LogClientIdAssigned(_logger, remote, listener, clientId);
-        }
-
         var certificateIdentity = args.ClientCertificate is null ? null : ClientCertificateValidator.IdentityOf(args.ClientCertificate);
         var outcome = _users.Authenticate(args.UserName, args.RawPassword, certificateIdentity is not null);
         if (outcome != AuthenticationOutcome.Accepted)
@@ -406,6 +401,11 @@ internal sealed partial class BrokerHostedService : IHostedService, IBrokerStatu
             counters.Rejected();
             LogTenantClientIdRefused(_logger, clientId, identity ?? "", tenant, TenantTopics.PrefixOf(tenant), remote, listener);
             return Task.CompletedTask;
+        }
+
+        if (context?.AssignedClientId is not null || !string.IsNullOrEmpty(args.AssignedClientIdentifier))
+        {
+            LogClientIdAssigned(_logger, remote, listener, clientId);
         }
 
         if (_runtime.DuplicateClientId == DuplicateClientIdPolicy.Reject && _connected.IsConnected(clientId))
