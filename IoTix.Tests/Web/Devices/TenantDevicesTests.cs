@@ -124,3 +124,54 @@ public sealed class TenantDevicesTests(TwinHostFixture host) : IClassFixture<Twi
         Assert.Contains("\"open\":true", JsonSerializer.Serialize(await acme.GetJsonAsync("/api/v1/shadows/valve")), StringComparison.Ordinal);
     }
 }
+
+/// <summary>The same isolation on PostgreSQL: namespaced keys of the longest ids fit the columns, rows are stamped per tenant.</summary>
+[Collection(PostgresCollection.Name)]
+public sealed class PostgresTenantDevicesTests(PostgresFixture postgres) : IAsyncLifetime
+{
+    private IoTixWebFactory _factory = null!;
+
+    public async Task InitializeAsync()
+    {
+        _factory = new IoTixWebFactory
+        {
+            Settings =
+            {
+                ["Database:Provider"] = "postgresql",
+                ["ConnectionStrings:IoTix"] = await postgres.CreateDatabaseAsync("iotix_tdev"),
+                ["IoTix:Models:Watch"] = "false",
+            },
+        };
+        _ = _factory.Server;
+    }
+
+    public async Task DisposeAsync() => await _factory.DisposeAsync();
+
+    [Fact]
+    public async Task Two_tenants_register_the_same_longest_id_and_shadow_and_never_see_each_other()
+    {
+        var id = new string('x', 128);
+        using var acme = await _factory.CreateClientForAsync(TenantRoles.Admin, "pg-td-acme-with-a-long-tenant-name");
+        using var beta = await _factory.CreateClientForAsync(TenantRoles.Admin, "pg-td-beta");
+
+        var registered = new[]
+        {
+            await acme.PostJsonAsync("/api/v1/registry/devices", $$"""{"deviceId":"{{id}}"}"""),
+            await beta.PostJsonAsync("/api/v1/registry/devices", $$"""{"deviceId":"{{id}}"}"""),
+        };
+        var patched = await acme.PatchAsync($"/api/v1/shadows/{id}", new StringContent("""{"state":{"desired":{"on":true}}}""", Encoding.UTF8, "application/json"));
+        var betaShadow = await beta.GetAsync($"/api/v1/shadows/{id}");
+        var betaDevices = await beta.GetJsonAsync("/api/v1/registry/devices");
+
+        Assert.All(registered, r => Assert.Equal(HttpStatusCode.Created, r.StatusCode));
+        Assert.Equal(HttpStatusCode.OK, patched.StatusCode);
+        await betaShadow.AssertProblemAsync(HttpStatusCode.NotFound);
+        Assert.Equal(id, betaDevices.GetProperty("items")[0].GetProperty("deviceId").GetString());
+        using var system = TenantScope.EnterSystem();
+        await using var context = _factory.Services.GetRequiredService<IoTixDatabase>().CreateDbContext();
+        var shadow = await context.Set<ShadowRecord>().AsNoTracking().SingleAsync(s => s.ThingName.EndsWith(id));
+        Assert.Equal("tenants/pg-td-acme-with-a-long-tenant-name/" + id, shadow.ThingName);
+        Assert.Equal("pg-td-acme-with-a-long-tenant-name", shadow.TenantId);
+        Assert.Equal(2, await context.Set<RegisteredDeviceRecord>().CountAsync(d => d.DeviceId.EndsWith(id)));
+    }
+}
