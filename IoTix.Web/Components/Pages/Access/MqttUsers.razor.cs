@@ -28,7 +28,7 @@ public sealed partial class MqttUsers : IoTix.Web.Components.Pages.Access.Access
     [Inject]
     private ISnackbar Snackbar { get; set; } = default!;
 
-    private string UserNamePreview => (_vm.Prefix is null ? "" : _vm.Prefix["tenants/".Length..]) + (string.IsNullOrWhiteSpace(_name) ? "{name}" : _name.Trim());
+    private string UserNamePreview => (_vm.Prefix is null ? "" : _vm.Prefix[IoTix.Broker.Security.TenantTopics.Root.Length..]) + (string.IsNullOrWhiteSpace(_name) ? "{name}" : _name.Trim());
 
     protected override async Task OnInitializedAsync()
     {
