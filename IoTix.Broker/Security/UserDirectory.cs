@@ -60,6 +60,10 @@ internal sealed class UserDirectory
         return _runtime is not null && _runtime.TryFind(username, out var user) ? user.Tenant : null;
     }
 
+    /// <summary>True when <paramref name="username"/> is a runtime user (of the host's <see cref="IMqttUserSource"/>, not configured).</summary>
+    public bool IsRuntimeUser(string? username) =>
+        username is not null && _runtime is not null && !_hashes.ContainsKey(username) && _runtime.TryFind(username, out _);
+
     /// <summary>
     /// Anonymous (no user name): accepted when allowed, or when a verified client certificate maps to an identity.
     /// With a user name: the user must exist and the password verify.

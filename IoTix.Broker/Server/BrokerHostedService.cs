@@ -429,7 +429,7 @@ internal sealed partial class BrokerHostedService : IHostedService, IBrokerStatu
         var expiry = args.ProtocolVersion == MqttProtocolVersion.V500
             ? Math.Min(args.SessionExpiryInterval, _options.MaxSessionExpirySeconds)
             : cleanStart ? 0 : _options.PersistentSessionExpirySeconds;
-        _clients[clientId] = new ClientInfo(listener, identity, tenant, args.ProtocolVersion, expiry, context);
+        _clients[clientId] = new ClientInfo(listener, identity, tenant, _users.IsRuntimeUser(args.UserName), args.ProtocolVersion, expiry, context);
         if (cleanStart)
         {
             ResetSubscriptions(clientId);
@@ -472,7 +472,43 @@ internal sealed partial class BrokerHostedService : IHostedService, IBrokerStatu
 
         var info = _clients.GetValueOrDefault(args.ClientId);
         LogClientConnected(_logger, args.ClientId, args.RemoteEndPoint?.ToString() ?? "?", info?.Listener ?? "?", VersionName(args.ProtocolVersion), args.UserName ?? "");
+        if (info is { RuntimeUser: true } && !_users.IsRuntimeUser(info.Identity))
+        {
+            // Revoked between its CONNECT's validation and now: the revocation's sweep of connected clients may have
+            // missed it (the server lists a client from this event on), so it is dropped here.
+            _ = DropRevokedAsync(args.ClientId, info.Identity ?? "");
+        }
+
         return Task.CompletedTask;
+    }
+
+    private async Task DropRevokedAsync(string clientId, string userName)
+    {
+        try
+        {
+            if (_server is { IsStarted: true } server && await FindClientAsync(server, clientId).ConfigureAwait(false) is { } client)
+            {
+                await client.DisconnectAsync(new MqttServerClientDisconnectOptions { ReasonCode = MqttDisconnectReasonCode.NotAuthorized, ReasonString = "the user was revoked" }).ConfigureAwait(false);
+                LogRevokedUserDropped(_logger, clientId, userName);
+            }
+        }
+        catch (Exception exception) when (exception is not OutOfMemoryException)
+        {
+            LogRevokedUserDropFailed(_logger, exception, clientId, userName);
+        }
+    }
+
+    private static async Task<MqttClientStatus?> FindClientAsync(MqttServer server, string clientId)
+    {
+        foreach (var client in await server.GetClientsAsync().ConfigureAwait(false))
+        {
+            if (client.Id == clientId)
+            {
+                return client;
+            }
+        }
+
+        return null;
     }
 
     private Task OnClientDisconnectedAsync(ClientDisconnectedEventArgs args)
@@ -953,5 +989,5 @@ internal sealed partial class BrokerHostedService : IHostedService, IBrokerStatu
         _ => "?",
     };
 
-    private sealed record ClientInfo(string Listener, string? Identity, string? Tenant, MqttProtocolVersion ProtocolVersion, uint SessionExpirySeconds, BrokerConnectionContext? Context);
+    private sealed record ClientInfo(string Listener, string? Identity, string? Tenant, bool RuntimeUser, MqttProtocolVersion ProtocolVersion, uint SessionExpirySeconds, BrokerConnectionContext? Context);
 }
