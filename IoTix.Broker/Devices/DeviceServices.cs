@@ -14,7 +14,8 @@ namespace IoTix.Broker.Devices;
 
 /// <summary>
 /// Hooks presence, shadows and direct methods into the running server. On the publish path it stamps the
-/// publisher's last-seen time and, for topics under <c>$iotix/things/</c> only, hands shadow requests to bounded
+/// publisher's last-seen time and, for topics under <c>$iotix/things/</c> or <c>tenants/{t}/$iotix/things/</c> only
+/// (the thing key is <c>{thing}</c> or <c>tenants/{t}/{thing}</c>, see <see cref="DeviceTopics"/>), hands shadow requests to bounded
 /// per-worker queues (a thing always maps to the same worker, so its requests keep their order) and method answers
 /// to the pending calls. A subscription to a thing's delta topic gets the current delta at once (a device that was
 /// offline while desired changed learns it on reconnect).
@@ -112,7 +113,8 @@ internal sealed partial class DeviceServices : IBrokerServerExtension
         }
 
         var topic = args.ApplicationMessage.Topic;
-        if (!args.ProcessPublish || !topic.StartsWith(DeviceTopics.ThingsPrefix, StringComparison.Ordinal) || !DeviceTopics.TryParse(topic, out var thingName, out var rest))
+        // One first-character test for topics that are neither $iotix/things/... nor tenants/{t}/$iotix/things/...
+        if (!args.ProcessPublish || !DeviceTopics.TryParse(topic, out var thingName, out var rest))
         {
             return Task.CompletedTask;
         }
@@ -155,10 +157,10 @@ internal sealed partial class DeviceServices : IBrokerServerExtension
     private Task OnSubscribedAsync(ClientSubscribedTopicEventArgs args)
     {
         var filter = args.TopicFilter.Topic;
-        if (filter.StartsWith(DeviceTopics.ThingsPrefix, StringComparison.Ordinal)
-            && filter.EndsWith("/shadow/update/delta", StringComparison.Ordinal)
+        if (filter.EndsWith("/shadow/update/delta", StringComparison.Ordinal)
             && DeviceTopics.TryParse(filter, out var thingName, out var rest)
-            && rest.SequenceEqual("shadow/update/delta"))
+            && rest.SequenceEqual("shadow/update/delta")
+            && DeviceTopics.IsValidKey(thingName))
         {
             _ = DeliverDeltaAsync(args.ClientId, thingName);
         }

@@ -39,9 +39,9 @@ internal sealed partial class DirectMethods(
     {
         ArgumentNullException.ThrowIfNull(request);
         var started = timeProvider.GetTimestamp();
-        if (!DeviceTopics.IsValidName(request.ThingName) || !DeviceTopics.IsValidName(request.Method))
+        if (!DeviceTopics.IsValidKey(request.ThingName) || !DeviceTopics.IsValidName(request.Method))
         {
-            return Fail(DirectMethodOutcome.InvalidRequest, "thing and method names are 1..128 characters without '/', '+', '#'");
+            return Fail(DirectMethodOutcome.InvalidRequest, "thing and method names are 1..128 characters without '/', '+', '#' (a tenant's thing: tenants/{tenant}/{thing})");
         }
 
         var timeout = request.Timeout ?? TimeSpan.FromSeconds(_options.MethodTimeoutSeconds);

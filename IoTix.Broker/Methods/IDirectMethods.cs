@@ -3,7 +3,8 @@ namespace IoTix.Broker.Methods;
 /// <summary>
 /// Direct methods (FR-039): a request published to <c>$iotix/things/{thing}/methods/{method}</c> with an MQTT 5
 /// Response Topic (<c>.../response</c>) and Correlation Data; the device's answer on the response topic with the same
-/// correlation data completes the call. The answer's status is its <c>status</c> user property (default 200).
+/// correlation data completes the call. A tenant's thing (key <c>tenants/{t}/{thing}</c>) is called on
+/// <c>tenants/{t}/$iotix/things/{thing}/methods/{method}</c>. The answer's status is its <c>status</c> user property (default 200).
 /// </summary>
 public interface IDirectMethods
 {
@@ -14,7 +15,7 @@ public interface IDirectMethods
     Task<DirectMethodResult> InvokeAsync(DirectMethodRequest request, CancellationToken cancellationToken = default);
 }
 
-/// <summary>A direct method call; <see cref="Timeout"/> null uses <c>Broker:Devices:MethodTimeoutSeconds</c>.</summary>
+/// <summary>A direct method call on the thing key <see cref="ThingName"/> (<c>{thing}</c> or <c>tenants/{t}/{thing}</c>); <see cref="Timeout"/> null uses <c>Broker:Devices:MethodTimeoutSeconds</c>.</summary>
 public sealed record DirectMethodRequest(string ThingName, string ClientId, string Method, ReadOnlyMemory<byte> Payload, TimeSpan? Timeout = null);
 
 public enum DirectMethodOutcome

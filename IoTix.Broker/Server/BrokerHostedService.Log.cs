@@ -28,6 +28,15 @@ internal sealed partial class BrokerHostedService
     [LoggerMessage(EventId = 1012, Level = LogLevel.Warning, Message = "Client {ClientId} from {RemoteEndPoint} on {Listener} refused: {ReasonCode} (user {UserName})")]
     private static partial void LogConnectionRefused(ILogger logger, string clientId, string remoteEndPoint, string listener, string reasonCode, string userName);
 
+    [LoggerMessage(EventId = 1019, Level = LogLevel.Warning, Message = "Client {ClientId} of user {UserName} refused: 0x85 Client Identifier not valid, a user of tenant {Tenant} connects only with a client id under {Prefix} (from {RemoteEndPoint} on {Listener})")]
+    private static partial void LogTenantClientIdRefused(ILogger logger, string clientId, string userName, string tenant, string prefix, string remoteEndPoint, string listener);
+
+    [LoggerMessage(EventId = 1016, Level = LogLevel.Warning, Message = "Client {ClientId} of user {UserName} dropped: the user was revoked while it connected")]
+    private static partial void LogRevokedUserDropped(ILogger logger, string clientId, string userName);
+
+    [LoggerMessage(EventId = 1017, Level = LogLevel.Warning, Message = "Dropping client {ClientId} of the revoked user {UserName} failed")]
+    private static partial void LogRevokedUserDropFailed(ILogger logger, Exception exception, string clientId, string userName);
+
     [LoggerMessage(EventId = 1013, Level = LogLevel.Information, Message = "Client from {RemoteEndPoint} on {Listener} connected with an empty client id; assigned {ClientId}")]
     private static partial void LogClientIdAssigned(ILogger logger, string remoteEndPoint, string listener, string clientId);
 

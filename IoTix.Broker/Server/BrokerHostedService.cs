@@ -381,11 +381,6 @@ internal sealed partial class BrokerHostedService : IHostedService, IBrokerStatu
             return Task.CompletedTask;
         }
 
-        if (context?.AssignedClientId is not null || !string.IsNullOrEmpty(args.AssignedClientIdentifier))
-        {
-            LogClientIdAssigned(_logger, remote, listener, clientId);
-        }
-
         var certificateIdentity = args.ClientCertificate is null ? null : ClientCertificateValidator.IdentityOf(args.ClientCertificate);
         var outcome = _users.Authenticate(args.UserName, args.RawPassword, certificateIdentity is not null);
         if (outcome != AuthenticationOutcome.Accepted)
@@ -394,6 +389,23 @@ internal sealed partial class BrokerHostedService : IHostedService, IBrokerStatu
             counters.Rejected();
             LogConnectionRefused(_logger, clientId, remote, listener, args.ReasonCode.ToString(), args.UserName ?? "");
             return Task.CompletedTask;
+        }
+
+        var identity = string.IsNullOrEmpty(args.UserName) ? certificateIdentity : args.UserName;
+        var tenant = _users.TenantOf(identity);
+        if (tenant is not null && !ConfineClientId(args, tenant, ref clientId))
+        {
+            // A tenant's user connects only with a client id in its namespace: it cannot take over another tenant's
+            // (or the platform's) session [MQTT-3.1.3-8] 0x85 Client Identifier not valid (3.1.1: 0x02 Identifier rejected [MQTT-3.1.3-9]).
+            args.ReasonCode = MqttConnectReasonCode.ClientIdentifierNotValid;
+            counters.Rejected();
+            LogTenantClientIdRefused(_logger, clientId, identity ?? "", tenant, TenantTopics.PrefixOf(tenant), remote, listener);
+            return Task.CompletedTask;
+        }
+
+        if (context?.AssignedClientId is not null || !string.IsNullOrEmpty(args.AssignedClientIdentifier))
+        {
+            LogClientIdAssigned(_logger, remote, listener, clientId);
         }
 
         if (_runtime.DuplicateClientId == DuplicateClientIdPolicy.Reject && _connected.IsConnected(clientId))
@@ -417,7 +429,7 @@ internal sealed partial class BrokerHostedService : IHostedService, IBrokerStatu
         var expiry = args.ProtocolVersion == MqttProtocolVersion.V500
             ? Math.Min(args.SessionExpiryInterval, _options.MaxSessionExpirySeconds)
             : cleanStart ? 0 : _options.PersistentSessionExpirySeconds;
-        _clients[clientId] = new ClientInfo(listener, string.IsNullOrEmpty(args.UserName) ? certificateIdentity : args.UserName, args.ProtocolVersion, expiry, context);
+        _clients[clientId] = new ClientInfo(listener, identity, tenant, _users.IsRuntimeUser(args.UserName), args.ProtocolVersion, expiry, context);
         if (cleanStart)
         {
             ResetSubscriptions(clientId);
@@ -429,6 +441,23 @@ internal sealed partial class BrokerHostedService : IHostedService, IBrokerStatu
         }
 
         return Task.CompletedTask;
+    }
+
+    /// <summary>
+    /// True when <paramref name="clientId"/> lies in the tenant's namespace (<c>tenants/{tenant}/...</c>). An MQTT 5
+    /// client that sent no id gets one there (its Assigned Client Identifier [MQTT-3.1.3-7]).
+    /// </summary>
+    private static bool ConfineClientId(ValidatingConnectionEventArgs args, string tenant, ref string clientId)
+    {
+        var prefix = TenantTopics.PrefixOf(tenant);
+        if (!string.IsNullOrEmpty(args.AssignedClientIdentifier) && string.IsNullOrEmpty(args.ClientId))
+        {
+            args.AssignedClientIdentifier = prefix + args.AssignedClientIdentifier;
+            clientId = args.AssignedClientIdentifier;
+            return true;
+        }
+
+        return clientId.Length > prefix.Length && clientId.StartsWith(prefix, StringComparison.Ordinal);
     }
 
     private Task OnClientConnectedAsync(ClientConnectedEventArgs args)
@@ -443,7 +472,43 @@ internal sealed partial class BrokerHostedService : IHostedService, IBrokerStatu
 
         var info = _clients.GetValueOrDefault(args.ClientId);
         LogClientConnected(_logger, args.ClientId, args.RemoteEndPoint?.ToString() ?? "?", info?.Listener ?? "?", VersionName(args.ProtocolVersion), args.UserName ?? "");
+        if (info is { RuntimeUser: true } && !_users.IsRuntimeUser(info.Identity))
+        {
+            // Revoked between its CONNECT's validation and now: the revocation's sweep of connected clients may have
+            // missed it (the server lists a client from this event on), so it is dropped here.
+            _ = DropRevokedAsync(args.ClientId, info.Identity ?? "");
+        }
+
         return Task.CompletedTask;
+    }
+
+    private async Task DropRevokedAsync(string clientId, string userName)
+    {
+        try
+        {
+            if (_server is { IsStarted: true } server && await FindClientAsync(server, clientId).ConfigureAwait(false) is { } client)
+            {
+                await client.DisconnectAsync(new MqttServerClientDisconnectOptions { ReasonCode = MqttDisconnectReasonCode.NotAuthorized, ReasonString = "the user was revoked" }).ConfigureAwait(false);
+                LogRevokedUserDropped(_logger, clientId, userName);
+            }
+        }
+        catch (Exception exception) when (exception is not OutOfMemoryException)
+        {
+            LogRevokedUserDropFailed(_logger, exception, clientId, userName);
+        }
+    }
+
+    private static async Task<MqttClientStatus?> FindClientAsync(MqttServer server, string clientId)
+    {
+        foreach (var client in await server.GetClientsAsync().ConfigureAwait(false))
+        {
+            if (client.Id == clientId)
+            {
+                return client;
+            }
+        }
+
+        return null;
     }
 
     private Task OnClientDisconnectedAsync(ClientDisconnectedEventArgs args)
@@ -638,8 +703,10 @@ internal sealed partial class BrokerHostedService : IHostedService, IBrokerStatu
             return false;
         }
 
-        identity = _clients.TryGetValue(clientId, out var info) ? info.Identity : userName;
-        if (_users.TenantOf(identity) is { } tenant && !TenantTopics.IsInside(tenant, topic))
+        // The tenant is the connection's (fixed at CONNECT): a user revoked meanwhile stays confined until it is dropped.
+        var known = _clients.TryGetValue(clientId, out var info);
+        identity = known ? info!.Identity : userName;
+        if ((known ? info!.Tenant : _users.TenantOf(identity)) is { } tenant && !TenantTopics.IsInside(tenant, topic))
         {
             return true; // a tenant's user stays under tenants/{tenant}/ whatever the ACL says
         }
@@ -922,5 +989,5 @@ internal sealed partial class BrokerHostedService : IHostedService, IBrokerStatu
         _ => "?",
     };
 
-    private sealed record ClientInfo(string Listener, string? Identity, MqttProtocolVersion ProtocolVersion, uint SessionExpirySeconds, BrokerConnectionContext? Context);
+    private sealed record ClientInfo(string Listener, string? Identity, string? Tenant, bool RuntimeUser, MqttProtocolVersion ProtocolVersion, uint SessionExpirySeconds, BrokerConnectionContext? Context);
 }

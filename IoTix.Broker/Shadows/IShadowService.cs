@@ -7,7 +7,9 @@ namespace IoTix.Broker.Shadows;
 /// Device shadows (FR-035, FR-036): one JSON document per thing with a <c>desired</c> and a <c>reported</c> section,
 /// per-field metadata timestamps and a version that every accepted update increments. Updates are merges (a
 /// <c>null</c> field deletes it); the difference of desired from reported is the delta, published on
-/// <c>$iotix/things/{thing}/shadow/update/delta</c>. An update naming a version other than the current one is a
+/// <c>$iotix/things/{thing}/shadow/update/delta</c>. A thing is named by its key: <c>{thing}</c>, or
+/// <c>tenants/{t}/{thing}</c> for a tenant's thing, whose topics are <c>tenants/{t}/$iotix/things/{thing}/...</c>
+/// (<see cref="IoTix.Broker.Devices.DeviceTopics"/>). An update naming a version other than the current one is a
 /// conflict (optimistic concurrency). Requests over MQTT and through this interface share one code path;
 /// see docs/broker.md for the topics and payloads.
 /// </summary>

@@ -57,9 +57,9 @@ internal sealed partial class ShadowService : IShadowService
     public async Task<ShadowResult> UpdateAsync(string thingName, ShadowUpdate update, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(update);
-        if (!DeviceTopics.IsValidName(thingName))
+        if (!DeviceTopics.IsValidKey(thingName))
         {
-            return ShadowResult.Fail(ShadowError.BadRequest, $"'{thingName}' is not a valid thing name (1..128 characters without '/', '+', '#')");
+            return ShadowResult.Fail(ShadowError.BadRequest, $"'{thingName}' is not a valid thing name (1..128 characters without '/', '+', '#'; a tenant's thing: tenants/{{tenant}}/{{thing}})");
         }
 
         var slot = _slots.GetOrAdd(thingName, static _ => new Slot());

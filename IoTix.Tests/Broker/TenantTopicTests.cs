@@ -10,7 +10,8 @@ public sealed class TenantTopicTests : IAsyncLifetime
 {
     private BrokerInstance _broker = null!;
 
-    public async Task InitializeAsync() => _broker = await BrokerInstance.StartAsync(new Dictionary<string, string>
+    /// <summary>A tenant's user (<c>acme-device</c> / <c>acme-secret</c>, tenant acme), a platform user (<c>ops</c> / <c>ops-secret</c>), no anonymous clients.</summary>
+    internal static Dictionary<string, string> TenantUsers() => new()
     {
         ["Broker:Users:0:Username"] = "acme-device",
         ["Broker:Users:0:PasswordHash"] = BrokerPasswordHasher.HashPassword("acme-secret"),
@@ -18,14 +19,16 @@ public sealed class TenantTopicTests : IAsyncLifetime
         ["Broker:Users:1:Username"] = "ops",
         ["Broker:Users:1:PasswordHash"] = BrokerPasswordHasher.HashPassword("ops-secret"),
         ["Broker:AllowAnonymous"] = "false",
-    });
+    };
+
+    public async Task InitializeAsync() => _broker = await BrokerInstance.StartAsync(TenantUsers());
 
     public async Task DisposeAsync() => await _broker.DisposeAsync();
 
     [Fact]
     public async Task A_tenants_user_publishes_and_subscribes_only_under_its_tenant_prefix()
     {
-        using var acme = await _broker.ConnectAsync("acme-1", configure: o => o.WithCredentials("acme-device", "acme-secret"));
+        using var acme = await _broker.ConnectAsync("tenants/acme/1", configure: o => o.WithCredentials("acme-device", "acme-secret"));
 
         var inside = await acme.PublishStringAsync("tenants/acme/devices/1/telemetry", "ok", MqttQualityOfServiceLevel.AtLeastOnce);
         var outside = await acme.PublishStringAsync("devices/1/telemetry", "x", MqttQualityOfServiceLevel.AtLeastOnce);

@@ -62,6 +62,7 @@ public static class Permissions
     public const string SettingsWrite = "settings.write";
     public const string UsersManage = "users.manage";
     public const string ApiKeysManage = "apikeys.manage";
+    public const string MqttUsersManage = "mqttusers.manage";
     public const string AuditRead = "audit.read";
     public const string TenantsManage = "tenants.manage";
 
@@ -72,7 +73,7 @@ public static class Permissions
     public static IReadOnlyList<string> All { get; } =
     [
         ModelsRead, ModelsWrite, SimulationsRead, SimulationsWrite, SimulationsRun, HistoryRead, HistoryReplay, ShadowsRead, ShadowsWrite,
-        RulesRead, RulesWrite, LiveRead, BrokerRead, BrokerAdmin, SettingsRead, SettingsWrite, UsersManage, ApiKeysManage, AuditRead,
+        RulesRead, RulesWrite, LiveRead, BrokerRead, BrokerAdmin, SettingsRead, SettingsWrite, UsersManage, ApiKeysManage, MqttUsersManage, AuditRead,
         TenantsManage,
     ];
 
@@ -114,7 +115,7 @@ public static class PermissionMatrix
     private static readonly string[] AdminPermissions =
     [
         .. OperatorPermissions, Permissions.ModelsWrite, Permissions.SimulationsWrite, Permissions.RulesWrite, Permissions.BrokerAdmin,
-        Permissions.SettingsWrite, Permissions.UsersManage, Permissions.ApiKeysManage, Permissions.AuditRead,
+        Permissions.SettingsWrite, Permissions.UsersManage, Permissions.ApiKeysManage, Permissions.MqttUsersManage, Permissions.AuditRead,
     ];
 
     private static readonly Dictionary<string, HashSet<string>> ByRole = new(StringComparer.Ordinal)

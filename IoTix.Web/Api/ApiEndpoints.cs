@@ -1,5 +1,6 @@
 using IoTix.Web.Accounts;
 using IoTix.Web.Audit;
+using IoTix.Web.MqttUsers;
 using IoTix.Web.Simulations;
 using IoTix.Web.Tenancy;
 using Microsoft.Extensions.DependencyInjection.Extensions;
@@ -76,6 +77,7 @@ public static class ApiEndpoints
         api.MapSettings();
         api.MapRegistry(); // /registry/devices (+ direct methods)
         api.MapShadows(); // /shadows/{id}
+        api.MapMqttUsers(); // /mqtt-users (IoTix.Web/MqttUsers)
         api.MapHistory();
         api.MapDeadLetters();
         api.MapRules();

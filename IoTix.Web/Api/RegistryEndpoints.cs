@@ -45,7 +45,7 @@ internal static class RegistryEndpoints
             .ProducesProblem(StatusCodes.Status404NotFound);
         devices.MapPost("/{id}/methods/{method}", Invoke)
             .WithSummary("Invoke a direct method on a connected device and wait for its answer")
-            .WithDescription("Publishes the payload to $iotix/things/{id}/methods/{method} with an MQTT 5 Response Topic and Correlation Data; the device's answer completes the call. 404: unknown device; 409: offline; 504: no answer within timeoutSeconds.")
+            .WithDescription("Publishes the payload to $iotix/things/{id}/methods/{method} (a tenant's device: tenants/{tenant}/$iotix/things/{id}/methods/{method}) with an MQTT 5 Response Topic and Correlation Data; the device's answer completes the call. 404: unknown device; 409: offline; 504: no answer within timeoutSeconds.")
             .Accepts<InvokeMethodRequest>("application/json")
             .Produces<MethodResponse>()
             .ProducesValidationProblem()
@@ -182,7 +182,7 @@ internal static class RegistryEndpoints
 
         var payload = body.Payload is { } json ? Encoding.UTF8.GetBytes(json.GetRawText()) : [];
         var timeout = body.TimeoutSeconds is { } t ? TimeSpan.FromSeconds(t) : (TimeSpan?)null;
-        var result = await methods.InvokeAsync(new DirectMethodRequest(id, clientId!, method, payload, timeout), cancellationToken).ConfigureAwait(false);
+        var result = await methods.InvokeAsync(new DirectMethodRequest(ThingKeys.KeyOf(tenant.TenantId, id), clientId!, method, payload, timeout), cancellationToken).ConfigureAwait(false);
         return result.Outcome switch
         {
             DirectMethodOutcome.Completed => Results.Ok(new MethodResponse(result.Status, ParsePayload(result.Payload), (long)result.Elapsed.TotalMilliseconds)),
@@ -194,16 +194,21 @@ internal static class RegistryEndpoints
     }
 
     /// <summary>
-    /// The MQTT client id of a thing: its registration's, or the thing name itself when the broker has seen a client
-    /// of that id. Unknown to both: 404. Broker data (shadows, presence) belongs to the default tenant; callers of other
-    /// tenants reach only devices registered to them.
+    /// The MQTT client id (as the broker knows it: in the tenant's namespace) of a thing: its registration's, or the
+    /// thing's key itself when the broker has seen a client of that id. Unknown to both: 404. A tenant reaches only
+    /// ids of its namespace (<see cref="ThingKeys"/>), so another tenant's device is never found.
     /// </summary>
     internal static async Task<(string? ClientId, IResult? NotFound)> ResolveClientAsync(string id, IDeviceRegistry registry, ITenantContext tenant, CancellationToken cancellationToken)
     {
+        if (!DeviceTopics.IsValidName(id))
+        {
+            return (null, ApiProblems.NotFound($"device '{id}'"));
+        }
+
         var registered = await registry.GetAsync(tenant.TenantId, id, cancellationToken).ConfigureAwait(false);
         if (registered.Succeeded)
         {
-            return (registered.Device!.ClientId, null);
+            return (ThingKeys.KeyOf(tenant.TenantId, registered.Device!.ClientId), null);
         }
 
         if (registered.Error == RegistryError.Unavailable)
@@ -211,8 +216,8 @@ internal static class RegistryEndpoints
             return (null, Unavailable());
         }
 
-        return tenant.TenantId == Tenants.Default && registry.LiveStatus(id) is not null
-            ? (id, null)
+        return registry.LiveStatus(tenant.TenantId, id) is not null
+            ? (ThingKeys.KeyOf(tenant.TenantId, id), null)
             : (null, ApiProblems.NotFound($"device '{id}' (neither registered nor seen by the broker)"));
     }
 
@@ -310,7 +315,7 @@ public sealed class RegisterDeviceRequest
     /// <summary>The thing name (required on create; on update absent or the URL's id).</summary>
     public string? DeviceId { get; set; }
 
-    /// <summary>The MQTT client id its status is tracked by; default the device id.</summary>
+    /// <summary>The MQTT client id its status is tracked by; default the device id. A tenant's device connects as <c>tenants/{tenant}/{clientId}</c>.</summary>
     public string? ClientId { get; set; }
 
     public string? Name { get; set; }

@@ -1,6 +1,7 @@
 using System.Text;
 using System.Text.Json.Nodes;
 using IoTix.Broker.Shadows;
+using IoTix.Broker.Devices;
 using IoTix.Web.Devices;
 using IoTix.Web.Tenancy;
 
@@ -10,7 +11,8 @@ namespace IoTix.Web.Api;
 /// <c>/api/v1/shadows/{id}</c>: device shadows (FR-035, FR-036). GET returns the document (desired, reported, delta,
 /// metadata, version; ETag = version); PATCH merges (AWS IoT update semantics: null deletes a field), PUT replaces the
 /// desired section; both accept a <c>version</c> in the body or an <c>If-Match</c> header and answer 409 when the
-/// shadow is at another version. A desired change publishes the delta on the device's delta topic.
+/// shadow is at another version. A desired change publishes the delta on the device's delta topic. A caller names its
+/// bare thing id; a tenant's shadows live under its namespace (<c>tenants/{t}/$iotix/things/{id}/shadow/...</c>).
 /// </summary>
 internal static class ShadowEndpoints
 {
@@ -39,28 +41,28 @@ internal static class ShadowEndpoints
         .ProducesProblem(StatusCodes.Status409Conflict)
         .ProducesProblem(StatusCodes.Status413PayloadTooLarge);
 
-    private static async Task<IResult> Get(string id, HttpContext http, IShadowService shadows, IDeviceRegistry registry, ITenantContext tenant, CancellationToken cancellationToken)
+    private static async Task<IResult> Get(string id, HttpContext http, IShadowService shadows, ITenantContext tenant, CancellationToken cancellationToken)
     {
-        if (await DenyAsync(id, registry, tenant, cancellationToken).ConfigureAwait(false) is { } denied)
+        if (!TryKey(id, tenant, out var key, out var notFound))
         {
-            return denied;
+            return notFound;
         }
 
-        var document = await shadows.GetAsync(id, cancellationToken).ConfigureAwait(false);
-        return document is null ? NoShadow(id) : Document(http, document);
+        var document = await shadows.GetAsync(key, cancellationToken).ConfigureAwait(false);
+        return document is null ? NoShadow(id) : Document(http, id, document);
     }
 
-    private static Task<IResult> Patch(string id, HttpContext http, IShadowService shadows, IDeviceRegistry registry, ITenantContext tenant, CancellationToken cancellationToken) =>
-        UpdateAsync(id, http, shadows, registry, tenant, replaceDesired: false, cancellationToken);
+    private static Task<IResult> Patch(string id, HttpContext http, IShadowService shadows, ITenantContext tenant, CancellationToken cancellationToken) =>
+        UpdateAsync(id, http, shadows, tenant, replaceDesired: false, cancellationToken);
 
-    private static Task<IResult> Put(string id, HttpContext http, IShadowService shadows, IDeviceRegistry registry, ITenantContext tenant, CancellationToken cancellationToken) =>
-        UpdateAsync(id, http, shadows, registry, tenant, replaceDesired: true, cancellationToken);
+    private static Task<IResult> Put(string id, HttpContext http, IShadowService shadows, ITenantContext tenant, CancellationToken cancellationToken) =>
+        UpdateAsync(id, http, shadows, tenant, replaceDesired: true, cancellationToken);
 
-    private static async Task<IResult> UpdateAsync(string id, HttpContext http, IShadowService shadows, IDeviceRegistry registry, ITenantContext tenant, bool replaceDesired, CancellationToken cancellationToken)
+    private static async Task<IResult> UpdateAsync(string id, HttpContext http, IShadowService shadows, ITenantContext tenant, bool replaceDesired, CancellationToken cancellationToken)
     {
-        if (await DenyAsync(id, registry, tenant, cancellationToken).ConfigureAwait(false) is { } denied)
+        if (!TryKey(id, tenant, out var key, out var notFound))
         {
-            return denied;
+            return notFound;
         }
 
         var (text, problem) = await ApiJson.ReadTextAsync(http.Request, required: true, cancellationToken).ConfigureAwait(false);
@@ -84,7 +86,7 @@ internal static class ShadowEndpoints
             return Invalid(versionError);
         }
 
-        var result = await shadows.UpdateAsync(id, new ShadowUpdate
+        var result = await shadows.UpdateAsync(key, new ShadowUpdate
         {
             Desired = update.Desired,
             Reported = update.Reported,
@@ -94,14 +96,14 @@ internal static class ShadowEndpoints
             ExpectedVersion = expected,
             ClientToken = update.ClientToken,
         }, cancellationToken).ConfigureAwait(false);
-        return result.Succeeded ? Document(http, result.Document!) : Problem(result);
+        return result.Succeeded ? Document(http, id, result.Document!) : Problem(result, id, key);
     }
 
-    private static async Task<IResult> Delete(string id, HttpContext http, IShadowService shadows, IDeviceRegistry registry, ITenantContext tenant, CancellationToken cancellationToken)
+    private static async Task<IResult> Delete(string id, HttpContext http, IShadowService shadows, ITenantContext tenant, CancellationToken cancellationToken)
     {
-        if (await DenyAsync(id, registry, tenant, cancellationToken).ConfigureAwait(false) is { } denied)
+        if (!TryKey(id, tenant, out var key, out var notFound))
         {
-            return denied;
+            return notFound;
         }
 
         if (!TryExpectedVersion(http.Request, null, out var expected, out var versionError))
@@ -109,20 +111,20 @@ internal static class ShadowEndpoints
             return Invalid(versionError);
         }
 
-        var result = await shadows.DeleteAsync(id, expected, cancellationToken).ConfigureAwait(false);
-        return result.Succeeded ? Results.NoContent() : Problem(result);
+        var result = await shadows.DeleteAsync(key, expected, cancellationToken).ConfigureAwait(false);
+        return result.Succeeded ? Results.NoContent() : Problem(result, id, key);
     }
 
-    /// <summary>Shadows are broker data of the default tenant; callers of another tenant reach only their registered devices' shadows.</summary>
-    private static async Task<IResult?> DenyAsync(string id, IDeviceRegistry registry, ITenantContext tenant, CancellationToken cancellationToken)
+    /// <summary>
+    /// The broker key of the caller's thing <paramref name="id"/>: in the tenant's namespace (<see cref="ThingKeys"/>),
+    /// so a tenant reaches only its own shadows and another tenant's are not found. An id that is not a thing name is
+    /// not found either (it could otherwise name a key of another namespace).
+    /// </summary>
+    private static bool TryKey(string id, ITenantContext tenant, out string key, out IResult notFound)
     {
-        if (tenant.TenantId == Tenants.Default)
-        {
-            return null;
-        }
-
-        var registered = await registry.GetAsync(tenant.TenantId, id, cancellationToken).ConfigureAwait(false);
-        return registered.Succeeded ? null : NoShadow(id);
+        key = DeviceTopics.IsValidName(id) ? ThingKeys.KeyOf(tenant.TenantId, id) : "";
+        notFound = NoShadow(id);
+        return key.Length > 0;
     }
 
     /// <summary>The version to check: the body's <c>version</c> or the <c>If-Match</c> header (an ETag such as <c>"7"</c>); both must agree.</summary>
@@ -158,11 +160,12 @@ internal static class ShadowEndpoints
         return true;
     }
 
-    private static IResult Document(HttpContext http, ShadowDocument document)
+    /// <summary>The document as the caller knows it: <c>thingName</c> is its bare id.</summary>
+    private static IResult Document(HttpContext http, string id, ShadowDocument document)
     {
         http.Response.Headers.ETag = $"\"{document.Version}\"";
         var body = JsonNode.Parse(document.ToJson())!.AsObject();
-        body.Insert(0, "thingName", document.ThingName);
+        body.Insert(0, "thingName", id);
         return Results.Text(body.ToJsonString(), "application/json", Encoding.UTF8);
     }
 
@@ -173,6 +176,13 @@ internal static class ShadowEndpoints
         var errors = new FieldErrors();
         errors.Add("$", message);
         return ApiProblems.Invalid(errors, message);
+    }
+
+    /// <summary>The failure in words of the caller: its id, never the namespaced key.</summary>
+    private static IResult Problem(ShadowResult raw, string id, string key)
+    {
+        var result = key == id ? raw : raw with { Message = raw.Message.Replace(key, id, StringComparison.Ordinal) };
+        return Problem(result);
     }
 
     private static IResult Problem(ShadowResult result) => result.Error switch

@@ -7,12 +7,15 @@ namespace IoTix.Web.Devices;
 /// <summary>A device in the registry (table registry_devices, FR-038) with its last known connection status (FR-037).</summary>
 internal sealed class RegisteredDeviceRecord : ITenantScoped
 {
-    /// <summary>The thing name: the device's id, its shadow's name and the <c>{thing}</c> of its topics.</summary>
+    /// <summary>
+    /// The thing key: the device's id in its tenant's namespace (<c>{id}</c> for the default tenant,
+    /// <c>tenants/{t}/{id}</c> otherwise, see <see cref="ThingKeys"/>), its shadow's key and the thing of its topics.
+    /// </summary>
     public string DeviceId { get; set; } = "";
 
     public string TenantId { get; set; } = Tenants.Default;
 
-    /// <summary>The MQTT client id its status is tracked by; null means the device id.</summary>
+    /// <summary>The MQTT client id (namespaced like <see cref="DeviceId"/>) its status is tracked by; null means <see cref="DeviceId"/>.</summary>
     public string? ClientId { get; set; }
 
     public string? Name { get; set; }
@@ -40,9 +43,10 @@ internal sealed class RegisteredDeviceRecord : ITenantScoped
 /// <summary>A device shadow (table device_shadows, FR-035): state and metadata as JSON, version and time as columns.</summary>
 internal sealed class ShadowRecord : ITenantScoped
 {
+    /// <summary>The thing key from the broker: <c>{thing}</c> or <c>tenants/{t}/{thing}</c>.</summary>
     public string ThingName { get; set; } = "";
 
-    /// <summary>Shadows come from the broker, which knows no tenants: <see cref="Tenants.Default"/>.</summary>
+    /// <summary>The tenant of the key's namespace (<c>tenants/{t}/...</c>) when it exists, else <see cref="Tenants.Default"/>.</summary>
     public string TenantId { get; set; } = Tenants.Default;
 
     public long Version { get; set; }
@@ -58,7 +62,7 @@ internal sealed class RegisteredDeviceRecordConfiguration : IEntityTypeConfigura
     {
         builder.ToTable("registry_devices");
         builder.HasKey(d => d.DeviceId);
-        builder.Property(d => d.DeviceId).HasMaxLength(128);
+        builder.Property(d => d.DeviceId).HasMaxLength(256);
         builder.Property(d => d.TenantId).HasMaxLength(64);
         builder.Property(d => d.ClientId).HasMaxLength(256);
         builder.Property(d => d.Name).HasMaxLength(200);
@@ -73,7 +77,7 @@ internal sealed class ShadowRecordConfiguration : IEntityTypeConfiguration<Shado
     {
         builder.ToTable("device_shadows");
         builder.HasKey(s => s.ThingName);
-        builder.Property(s => s.ThingName).HasMaxLength(128);
+        builder.Property(s => s.ThingName).HasMaxLength(256);
         builder.Property(s => s.TenantId).HasMaxLength(64);
         builder.HasIndex(s => s.TenantId);
     }

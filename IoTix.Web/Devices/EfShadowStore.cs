@@ -4,8 +4,12 @@ using Microsoft.EntityFrameworkCore;
 
 namespace IoTix.Web.Devices;
 
-/// <summary>Shadows in the IoTix database (table device_shadows); an unreachable database answers "unavailable".</summary>
-internal sealed class EfShadowStore(IoTixDatabase database) : IShadowStore
+/// <summary>
+/// Shadows in the IoTix database (table device_shadows); an unreachable database answers "unavailable". The broker
+/// names a shadow by its thing key, which carries the namespace (<c>tenants/{t}/{thing}</c>): the store works across
+/// tenants on that key and stamps each row with the key's tenant (when it exists, see <see cref="KnownTenants"/>).
+/// </summary>
+internal sealed class EfShadowStore(IoTixDatabase database, KnownTenants tenants) : IShadowStore
 {
     public async Task<(ShadowLoadStatus Status, StoredShadow? Shadow)> LoadAsync(string thingName, CancellationToken cancellationToken = default)
     {
@@ -16,7 +20,7 @@ internal sealed class EfShadowStore(IoTixDatabase database) : IShadowStore
 
         try
         {
-            await using var context = database.CreateDbContext();
+            await using var context = CreateContext();
             var record = await context.Set<ShadowRecord>().AsNoTracking().FirstOrDefaultAsync(s => s.ThingName == thingName, cancellationToken).ConfigureAwait(false);
             return record is null
                 ? (ShadowLoadStatus.NotFound, null)
@@ -39,7 +43,7 @@ internal sealed class EfShadowStore(IoTixDatabase database) : IShadowStore
 
         try
         {
-            await using var context = database.CreateDbContext();
+            await using var context = CreateContext();
             var set = context.Set<ShadowRecord>();
             var record = await set.FirstOrDefaultAsync(s => s.ThingName == shadow.ThingName, cancellationToken).ConfigureAwait(false);
             if (record is null)
@@ -48,6 +52,7 @@ internal sealed class EfShadowStore(IoTixDatabase database) : IShadowStore
                 set.Add(record);
             }
 
+            record.TenantId = await tenants.StampOfAsync(shadow.ThingName, cancellationToken).ConfigureAwait(false);
             record.Version = shadow.Version;
             record.UpdatedAt = shadow.UpdatedAt.UtcDateTime;
             record.Document = shadow.DocumentJson;
@@ -70,7 +75,7 @@ internal sealed class EfShadowStore(IoTixDatabase database) : IShadowStore
 
         try
         {
-            await using var context = database.CreateDbContext();
+            await using var context = CreateContext();
             await context.Set<ShadowRecord>().Where(s => s.ThingName == thingName).ExecuteDeleteAsync(cancellationToken).ConfigureAwait(false);
             return true;
         }
@@ -79,5 +84,13 @@ internal sealed class EfShadowStore(IoTixDatabase database) : IShadowStore
             database.ReportFailure(exception);
             return false;
         }
+    }
+
+    /// <summary>A context across tenants: the key is the isolation (each tenant reaches only keys of its namespace).</summary>
+    private IoTixDbContext CreateContext()
+    {
+        var context = database.CreateDbContext();
+        context.TenantId = null;
+        return context;
     }
 }

@@ -3,8 +3,9 @@ namespace IoTix.Web.Devices;
 /// <summary>
 /// The device registry (FR-038): devices known to the platform, with attributes and tags, and their connection
 /// status (FR-037) from the broker's presence (live while the broker runs, else the last stored). Every call names
-/// the caller's tenant; a device of another tenant is not found. Expected failures are <see cref="RegistryResult"/>
-/// values.
+/// the caller's tenant and bare ids; inside, a device is keyed in the tenant's namespace (<see cref="ThingKeys"/>), so
+/// two tenants may use the same id and a device of another tenant is not found. Expected failures are
+/// <see cref="RegistryResult"/> values.
 /// </summary>
 public interface IDeviceRegistry
 {
@@ -20,11 +21,11 @@ public interface IDeviceRegistry
 
     Task<RegistryResult> DeleteAsync(string tenantId, string deviceId, CancellationToken cancellationToken = default);
 
-    /// <summary>The status of a client id from the broker's presence alone (for devices that are not registered).</summary>
-    DeviceConnectionStatus? LiveStatus(string clientId);
+    /// <summary>The status of the tenant's (bare) client id from the broker's presence alone (for devices that are not registered).</summary>
+    DeviceConnectionStatus? LiveStatus(string tenantId, string clientId);
 }
 
-/// <summary>What a registration sets; <see cref="ClientId"/> null means the device id.</summary>
+/// <summary>What a registration sets (bare ids of the tenant); <see cref="ClientId"/> null means the device id.</summary>
 public sealed record DeviceRegistration(string DeviceId, string? ClientId, string? Name, IReadOnlyDictionary<string, string> Attributes, IReadOnlyList<string> Tags);
 
 /// <summary>A registered device with its status.</summary>

@@ -61,6 +61,7 @@ internal sealed partial class RegistryStatusWriter(
         try
         {
             await using var context = database.CreateDbContext();
+            context.TenantId = null; // every tenant's devices: rows are keyed by their namespaced client ids
             var records = await context.Set<RegisteredDeviceRecord>().ToListAsync(cancellationToken).ConfigureAwait(false);
             int changed = 0;
             foreach (var record in records)

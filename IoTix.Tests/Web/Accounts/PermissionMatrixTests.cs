@@ -175,4 +175,33 @@ public sealed class PermissionMatrixTests(PostgresFixture postgres)
         Assert.False(PermissionMatrix.Allows(Owner("acme"), Permissions.LiveRead));
         Assert.True(PermissionMatrix.Allows(Owner("acme"), Permissions.ModelsWrite));
     }
+
+    [Theory]
+    [InlineData("default", TenantRoles.Owner, true)]
+    [InlineData("default", TenantRoles.Admin, true)]
+    [InlineData("acme", TenantRoles.Owner, true)]
+    [InlineData("acme", TenantRoles.Admin, true)]
+    [InlineData("acme", TenantRoles.Operator, false)]
+    [InlineData("acme", TenantRoles.Viewer, false)]
+    public void Mqtt_users_are_managed_by_owners_and_admins_of_any_tenant(string tenant, string role, bool allowed)
+    {
+        var user = new System.Security.Claims.ClaimsPrincipal(new System.Security.Claims.ClaimsIdentity(
+            [new(IoTix.Web.Tenancy.TenantClaims.Role, role), new(IoTix.Web.Tenancy.TenantClaims.Tenant, tenant)], "test"));
+
+        Assert.Equal(allowed, PermissionMatrix.Allows(user, Permissions.MqttUsersManage));
+        Assert.Contains(Permissions.MqttUsersManage, Permissions.All);
+    }
+
+    [Theory]
+    [InlineData("/api/v1/mqtt-users", "GET")]
+    [InlineData("/api/v1/mqtt-users", "POST")]
+    [InlineData("/api/v1/mqtt-users/{id}", "DELETE")]
+    public async Task The_mqtt_user_routes_declare_mqttusers_manage(string pattern, string method)
+    {
+        await using var host = await AccountsHost.StartAsync(postgres);
+
+        var route = ApiRoutes(host.Factory.Services).Single(r => r.Pattern.TrimEnd('/') == pattern && r.Method == method);
+
+        Assert.Equal(Permissions.MqttUsersManage, route.Permission);
+    }
 }

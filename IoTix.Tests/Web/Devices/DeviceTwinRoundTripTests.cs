@@ -61,7 +61,7 @@ public sealed class DeviceTwinRoundTripTests(TwinHostFixture host) : IClassFixtu
         Assert.True(created.IsSuccessStatusCode, await created.Content.ReadAsStringAsync());
         Assert.True((await host.Client.PostAsJsonAsync("/api/v1/devices", new { modelId = "twin-pinger", deviceId = "twin-pinger-4" })).IsSuccessStatusCode);
         Assert.True((await host.Client.PostAsync("/api/v1/devices/twin-pinger-4/start", null)).IsSuccessStatusCode);
-        await Eventually.GetAsync(() => host.Factory.Services.GetRequiredService<IoTix.Web.Devices.IDeviceRegistry>().LiveStatus("twin-pinger-4") is { Online: true } s ? s : null, "twin-pinger-4 online");
+        await Eventually.GetAsync(() => host.Factory.Services.GetRequiredService<IoTix.Web.Devices.IDeviceRegistry>().LiveStatus(IoTix.Web.Tenancy.Tenants.Default, "twin-pinger-4") is { Online: true } s ? s : null, "twin-pinger-4 online");
         await RunningAsync("twin-pinger-4");
 
         // Not registered: a thing the broker has seen under its own name as client id is reachable.

@@ -20,6 +20,7 @@ public sealed class DevicesPageTests : IClassFixture<BrokerFixture>, IAsyncLifet
 {
     private readonly BrokerInstance _broker;
     private readonly BunitContext _context = new();
+    private readonly SwitchableTenant _tenant = new();
 
     public DevicesPageTests(BrokerFixture fixture)
     {
@@ -30,7 +31,7 @@ public sealed class DevicesPageTests : IClassFixture<BrokerFixture>, IAsyncLifet
         _context.Services.AddSingleton(_broker.Services.GetRequiredService<IDeviceRegistry>());
         _context.Services.AddSingleton(_broker.Services.GetRequiredService<IShadowService>());
         _context.Services.AddSingleton(_broker.Services.GetRequiredService<IDirectMethods>());
-        _context.Services.AddSingleton<ITenantContext>(new PrincipalTenantContext(new Microsoft.AspNetCore.Http.HttpContextAccessor())); // no request: the ambient (default) tenant
+        _context.Services.AddSingleton<ITenantContext>(_tenant); // the default tenant unless a test acts for another
         _context.Services.AddSingleton(TimeProvider.System);
         _context.Services.AddIoTixBrokerConsole();
         _context.Render<MudPopoverProvider>();
@@ -48,7 +49,7 @@ public sealed class DevicesPageTests : IClassFixture<BrokerFixture>, IAsyncLifet
         await Register("page-online", "page-online-client");
         await Register("page-offline", "page-offline-client");
         using var client = await _broker.ConnectAsync("page-online-client");
-        await Eventually.GetAsync(() => Registry.LiveStatus("page-online-client") is { Online: true } s ? s : null);
+        await Eventually.GetAsync(() => Registry.LiveStatus(IoTix.Web.Tenancy.Tenants.Default, "page-online-client") is { Online: true } s ? s : null);
 
         var page = _context.Render<BrokerDevices>();
 
@@ -113,9 +114,40 @@ public sealed class DevicesPageTests : IClassFixture<BrokerFixture>, IAsyncLifet
         Assert.True(result.Succeeded, result.Message);
     }
 
+    [Fact]
+    public async Task A_tenants_page_lists_only_its_devices_by_bare_id_and_reaches_their_shadow_and_methods()
+    {
+        const string tenant = "pg-acme";
+        await Register("pgt-platform", null);
+        Assert.True((await Registry.CreateAsync(tenant, new DeviceRegistration("pgt-lamp", "pgt-lamp-client", null, new Dictionary<string, string>(), []))).Succeeded);
+        await _broker.Services.GetRequiredService<IShadowService>().UpdateAsync("tenants/pg-acme/pgt-lamp", ShadowTopicTests.Desired("""{"level":7}"""));
+        using var device = await _broker.ConnectAsync("tenants/pg-acme/pgt-lamp-client");
+        device.AnswerMethodsWith("{\"lit\":true}");
+        await device.SubscribeAsync("tenants/pg-acme/$iotix/things/pgt-lamp/methods/+", MqttQualityOfServiceLevel.AtLeastOnce);
+        _tenant.TenantId = tenant;
+
+        var page = _context.Render<BrokerDevices>();
+        page.WaitForAssertion(() => Assert.Contains("pgt-lamp-client", page.Markup, StringComparison.Ordinal));
+        Act(page, () => Row(page, "pgt-lamp").Click());
+        page.WaitForAssertion(() => Assert.Equal("version 1", page.Find("[data-testid=shadow-version]").TextContent.Trim()));
+        Act(page, () => page.Find("[data-testid=method-name] input").Change("light"));
+        Act(page, () => page.Find("[data-testid=invoke]").Click());
+
+        page.WaitForAssertion(() => Assert.Contains("Answered with status 200", page.Find("[data-testid=method-result]").TextContent, StringComparison.Ordinal), TimeSpan.FromSeconds(20));
+        Assert.DoesNotContain("pgt-platform", page.Markup, StringComparison.Ordinal);
+        Assert.DoesNotContain("tenants/pg-acme", page.Markup, StringComparison.Ordinal);
+        Assert.Contains("\"level\": 7", page.Find("[data-testid=shadow-delta]").TextContent, StringComparison.Ordinal);
+    }
+
     /// <summary>Triggers an event, again when the page re-rendered in between (its two-second refresh replaces handlers).</summary>
     private static void Act(IRenderedComponent<BrokerDevices> page, Action action) => page.WaitForAssertion(action);
 
     private static AngleSharp.Dom.IElement Row(IRenderedComponent<BrokerDevices> page, string deviceId) =>
         page.FindAll("[data-testid=device-table] tbody tr").First(r => r.QuerySelector("code")?.TextContent == deviceId);
+
+    /// <summary>The page's tenant: the default one, or another a test names before rendering.</summary>
+    private sealed class SwitchableTenant : ITenantContext
+    {
+        public string TenantId { get; set; } = Tenants.Default;
+    }
 }

@@ -58,7 +58,7 @@ public sealed partial class BrokerDevices : IDisposable
     /// <summary>Only a flag: the next refresh tick reloads the shadow, so a burst of updates costs one render.</summary>
     private void OnShadowChanged(string thingName)
     {
-        if (thingName == Model.SelectedId)
+        if (thingName == Model.SelectedKey)
         {
             Volatile.Write(ref _shadowChanged, 1);
         }

@@ -13,7 +13,8 @@ namespace IoTix.Web.Components.Pages.Broker;
 /// <summary>
 /// The Devices page: the registry with connection status, one device's shadow (desired, reported, delta, version)
 /// with an editor for the desired section, and direct method calls. Every outcome is a sentence in
-/// <see cref="Message"/> or <see cref="MethodResult"/>; conflicts say which version won.
+/// <see cref="Message"/> or <see cref="MethodResult"/>; conflicts say which version won. The page shows the signed-in
+/// user's tenant: bare ids, mapped to the tenant's namespace for the broker (<see cref="ThingKeys"/>).
 /// </summary>
 public sealed class DevicesViewModel(IDeviceRegistry registry, IShadowService shadows, IDirectMethods methods, ITenantContext tenant, ConsoleAudit? audit = null)
 {
@@ -67,6 +68,9 @@ public sealed class DevicesViewModel(IDeviceRegistry registry, IShadowService sh
 
     // ---- the selected device's shadow
     public string? SelectedId { get; private set; }
+
+    /// <summary>The selected thing's broker key (<c>tenants/{t}/{id}</c> for a tenant), as <see cref="IShadowService.Changed"/> names it.</summary>
+    public string? SelectedKey => SelectedId is { } id ? ThingKeys.KeyOf(tenant.TenantId, id) : null;
 
     public ShadowDocument? Shadow { get; private set; }
 
@@ -139,12 +143,12 @@ public sealed class DevicesViewModel(IDeviceRegistry registry, IShadowService sh
 
     public async Task ReloadShadowAsync(CancellationToken cancellationToken = default)
     {
-        if (SelectedId is not { } id)
+        if (SelectedKey is not { } key)
         {
             return;
         }
 
-        Shadow = await shadows.GetAsync(id, cancellationToken).ConfigureAwait(false);
+        Shadow = await shadows.GetAsync(key, cancellationToken).ConfigureAwait(false);
         DesiredText = Shadow?.Desired is { } desired ? Pretty(desired) : "{}";
         EditedVersion = Shadow?.Version ?? 0;
     }
@@ -152,16 +156,16 @@ public sealed class DevicesViewModel(IDeviceRegistry registry, IShadowService sh
     /// <summary>Refreshes the shadow view without touching the editor (live updates while someone edits).</summary>
     public async Task RefreshShadowAsync(CancellationToken cancellationToken = default)
     {
-        if (SelectedId is { } id)
+        if (SelectedKey is { } key)
         {
-            Shadow = await shadows.GetAsync(id, cancellationToken).ConfigureAwait(false);
+            Shadow = await shadows.GetAsync(key, cancellationToken).ConfigureAwait(false);
         }
     }
 
     /// <summary>Replaces the desired section with <see cref="DesiredText"/>, only if the shadow is still at <see cref="EditedVersion"/>.</summary>
     public async Task SaveDesiredAsync(CancellationToken cancellationToken = default)
     {
-        if (SelectedId is not { } id)
+        if (SelectedKey is not { } key)
         {
             return;
         }
@@ -183,8 +187,8 @@ public sealed class DevicesViewModel(IDeviceRegistry registry, IShadowService sh
             return;
         }
 
-        var result = await shadows.UpdateAsync(id, new ShadowUpdate { Desired = desired, ReplaceDesired = true, ExpectedVersion = EditedVersion }, cancellationToken).ConfigureAwait(false);
-        await audit.AuditAsync("shadow.desired.update", id, result.Succeeded ? null : result.Message, result.Succeeded ? $"version {result.Document!.Version}, desired {desired.ToJsonString()}" : null, cancellationToken).ConfigureAwait(false);
+        var result = await shadows.UpdateAsync(key, new ShadowUpdate { Desired = desired, ReplaceDesired = true, ExpectedVersion = EditedVersion }, cancellationToken).ConfigureAwait(false);
+        await audit.AuditAsync("shadow.desired.update", SelectedId!, result.Succeeded ? null : result.Message.Replace(key, SelectedId, StringComparison.Ordinal), result.Succeeded ? $"version {result.Document!.Version}, desired {desired.ToJsonString()}" : null, cancellationToken).ConfigureAwait(false);
         if (result.Succeeded)
         {
             Message = new PageMessage(true, $"Desired state saved: the shadow is at version {result.Document!.Version}" + (result.Document.Delta is null ? "; the device already reports it." : "; the device was sent the delta."));
@@ -193,13 +197,13 @@ public sealed class DevicesViewModel(IDeviceRegistry registry, IShadowService sh
         }
         else if (result.Error == ShadowError.VersionConflict)
         {
-            var current = await shadows.GetAsync(id, cancellationToken).ConfigureAwait(false);
+            var current = await shadows.GetAsync(key, cancellationToken).ConfigureAwait(false);
             Shadow = current;
             Message = new PageMessage(false, $"Not saved: the shadow changed while you edited it (you edited version {EditedVersion}, it is at version {current?.Version ?? 0} now). Reload the desired state, then apply your change again.");
         }
         else
         {
-            Message = new PageMessage(false, $"Not saved: {Sentence(result.Message)}");
+            Message = new PageMessage(false, $"Not saved: {Sentence(result.Message.Replace(key, SelectedId, StringComparison.Ordinal))}");
         }
     }
 
@@ -238,11 +242,13 @@ public sealed class DevicesViewModel(IDeviceRegistry registry, IShadowService sh
         Invoking = true;
         try
         {
-            var result = await methods.InvokeAsync(new DirectMethodRequest(id, device?.ClientId ?? id, method, payload, TimeSpan.FromSeconds(MethodTimeoutSeconds)), cancellationToken).ConfigureAwait(false);
-            await audit.AuditAsync("method.invoke", $"{id}/{method}", result.Outcome == DirectMethodOutcome.Completed ? null : result.Message, result.Outcome == DirectMethodOutcome.Completed ? $"status {result.Status}" : null, cancellationToken).ConfigureAwait(false);
+            var key = ThingKeys.KeyOf(tenant.TenantId, id);
+            var clientKey = ThingKeys.KeyOf(tenant.TenantId, device?.ClientId ?? id);
+            var result = await methods.InvokeAsync(new DirectMethodRequest(key, clientKey, method, payload, TimeSpan.FromSeconds(MethodTimeoutSeconds)), cancellationToken).ConfigureAwait(false);
+            await audit.AuditAsync("method.invoke", $"{id}/{method}", result.Outcome == DirectMethodOutcome.Completed ? null : result.Message.Replace(clientKey, device?.ClientId ?? id, StringComparison.Ordinal).Replace(key, id, StringComparison.Ordinal), result.Outcome == DirectMethodOutcome.Completed ? $"status {result.Status}" : null, cancellationToken).ConfigureAwait(false);
             MethodResult = result.Outcome == DirectMethodOutcome.Completed
                 ? new MethodOutcome(result.Status is >= 200 and < 300, $"Answered with status {result.Status} in {result.Elapsed.TotalMilliseconds.ToString("0", CultureInfo.InvariantCulture)} ms.", result.Status, PrettyPayload(result.Payload))
-                : new MethodOutcome(false, Sentence(result.Message), null, null);
+                : new MethodOutcome(false, Sentence(result.Message.Replace(clientKey, device?.ClientId ?? id, StringComparison.Ordinal).Replace(key, id, StringComparison.Ordinal)), null, null);
         }
         finally
         {

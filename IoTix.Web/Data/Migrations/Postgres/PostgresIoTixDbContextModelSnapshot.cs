@@ -363,8 +363,8 @@ namespace IoTix.Web.Data.Migrations.Postgres
             modelBuilder.Entity("IoTix.Web.Devices.RegisteredDeviceRecord", b =>
                 {
                     b.Property<string>("DeviceId")
-                        .HasMaxLength(128)
-                        .HasColumnType("character varying(128)");
+                        .HasMaxLength(256)
+                        .HasColumnType("character varying(256)");
 
                     b.Property<string>("Attributes")
                         .IsRequired()
@@ -419,8 +419,8 @@ namespace IoTix.Web.Data.Migrations.Postgres
             modelBuilder.Entity("IoTix.Web.Devices.ShadowRecord", b =>
                 {
                     b.Property<string>("ThingName")
-                        .HasMaxLength(128)
-                        .HasColumnType("character varying(128)");
+                        .HasMaxLength(256)
+                        .HasColumnType("character varying(256)");
 
                     b.Property<string>("Document")
                         .IsRequired()
@@ -585,6 +585,52 @@ namespace IoTix.Web.Data.Migrations.Postgres
                     b.HasIndex("TenantId", "Timestamp", "Id");
 
                     b.ToTable("broker_history", (string)null);
+                });
+
+            modelBuilder.Entity("IoTix.Web.MqttUsers.MqttUserRecord", b =>
+                {
+                    b.Property<string>("Id")
+                        .HasMaxLength(32)
+                        .HasColumnType("character varying(32)");
+
+                    b.Property<DateTime>("CreatedAt")
+                        .HasColumnType("timestamp with time zone");
+
+                    b.Property<string>("CreatedBy")
+                        .IsRequired()
+                        .HasMaxLength(256)
+                        .HasColumnType("character varying(256)");
+
+                    b.Property<string>("Name")
+                        .IsRequired()
+                        .HasMaxLength(64)
+                        .HasColumnType("character varying(64)");
+
+                    b.Property<string>("PasswordHash")
+                        .IsRequired()
+                        .HasMaxLength(256)
+                        .HasColumnType("character varying(256)");
+
+                    b.Property<string>("TenantId")
+                        .IsRequired()
+                        .ValueGeneratedOnAdd()
+                        .HasMaxLength(64)
+                        .HasColumnType("character varying(64)")
+                        .HasDefaultValue("default");
+
+                    b.Property<string>("Username")
+                        .IsRequired()
+                        .HasMaxLength(160)
+                        .HasColumnType("character varying(160)");
+
+                    b.HasKey("Id");
+
+                    b.HasIndex("TenantId");
+
+                    b.HasIndex("Username")
+                        .IsUnique();
+
+                    b.ToTable("mqtt_users", (string)null);
                 });
 
             modelBuilder.Entity("IoTix.Web.Rules.RuleEventRecord", b =>

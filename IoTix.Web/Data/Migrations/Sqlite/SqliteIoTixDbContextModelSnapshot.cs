@@ -356,7 +356,7 @@ namespace IoTix.Web.Data.Migrations.Sqlite
             modelBuilder.Entity("IoTix.Web.Devices.RegisteredDeviceRecord", b =>
                 {
                     b.Property<string>("DeviceId")
-                        .HasMaxLength(128)
+                        .HasMaxLength(256)
                         .HasColumnType("TEXT");
 
                     b.Property<string>("Attributes")
@@ -412,7 +412,7 @@ namespace IoTix.Web.Data.Migrations.Sqlite
             modelBuilder.Entity("IoTix.Web.Devices.ShadowRecord", b =>
                 {
                     b.Property<string>("ThingName")
-                        .HasMaxLength(128)
+                        .HasMaxLength(256)
                         .HasColumnType("TEXT");
 
                     b.Property<string>("Document")
@@ -574,6 +574,52 @@ namespace IoTix.Web.Data.Migrations.Sqlite
                     b.HasIndex("TenantId", "Timestamp", "Id");
 
                     b.ToTable("broker_history", (string)null);
+                });
+
+            modelBuilder.Entity("IoTix.Web.MqttUsers.MqttUserRecord", b =>
+                {
+                    b.Property<string>("Id")
+                        .HasMaxLength(32)
+                        .HasColumnType("TEXT");
+
+                    b.Property<DateTime>("CreatedAt")
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("CreatedBy")
+                        .IsRequired()
+                        .HasMaxLength(256)
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("Name")
+                        .IsRequired()
+                        .HasMaxLength(64)
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("PasswordHash")
+                        .IsRequired()
+                        .HasMaxLength(256)
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("TenantId")
+                        .IsRequired()
+                        .ValueGeneratedOnAdd()
+                        .HasMaxLength(64)
+                        .HasColumnType("TEXT")
+                        .HasDefaultValue("default");
+
+                    b.Property<string>("Username")
+                        .IsRequired()
+                        .HasMaxLength(160)
+                        .HasColumnType("TEXT");
+
+                    b.HasKey("Id");
+
+                    b.HasIndex("TenantId");
+
+                    b.HasIndex("Username")
+                        .IsUnique();
+
+                    b.ToTable("mqtt_users", (string)null);
                 });
 
             modelBuilder.Entity("IoTix.Web.Rules.RuleEventRecord", b =>

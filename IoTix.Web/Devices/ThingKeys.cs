@@ -1,0 +1,38 @@
+using IoTix.Broker.Devices;
+using IoTix.Web.Tenancy;
+
+namespace IoTix.Web.Devices;
+
+/// <summary>
+/// The tenant namespace of things and client ids (docs/security.md, "Broker isolation"): inside the broker a thing key
+/// or client id is namespace + id, <c>tenants/{t}/{id}</c> for tenant <c>t</c> and the bare <c>{id}</c> for
+/// <see cref="Tenants.Default"/>. The API and the console show a tenant its bare ids.
+/// </summary>
+public static class ThingKeys
+{
+    /// <summary>The broker key (or MQTT client id) of <paramref name="id"/> in <paramref name="tenantId"/>'s namespace.</summary>
+    public static string KeyOf(string tenantId, string id)
+    {
+        ArgumentNullException.ThrowIfNull(tenantId);
+        ArgumentNullException.ThrowIfNull(id);
+        return string.Equals(tenantId, Tenants.Default, StringComparison.Ordinal) ? id : DeviceTopics.TenantKey(tenantId, id);
+    }
+
+    /// <summary>The id <paramref name="tenantId"/> knows <paramref name="key"/> by: the key without the tenant's prefix.</summary>
+    public static string BareId(string tenantId, string key)
+    {
+        ArgumentNullException.ThrowIfNull(tenantId);
+        ArgumentNullException.ThrowIfNull(key);
+        if (string.Equals(tenantId, Tenants.Default, StringComparison.Ordinal))
+        {
+            return key;
+        }
+
+        var prefix = IoTix.Broker.Security.TenantTopics.PrefixOf(tenantId);
+        return key.Length > prefix.Length && key.StartsWith(prefix, StringComparison.Ordinal) ? key[prefix.Length..] : key;
+    }
+
+    /// <summary>The namespace a key lies in: the tenant of <c>tenants/{t}/...</c>, else <see cref="Tenants.Default"/>.</summary>
+    public static string NamespaceOf(string key) =>
+        DeviceTopics.TrySplitKey(key, out var tenant, out _) ? tenant.ToString() : Tenants.Default;
+}
