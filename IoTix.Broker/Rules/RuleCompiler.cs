@@ -81,7 +81,9 @@ internal static class RuleCompiler
 
     private static void CheckIdentity(RuleDefinition rule, List<RuleFieldError> errors)
     {
-        if (string.IsNullOrEmpty(rule.Id) || rule.Id.Length > 100 || !IsIdText(rule.Id))
+        // A namespaced rule may carry its namespace in front of its id (the engine's key of a tenant's rule).
+        var id = rule.TopicNamespace is { Length: > 0 } ns && rule.Id.StartsWith(ns, StringComparison.Ordinal) ? rule.Id[ns.Length..] : rule.Id;
+        if (string.IsNullOrEmpty(id) || id.Length > 100 || !IsIdText(id))
         {
             errors.Add(new RuleFieldError("id", "must be 1 to 100 characters: letters, digits, '-', '_', '.'"));
         }

@@ -182,7 +182,7 @@ internal static class RegistryEndpoints
 
         var payload = body.Payload is { } json ? Encoding.UTF8.GetBytes(json.GetRawText()) : [];
         var timeout = body.TimeoutSeconds is { } t ? TimeSpan.FromSeconds(t) : (TimeSpan?)null;
-        var result = await methods.InvokeAsync(new DirectMethodRequest(ThingKeys.KeyOf(tenant.TenantId, id), clientId!, method, payload, timeout), cancellationToken).ConfigureAwait(false);
+        var result = await methods.InvokeAsync(new DirectMethodRequest(TenantKeys.KeyOf(tenant.TenantId, id), clientId!, method, payload, timeout), cancellationToken).ConfigureAwait(false);
         return result.Outcome switch
         {
             DirectMethodOutcome.Completed => Results.Ok(new MethodResponse(result.Status, ParsePayload(result.Payload), (long)result.Elapsed.TotalMilliseconds)),
@@ -196,7 +196,7 @@ internal static class RegistryEndpoints
     /// <summary>
     /// The MQTT client id (as the broker knows it: in the tenant's namespace) of a thing: its registration's, or the
     /// thing's key itself when the broker has seen a client of that id. Unknown to both: 404. A tenant reaches only
-    /// ids of its namespace (<see cref="ThingKeys"/>), so another tenant's device is never found.
+    /// ids of its namespace (<see cref="TenantKeys"/>), so another tenant's device is never found.
     /// </summary>
     internal static async Task<(string? ClientId, IResult? NotFound)> ResolveClientAsync(string id, IDeviceRegistry registry, ITenantContext tenant, CancellationToken cancellationToken)
     {
@@ -208,7 +208,7 @@ internal static class RegistryEndpoints
         var registered = await registry.GetAsync(tenant.TenantId, id, cancellationToken).ConfigureAwait(false);
         if (registered.Succeeded)
         {
-            return (ThingKeys.KeyOf(tenant.TenantId, registered.Device!.ClientId), null);
+            return (TenantKeys.KeyOf(tenant.TenantId, registered.Device!.ClientId), null);
         }
 
         if (registered.Error == RegistryError.Unavailable)
@@ -217,7 +217,7 @@ internal static class RegistryEndpoints
         }
 
         return registry.LiveStatus(tenant.TenantId, id) is not null
-            ? (ThingKeys.KeyOf(tenant.TenantId, id), null)
+            ? (TenantKeys.KeyOf(tenant.TenantId, id), null)
             : (null, ApiProblems.NotFound($"device '{id}' (neither registered nor seen by the broker)"));
     }
 

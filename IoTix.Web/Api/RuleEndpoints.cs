@@ -124,7 +124,7 @@ internal static class RuleEndpoints
     private static async Task<IResult> SetEnabled(string ruleId, bool enabled, RuleService service, CancellationToken cancellationToken) =>
         ToResult(await service.SetEnabledAsync(ruleId, enabled, cancellationToken).ConfigureAwait(false), ruleId, created: false);
 
-    private static IResult Engine(IRuleEngine engine) => Results.Ok(engine.GetSnapshot());
+    private static IResult Engine(RuleService service) => Results.Ok(service.Snapshot());
 
     private static async Task<IResult> Test(HttpRequest request, RuleService service, CancellationToken cancellationToken)
     {

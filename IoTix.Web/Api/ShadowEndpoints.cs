@@ -116,13 +116,13 @@ internal static class ShadowEndpoints
     }
 
     /// <summary>
-    /// The broker key of the caller's thing <paramref name="id"/>: in the tenant's namespace (<see cref="ThingKeys"/>),
+    /// The broker key of the caller's thing <paramref name="id"/>: in the tenant's namespace (<see cref="TenantKeys"/>),
     /// so a tenant reaches only its own shadows and another tenant's are not found. An id that is not a thing name is
     /// not found either (it could otherwise name a key of another namespace).
     /// </summary>
     private static bool TryKey(string id, ITenantContext tenant, out string key, out IResult notFound)
     {
-        key = DeviceTopics.IsValidName(id) ? ThingKeys.KeyOf(tenant.TenantId, id) : "";
+        key = DeviceTopics.IsValidName(id) ? TenantKeys.KeyOf(tenant.TenantId, id) : "";
         notFound = NoShadow(id);
         return key.Length > 0;
     }

@@ -9,7 +9,7 @@ internal sealed class RegisteredDeviceRecord : ITenantScoped
 {
     /// <summary>
     /// The thing key: the device's id in its tenant's namespace (<c>{id}</c> for the default tenant,
-    /// <c>tenants/{t}/{id}</c> otherwise, see <see cref="ThingKeys"/>), its shadow's key and the thing of its topics.
+    /// <c>tenants/{t}/{id}</c> otherwise, see <see cref="TenantKeys"/>), its shadow's key and the thing of its topics.
     /// </summary>
     public string DeviceId { get; set; } = "";
 

@@ -1,3 +1,4 @@
+using IoTix.Web.Tenancy;
 using System.Text.Json;
 using IoTix.Broker.Devices;
 using IoTix.Broker.Observability;
@@ -8,7 +9,7 @@ namespace IoTix.Web.Devices;
 
 /// <summary>
 /// The registry on EF Core (table registry_devices), merged with the broker's live presence. Rows are keyed by the
-/// thing key in the tenant's namespace (<see cref="ThingKeys"/>); callers give and get bare ids and client ids.
+/// thing key in the tenant's namespace (<see cref="TenantKeys"/>); callers give and get bare ids and client ids.
 /// </summary>
 internal sealed class DeviceRegistry(IoTixDatabase database, IDevicePresence presence, IBrokerStatus broker, TimeProvider timeProvider) : IDeviceRegistry
 {
@@ -19,7 +20,7 @@ internal sealed class DeviceRegistry(IoTixDatabase database, IDevicePresence pre
         ArgumentNullException.ThrowIfNull(registration);
         return await RunAsync(tenantId, async context =>
         {
-            var key = ThingKeys.KeyOf(tenantId, registration.DeviceId);
+            var key = TenantKeys.KeyOf(tenantId, registration.DeviceId);
             var set = context.Set<RegisteredDeviceRecord>();
             if (await set.AsNoTracking().AnyAsync(d => d.DeviceId == key, cancellationToken).ConfigureAwait(false))
             {
@@ -45,7 +46,7 @@ internal sealed class DeviceRegistry(IoTixDatabase database, IDevicePresence pre
         ArgumentNullException.ThrowIfNull(registration);
         return await RunAsync(tenantId, async context =>
         {
-            var key = ThingKeys.KeyOf(tenantId, registration.DeviceId);
+            var key = TenantKeys.KeyOf(tenantId, registration.DeviceId);
             var record = await context.Set<RegisteredDeviceRecord>().FirstOrDefaultAsync(d => d.DeviceId == key && d.TenantId == tenantId, cancellationToken).ConfigureAwait(false);
             if (record is null)
             {
@@ -65,7 +66,7 @@ internal sealed class DeviceRegistry(IoTixDatabase database, IDevicePresence pre
     public async Task<RegistryResult> GetAsync(string tenantId, string deviceId, CancellationToken cancellationToken = default) =>
         await RunAsync(tenantId, async context =>
         {
-            var key = ThingKeys.KeyOf(tenantId, deviceId);
+            var key = TenantKeys.KeyOf(tenantId, deviceId);
             var record = await context.Set<RegisteredDeviceRecord>().AsNoTracking().FirstOrDefaultAsync(d => d.DeviceId == key && d.TenantId == tenantId, cancellationToken).ConfigureAwait(false);
             return record is null ? NotFound(deviceId) : Ok(record);
         }).ConfigureAwait(false);
@@ -99,7 +100,7 @@ internal sealed class DeviceRegistry(IoTixDatabase database, IDevicePresence pre
     public async Task<RegistryResult> DeleteAsync(string tenantId, string deviceId, CancellationToken cancellationToken = default) =>
         await RunAsync(tenantId, async context =>
         {
-            var key = ThingKeys.KeyOf(tenantId, deviceId);
+            var key = TenantKeys.KeyOf(tenantId, deviceId);
             var record = await context.Set<RegisteredDeviceRecord>().FirstOrDefaultAsync(d => d.DeviceId == key && d.TenantId == tenantId, cancellationToken).ConfigureAwait(false);
             if (record is null)
             {
@@ -112,7 +113,7 @@ internal sealed class DeviceRegistry(IoTixDatabase database, IDevicePresence pre
         }).ConfigureAwait(false);
 
     public DeviceConnectionStatus? LiveStatus(string tenantId, string clientId) =>
-        presence.TryGet(ThingKeys.KeyOf(tenantId, clientId), out var live) ? Status(live) : null;
+        presence.TryGet(TenantKeys.KeyOf(tenantId, clientId), out var live) ? Status(live) : null;
 
     private static DeviceConnectionStatus Status(DevicePresenceInfo live) =>
         new(live.Online, live.LastSeen, live.ConnectedAt, live.DisconnectedAt, live.DisconnectReason);
@@ -151,7 +152,7 @@ internal sealed class DeviceRegistry(IoTixDatabase database, IDevicePresence pre
     /// <summary>Copies a registration onto a row; the client id goes into the tenant's namespace. An invalid one is the result.</summary>
     private static RegistryResult? Write(RegisteredDeviceRecord record, DeviceRegistration registration, DateTime now)
     {
-        var clientKey = ThingKeys.KeyOf(record.TenantId, registration.ClientId ?? registration.DeviceId);
+        var clientKey = TenantKeys.KeyOf(record.TenantId, registration.ClientId ?? registration.DeviceId);
         if (clientKey.Length > MaxClientIdLength)
         {
             return RegistryResult.Fail(RegistryError.InvalidArgument, $"the client id '{clientKey}' is longer than {MaxClientIdLength} characters");
@@ -179,8 +180,8 @@ internal sealed class DeviceRegistry(IoTixDatabase database, IDevicePresence pre
             Utc(record.LastDisconnectedAt),
             null);
         return new RegisteredDevice(
-            ThingKeys.BareId(record.TenantId, record.DeviceId),
-            ThingKeys.BareId(record.TenantId, clientId),
+            TenantKeys.BareId(record.TenantId, record.DeviceId),
+            TenantKeys.BareId(record.TenantId, clientId),
             record.Name,
             JsonSerializer.Deserialize<Dictionary<string, string>>(record.Attributes) ?? [],
             JsonSerializer.Deserialize<List<string>>(record.Tags) ?? [],

@@ -3,7 +3,7 @@ namespace IoTix.Web.Devices;
 /// <summary>
 /// The device registry (FR-038): devices known to the platform, with attributes and tags, and their connection
 /// status (FR-037) from the broker's presence (live while the broker runs, else the last stored). Every call names
-/// the caller's tenant and bare ids; inside, a device is keyed in the tenant's namespace (<see cref="ThingKeys"/>), so
+/// the caller's tenant and bare ids; inside, a device is keyed in the tenant's namespace (<see cref="TenantKeys"/>), so
 /// two tenants may use the same id and a device of another tenant is not found. Expected failures are
 /// <see cref="RegistryResult"/> values.
 /// </summary>

@@ -22,7 +22,7 @@ internal sealed class KnownTenants(IoTixDatabase database, TimeProvider timeProv
     /// <summary>The tenant to stamp on data stored under <paramref name="key"/>.</summary>
     public async ValueTask<string> StampOfAsync(string key, CancellationToken cancellationToken = default)
     {
-        var tenant = ThingKeys.NamespaceOf(key);
+        var tenant = TenantKeys.NamespaceOf(key);
         if (string.Equals(tenant, Tenants.Default, StringComparison.Ordinal) || Volatile.Read(ref _ids).Contains(tenant))
         {
             return tenant;

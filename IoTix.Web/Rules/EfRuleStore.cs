@@ -2,6 +2,7 @@ using System.Text.Json;
 using System.Text.Json.Serialization;
 using IoTix.Broker.Rules;
 using IoTix.Web.Simulations;
+using IoTix.Web.Tenancy;
 using Microsoft.EntityFrameworkCore;
 
 namespace IoTix.Web.Rules;
@@ -11,7 +12,10 @@ internal sealed class EfRuleStore(StoreAccess access, TimeProvider time) : IRule
 {
     internal static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web) { DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull };
 
-    /// <summary>Every tenant's rules, each confined to its tenant's namespace (<see cref="RuleService.NamespaceOf"/>).</summary>
+    /// <summary>
+    /// Every tenant's rules, each keyed and confined to its tenant's namespace (<see cref="TenantKeys"/>,
+    /// <see cref="RuleService.NamespaceOf"/>).
+    /// </summary>
     public Task<IReadOnlyList<RuleDefinition>?> LoadAllAsync(CancellationToken cancellationToken = default) =>
         access.RunAsync<IReadOnlyList<RuleDefinition>?>("load rules", static async (context, ct) =>
         {
@@ -20,6 +24,7 @@ internal sealed class EfRuleStore(StoreAccess access, TimeProvider time) : IRule
             return records.ConvertAll(static r =>
             {
                 var rule = ToDefinition(r);
+                rule.Id = TenantKeys.KeyOf(r.TenantId, r.Id);
                 rule.TopicNamespace = RuleService.NamespaceOf(r.TenantId);
                 return rule;
             });
@@ -46,14 +51,10 @@ internal sealed class EfRuleStore(StoreAccess access, TimeProvider time) : IRule
         access.RunAsync($"save rule '{rule.Id}'", async (context, ct) =>
         {
             var now = time.GetUtcNow().UtcDateTime;
-            var record = await context.Set<RuleRecord>().FindAsync([rule.Id], ct).ConfigureAwait(false);
+            var record = await context.Set<RuleRecord>().FirstOrDefaultAsync(r => r.TenantId == tenantId && r.Id == rule.Id, ct).ConfigureAwait(false);
             if (record is null)
             {
                 context.Add(record = new RuleRecord { Id = rule.Id, TenantId = tenantId, CreatedAt = now });
-            }
-            else if (record.TenantId != tenantId)
-            {
-                return false;
             }
 
             record.Name = rule.Name;
@@ -105,28 +106,27 @@ internal sealed class EfRuleStore(StoreAccess access, TimeProvider time) : IRule
 }
 
 /// <summary>
-/// Events of database actions into table rule_events, each with its rule's tenant; events older than
+/// Events of database actions into table rule_events, each with its rule's tenant (the namespace of the engine's rule
+/// key) and the tenant's own rule id; events older than
 /// <c>Broker:Rules:EventRetentionHours</c> are purged along the way (at most once a minute).
 /// </summary>
 internal sealed class EfRuleEventSink(StoreAccess access, TimeProvider time, Microsoft.Extensions.Options.IOptions<RuleEngineOptions> options) : IRuleEventSink
 {
     private static readonly TimeSpan PurgeInterval = TimeSpan.FromMinutes(1);
-    private readonly Dictionary<string, string> _tenants = new(StringComparer.Ordinal);
     private DateTimeOffset _nextPurge;
 
     public async Task<bool> WriteAsync(IReadOnlyList<RuleEvent> events, CancellationToken cancellationToken = default)
     {
-        // One writer calls this (the engine's event loop): the tenant cache needs no lock.
         return await access.RunAsync("write rule events", async (context, ct) =>
         {
             context.TenantId = null; // host work: each event names its rule's tenant
-            await ResolveTenantsAsync(context, events, ct).ConfigureAwait(false);
             foreach (var ruleEvent in events)
             {
+                var tenantId = TenantKeys.NamespaceOf(ruleEvent.RuleId);
                 context.Add(new RuleEventRecord
                 {
-                    TenantId = _tenants.GetValueOrDefault(ruleEvent.RuleId, Tenancy.Tenants.Default),
-                    RuleId = ruleEvent.RuleId,
+                    TenantId = tenantId,
+                    RuleId = TenantKeys.BareId(tenantId, ruleEvent.RuleId),
                     Topic = ruleEvent.Topic,
                     ClientId = ruleEvent.ClientId,
                     QualityOfService = ruleEvent.QualityOfService,
@@ -146,28 +146,5 @@ internal sealed class EfRuleEventSink(StoreAccess access, TimeProvider time, Mic
 
             return true;
         }, cancellationToken).ConfigureAwait(false);
-    }
-
-    private async Task ResolveTenantsAsync(Data.IoTixDbContext context, IReadOnlyList<RuleEvent> events, CancellationToken cancellationToken)
-    {
-        var unknown = new List<string>();
-        foreach (var ruleEvent in events)
-        {
-            if (!_tenants.ContainsKey(ruleEvent.RuleId) && !unknown.Contains(ruleEvent.RuleId))
-            {
-                unknown.Add(ruleEvent.RuleId);
-            }
-        }
-
-        if (unknown.Count == 0)
-        {
-            return;
-        }
-
-        var owners = await context.Set<RuleRecord>().AsNoTracking().Where(r => unknown.Contains(r.Id)).Select(r => new { r.Id, r.TenantId }).ToListAsync(cancellationToken).ConfigureAwait(false);
-        foreach (var owner in owners)
-        {
-            _tenants[owner.Id] = owner.TenantId;
-        }
     }
 }

@@ -55,7 +55,7 @@ internal sealed class RuleRecordConfiguration : IEntityTypeConfiguration<RuleRec
     public void Configure(EntityTypeBuilder<RuleRecord> builder)
     {
         builder.ToTable("rules");
-        builder.HasKey(r => r.Id);
+        builder.HasKey(r => new { r.TenantId, r.Id });
         builder.Property(r => r.Id).HasMaxLength(100);
         builder.Property(r => r.TenantId).HasMaxLength(100);
         builder.Property(r => r.Name).HasMaxLength(200);

@@ -9,7 +9,8 @@ namespace IoTix.Web.Rules;
 /// Editing rules for the caller's tenant (API and console): validates with the engine, stores, then tells the engine,
 /// so a stored rule is always a valid one and the running set follows the database. A non-default tenant's rules are
 /// confined to its namespace (<see cref="RuleDefinition.TopicNamespace"/> = <c>tenants/{t}/</c>): their filters and
-/// republish topics must start with it.
+/// republish topics must start with it. Rule ids are the tenant's own: in the engine a tenant's rule is keyed namespace +
+/// id (<see cref="TenantKeys"/>), so two tenants may both have rule <c>r1</c> and neither learns of the other's.
 /// </summary>
 public sealed class RuleService(IRuleRepository repository, IRuleEngine engine, ITenantContext tenant)
 {
@@ -68,7 +69,7 @@ public sealed class RuleService(IRuleRepository repository, IRuleEngine engine, 
             return RuleOutcome<RuleView>.Fail(RuleOutcomeCode.Unavailable);
         }
 
-        if (existing.Value is not null || engine.GetCounters(rule.Id) is not null)
+        if (existing.Value is not null || engine.GetCounters(KeyOf(rule.Id)) is not null)
         {
             return RuleOutcome<RuleView>.Fail(RuleOutcomeCode.AlreadyExists);
         }
@@ -141,7 +142,7 @@ public sealed class RuleService(IRuleRepository repository, IRuleEngine engine, 
             return RuleOutcomeCode.Unavailable;
         }
 
-        engine.Remove(ruleId);
+        engine.Remove(KeyOf(ruleId));
         return RuleOutcomeCode.Ok;
     }
 
@@ -188,7 +189,7 @@ public sealed class RuleService(IRuleRepository repository, IRuleEngine engine, 
             return RuleOutcome<RuleView>.Fail(RuleOutcomeCode.Unavailable);
         }
 
-        if (!engine.TryApply(rule, out var errors))
+        if (!engine.TryApply(ToEngine(rule), out var errors))
         {
             // Validated above; only a concurrent change of the engine's rules could get here.
             return RuleOutcome<RuleView>.Invalid(errors);
@@ -198,8 +199,51 @@ public sealed class RuleService(IRuleRepository repository, IRuleEngine engine, 
         return stored.Value is { } saved ? RuleOutcome<RuleView>.Ok(View(saved)) : RuleOutcome<RuleView>.Fail(RuleOutcomeCode.Unavailable);
     }
 
+    /// <summary>The live counters of the tenant's rule <paramref name="ruleId"/>; null when the engine does not run it.</summary>
+    public RuleCountersSnapshot? CountersOf(string ruleId) => engine.GetCounters(KeyOf(ruleId));
+
+    /// <summary>
+    /// The engine's state as the tenant may see it: the shared queue counters, with the rule counts of its own rules
+    /// only (the default tenant, the platform, sees every rule).
+    /// </summary>
+    public RuleEngineSnapshot Snapshot()
+    {
+        var snapshot = engine.GetSnapshot();
+        if (NamespaceOf(tenant.TenantId) is not { } ns)
+        {
+            return snapshot;
+        }
+
+        int rules = 0, enabled = 0;
+        foreach (var rule in engine.GetRules())
+        {
+            if (rule.Definition.Id.StartsWith(ns, StringComparison.Ordinal))
+            {
+                rules++;
+                enabled += rule.Definition.Enabled ? 1 : 0;
+            }
+        }
+
+        return snapshot with { Rules = rules, EnabledRules = enabled };
+    }
+
+    private string KeyOf(string ruleId) => TenantKeys.KeyOf(tenant.TenantId, ruleId);
+
+    /// <summary>The engine's copy of a tenant's rule: keyed namespace + id, confined to the namespace.</summary>
+    private RuleDefinition ToEngine(RuleDefinition rule) => new()
+    {
+        Id = KeyOf(rule.Id),
+        Name = rule.Name,
+        Description = rule.Description,
+        Enabled = rule.Enabled,
+        TopicFilters = rule.TopicFilters,
+        Condition = rule.Condition,
+        Actions = rule.Actions,
+        TopicNamespace = NamespaceOf(tenant.TenantId),
+    };
+
     private RuleView View(StoredRule rule) =>
-        new(rule.Definition, engine.GetCounters(rule.Definition.Id) ?? new RuleCountersSnapshot(0, 0, 0, 0, 0, null, null), rule.CreatedAt, rule.UpdatedAt);
+        new(rule.Definition, CountersOf(rule.Definition.Id) ?? new RuleCountersSnapshot(0, 0, 0, 0, 0, null, null), rule.CreatedAt, rule.UpdatedAt);
 }
 
 /// <summary>A rule with its live counters.</summary>

@@ -267,6 +267,17 @@ public sealed partial class SimulationOrchestrator
             return SimulationError.ForField(EngineErrorCode.NotFound, "modelId", $"model '{spec.ModelId}' not found");
         }
 
+        if (spec.GroupId is { } groupId && groupId.Contains('/', StringComparison.Ordinal))
+        {
+            return SimulationError.ForField(EngineErrorCode.InvalidArgument, "groupId", $"must not contain '/' (got '{groupId}')");
+        }
+
+        if (spec.IdPattern is { } pattern && pattern.Contains('/', StringComparison.Ordinal))
+        {
+            // Device ids are MQTT client ids and topic levels; '/' would also let ids reach into tenants' namespaces.
+            return SimulationError.ForField(EngineErrorCode.InvalidArgument, "idPattern", $"must not contain '/' (got '{pattern}'): device ids are single topic levels");
+        }
+
         await _changes.WaitAsync(cancellationToken).ConfigureAwait(false);
         try
         {

@@ -93,8 +93,54 @@ public sealed class TenantRulesTests(PostgresFixture postgres)
 
         Assert.Contains("must start with tenants/acme/", await enable.AssertFieldProblemAsync(HttpStatusCode.BadRequest, "topicFilters[0]"), StringComparison.Ordinal);
         var running = engine.GetRules().Select(r => r.Definition.Id).ToList();
-        Assert.Contains("acme-legal", running);
-        Assert.DoesNotContain("acme-smuggled", running);
-        Assert.Equal("tenants/acme/", engine.GetRules().Single(r => r.Definition.Id == "acme-legal").Definition.TopicNamespace);
+        Assert.Contains("tenants/acme/acme-legal", running); // the engine keys a tenant's rule namespace + id
+        Assert.DoesNotContain("tenants/acme/acme-smuggled", running);
+        Assert.Equal("tenants/acme/", engine.GetRules().Single(r => r.Definition.Id == "tenants/acme/acme-legal").Definition.TopicNamespace);
+    }
+
+    [Fact]
+    public async Task Two_tenants_may_both_have_rule_r1_and_each_sees_only_its_own_rule_events_and_counts()
+    {
+        await using var host = await TenantBrokerHost.StartAsync(postgres);
+        await TenantBrokerHost.CreateTenantAsync(host, "acme");
+        await TenantBrokerHost.CreateTenantAsync(host, "beta");
+        using var acme = await host.Factory.CreateClientForAsync(TenantRoles.Admin, "acme");
+        using var beta = await host.Factory.CreateClientForAsync(TenantRoles.Admin, "beta");
+        var platform = host.Factory.CreateClient();
+
+        using var acmeRule = await acme.PostJsonAsync("/api/v1/rules", """{"id": "r1", "name": "acme store", "topicFilters": ["tenants/acme/sensors/#"], "actions": [{"type": "database"}]}""");
+        using var betaRule = await beta.PostJsonAsync("/api/v1/rules", """{"id": "r1", "name": "beta store", "topicFilters": ["tenants/beta/sensors/#"], "actions": [{"type": "database"}]}""");
+        using var platformRule = await platform.PostJsonAsync("/api/v1/rules", """{"id": "r1", "name": "platform store", "topicFilters": ["sensors/#"], "actions": [{"type": "database"}]}""");
+        Assert.Equal(HttpStatusCode.Created, acmeRule.StatusCode);
+        Assert.Equal(HttpStatusCode.Created, betaRule.StatusCode);
+        Assert.Equal(HttpStatusCode.Created, platformRule.StatusCode);
+
+        using (var publisher = await host.ConnectAsync("rule-ids-publisher"))
+        {
+            await publisher.PublishStringAsync("tenants/acme/sensors/s1", "for acme", MqttQualityOfServiceLevel.AtLeastOnce);
+            await publisher.PublishStringAsync("tenants/beta/sensors/s1", "for beta", MqttQualityOfServiceLevel.AtLeastOnce);
+            await publisher.PublishStringAsync("tenants/beta/sensors/s2", "for beta too", MqttQualityOfServiceLevel.AtLeastOnce);
+        }
+
+        await beta.WaitForAsync("/api/v1/rules/r1/events", e => e.GetArrayLength() == 2, "beta's two rule events");
+        await acme.WaitForAsync("/api/v1/rules/r1/events", e => e.GetArrayLength() == 1, "acme's rule event");
+        var acmeEvents = (await acme.GetJsonAsync("/api/v1/rules/r1/events")).ToString();
+        var acmeView = await acme.GetJsonAsync("/api/v1/rules/r1");
+        var betaView = await beta.GetJsonAsync("/api/v1/rules/r1");
+        var acmeEngine = await acme.GetJsonAsync("/api/v1/rules/engine");
+        var platformEngine = await platform.GetJsonAsync("/api/v1/rules/engine");
+        using var betaDeletesR1 = await beta.DeleteAsync("/api/v1/rules/r1");
+
+        Assert.Contains("for acme", acmeEvents, StringComparison.Ordinal);
+        Assert.DoesNotContain("for beta", acmeEvents, StringComparison.Ordinal);
+        Assert.Equal("r1", acmeView.GetProperty("id").GetString());
+        Assert.Equal("acme store", acmeView.GetProperty("name").GetString());
+        Assert.Equal(1, acmeView.GetProperty("counters").GetProperty("matched").GetInt64());
+        Assert.Equal(2, betaView.GetProperty("counters").GetProperty("matched").GetInt64());
+        Assert.Equal(1, acmeEngine.GetProperty("rules").GetInt32()); // its own rule only, not beta's or the platform's
+        Assert.Equal(3, platformEngine.GetProperty("rules").GetInt32());
+        Assert.Equal(HttpStatusCode.NoContent, betaDeletesR1.StatusCode);
+        Assert.Equal(HttpStatusCode.OK, (await acme.GetAsync("/api/v1/rules/r1")).StatusCode);
+        Assert.Equal(HttpStatusCode.OK, (await platform.GetAsync("/api/v1/rules/r1")).StatusCode);
     }
 }

@@ -48,6 +48,7 @@ public sealed class GroupApiTests(ApiFixture fixture) : IClassFixture<ApiFixture
     [InlineData("""{"modelId": "file-sensor", "cuont": 5}""", "cuont")]
     [InlineData("""{"modelId": "file-sensor", "count": 5, "idPattern": "same-id"}""", "idPattern")]
     [InlineData("""{"modelId": "file-sensor", "count": 5, "groupId": ""}""", "groupId")]
+    [InlineData("""{"modelId": "file-sensor", "count": 2, "idPattern": "tenants/acme/d{index}"}""", "idPattern")]
     public async Task Create_with_bad_input_is_a_400_problem_naming_the_field(string json, string field)
     {
         using var response = await _client.PostJsonAsync("/api/v1/groups", json);

@@ -66,7 +66,7 @@ public sealed class BrokerRulesViewModel(RuleService rules, ConsoleAudit? audit 
     /// <summary>Errors in words by form field; a field's several problems are joined.</summary>
     public IReadOnlyDictionary<string, string> Errors { get; private set; } = new Dictionary<string, string>();
 
-    public RuleEngineSnapshot Engine => rules.Engine.GetSnapshot();
+    public RuleEngineSnapshot Engine => rules.Snapshot();
 
     public async Task LoadAsync(CancellationToken cancellationToken = default)
     {
@@ -81,7 +81,7 @@ public sealed class BrokerRulesViewModel(RuleService rules, ConsoleAudit? audit 
         var updated = new List<RuleView>(Rules.Count);
         foreach (var rule in Rules)
         {
-            updated.Add(rules.Engine.GetCounters(rule.Definition.Id) is { } counters ? rule with { Counters = counters } : rule);
+            updated.Add(rules.CountersOf(rule.Definition.Id) is { } counters ? rule with { Counters = counters } : rule);
         }
 
         Rules = updated;

@@ -14,7 +14,7 @@ namespace IoTix.Web.Components.Pages.Broker;
 /// The Devices page: the registry with connection status, one device's shadow (desired, reported, delta, version)
 /// with an editor for the desired section, and direct method calls. Every outcome is a sentence in
 /// <see cref="Message"/> or <see cref="MethodResult"/>; conflicts say which version won. The page shows the signed-in
-/// user's tenant: bare ids, mapped to the tenant's namespace for the broker (<see cref="ThingKeys"/>).
+/// user's tenant: bare ids, mapped to the tenant's namespace for the broker (<see cref="TenantKeys"/>).
 /// </summary>
 public sealed class DevicesViewModel(IDeviceRegistry registry, IShadowService shadows, IDirectMethods methods, ITenantContext tenant, ConsoleAudit? audit = null)
 {
@@ -70,7 +70,7 @@ public sealed class DevicesViewModel(IDeviceRegistry registry, IShadowService sh
     public string? SelectedId { get; private set; }
 
     /// <summary>The selected thing's broker key (<c>tenants/{t}/{id}</c> for a tenant), as <see cref="IShadowService.Changed"/> names it.</summary>
-    public string? SelectedKey => SelectedId is { } id ? ThingKeys.KeyOf(tenant.TenantId, id) : null;
+    public string? SelectedKey => SelectedId is { } id ? TenantKeys.KeyOf(tenant.TenantId, id) : null;
 
     public ShadowDocument? Shadow { get; private set; }
 
@@ -242,8 +242,8 @@ public sealed class DevicesViewModel(IDeviceRegistry registry, IShadowService sh
         Invoking = true;
         try
         {
-            var key = ThingKeys.KeyOf(tenant.TenantId, id);
-            var clientKey = ThingKeys.KeyOf(tenant.TenantId, device?.ClientId ?? id);
+            var key = TenantKeys.KeyOf(tenant.TenantId, id);
+            var clientKey = TenantKeys.KeyOf(tenant.TenantId, device?.ClientId ?? id);
             var result = await methods.InvokeAsync(new DirectMethodRequest(key, clientKey, method, payload, TimeSpan.FromSeconds(MethodTimeoutSeconds)), cancellationToken).ConfigureAwait(false);
             await audit.AuditAsync("method.invoke", $"{id}/{method}", result.Outcome == DirectMethodOutcome.Completed ? null : result.Message.Replace(clientKey, device?.ClientId ?? id, StringComparison.Ordinal).Replace(key, id, StringComparison.Ordinal), result.Outcome == DirectMethodOutcome.Completed ? $"status {result.Status}" : null, cancellationToken).ConfigureAwait(false);
             MethodResult = result.Outcome == DirectMethodOutcome.Completed

@@ -671,6 +671,12 @@ namespace IoTix.Web.Data.Migrations.Sqlite
 
             modelBuilder.Entity("IoTix.Web.Rules.RuleRecord", b =>
                 {
+                    b.Property<string>("TenantId")
+                        .ValueGeneratedOnAdd()
+                        .HasMaxLength(64)
+                        .HasColumnType("TEXT")
+                        .HasDefaultValue("default");
+
                     b.Property<string>("Id")
                         .HasMaxLength(100)
                         .HasColumnType("TEXT");
@@ -697,13 +703,6 @@ namespace IoTix.Web.Data.Migrations.Sqlite
                         .HasMaxLength(200)
                         .HasColumnType("TEXT");
 
-                    b.Property<string>("TenantId")
-                        .IsRequired()
-                        .ValueGeneratedOnAdd()
-                        .HasMaxLength(64)
-                        .HasColumnType("TEXT")
-                        .HasDefaultValue("default");
-
                     b.Property<string>("TopicFilters")
                         .IsRequired()
                         .HasColumnType("TEXT");
@@ -711,7 +710,7 @@ namespace IoTix.Web.Data.Migrations.Sqlite
                     b.Property<DateTime>("UpdatedAt")
                         .HasColumnType("TEXT");
 
-                    b.HasKey("Id");
+                    b.HasKey("TenantId", "Id");
 
                     b.HasIndex("TenantId");
 

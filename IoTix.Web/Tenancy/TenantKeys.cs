@@ -1,14 +1,13 @@
 using IoTix.Broker.Devices;
-using IoTix.Web.Tenancy;
 
-namespace IoTix.Web.Devices;
+namespace IoTix.Web.Tenancy;
 
 /// <summary>
-/// The tenant namespace of things and client ids (docs/security.md, "Broker isolation"): inside the broker a thing key
+/// The tenant namespace of keys: things, client ids and rules (docs/security.md, "Broker isolation"): inside the broker a thing key
 /// or client id is namespace + id, <c>tenants/{t}/{id}</c> for tenant <c>t</c> and the bare <c>{id}</c> for
 /// <see cref="Tenants.Default"/>. The API and the console show a tenant its bare ids.
 /// </summary>
-public static class ThingKeys
+public static class TenantKeys
 {
     /// <summary>The broker key (or MQTT client id) of <paramref name="id"/> in <paramref name="tenantId"/>'s namespace.</summary>
     public static string KeyOf(string tenantId, string id)
