@@ -9,10 +9,10 @@ namespace IoTix.Web.History;
 /// <summary>
 /// Dead letters in the IoTix database (table broker_dead_letters), at most <c>Broker:DeadLetters:MaxMessages</c> over
 /// all tenants: each append deletes the oldest beyond the cap. Each belongs to the tenant of its topic's namespace,
-/// else of its client id's (<see cref="BrokerDataTenants"/>). The <see cref="IDeadLetterStore"/> methods act for the
+/// else of its client id's (<see cref="KnownTenants"/>). The <see cref="IDeadLetterStore"/> methods act for the
 /// caller's tenant (<see cref="TenantScope.Current"/>). An unavailable database answers false / null (FR-043a).
 /// </summary>
-internal sealed class EfDeadLetterStore(IoTixDatabase database, BrokerDataTenants tenants) : IDeadLetterStore
+internal sealed class EfDeadLetterStore(IoTixDatabase database, KnownTenants tenants) : IDeadLetterStore
 {
     public async Task<bool> AppendAsync(IReadOnlyList<DeadLetter> deadLetters, long maxMessages, CancellationToken cancellationToken = default)
     {

@@ -8,11 +8,11 @@ namespace IoTix.Web.History;
 
 /// <summary>
 /// Message history in the IoTix database (table broker_history). Each message belongs to the tenant of its topic's
-/// namespace (<see cref="BrokerDataTenants"/>). Queries narrow by tenant (the query's, else the caller's), time range,
+/// namespace (<see cref="KnownTenants"/>). Queries narrow by tenant (the query's, else the caller's), time range,
 /// cursor and the filter's literal prefix in SQL, in (timestamp, id) order, and apply the MQTT wildcards to each row,
 /// reading in chunks until the page is full. An unavailable database answers false / null (FR-043a).
 /// </summary>
-internal sealed class EfHistoryStore(IoTixDatabase database, BrokerDataTenants tenants) : IHistoryStore
+internal sealed class EfHistoryStore(IoTixDatabase database, KnownTenants tenants) : IHistoryStore
 {
     private const int MinChunk = 200;
     private const int MaxChunk = 5000;

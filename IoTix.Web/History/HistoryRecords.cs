@@ -6,7 +6,7 @@ using Microsoft.EntityFrameworkCore.Metadata.Builders;
 
 namespace IoTix.Web.History;
 
-/// <summary>A captured PUBLISH (table broker_history); of the tenant of its topic's namespace (<see cref="BrokerDataTenants"/>).</summary>
+/// <summary>A captured PUBLISH (table broker_history); of the tenant of its topic's namespace (<see cref="KnownTenants"/>).</summary>
 internal sealed class HistoryMessageRecord : MessageRecord, ITenantScoped
 {
     public long Id { get; set; }
@@ -18,7 +18,7 @@ internal sealed class HistoryMessageRecord : MessageRecord, ITenantScoped
     public string ClientId { get; set; } = "";
 }
 
-/// <summary>An undeliverable message (table broker_dead_letters); of the tenant of its topic's or client id's namespace (<see cref="BrokerDataTenants"/>).</summary>
+/// <summary>An undeliverable message (table broker_dead_letters); of the tenant of its topic's or client id's namespace (<see cref="KnownTenants"/>).</summary>
 internal sealed class DeadLetterRecord : MessageRecord, ITenantScoped
 {
     public long Id { get; set; }

@@ -1,20 +1,19 @@
 using IoTix.Broker.DeadLetters;
 using IoTix.Broker.History;
 using IoTix.Broker.Security;
-using IoTix.Web.Tenancy;
-
-namespace IoTix.Web.History;
+namespace IoTix.Web.Tenancy;
 
 /// <summary>
-/// The tenant a broker-originated record (a captured message, a dead letter) belongs to: the tenant of its topic's
+/// The tenant broker-originated data belongs to (a captured message, a dead letter, a shadow or registry row keyed
+/// <c>tenants/{t}/{id}</c>): the tenant of its topic's
 /// namespace <c>tenants/{t}/</c> (<see cref="TenantTopics"/>), for a dead letter else of its client id's namespace,
 /// else <see cref="Tenants.Default"/>. Only existing tenants count: an unknown <c>tenants/x/</c> stays the default
 /// tenant's. The tenant ids are cached (copy on write) and read again from the <see cref="TenantDirectory"/> only when a
 /// batch names a namespace the cache does not know, and then only when a tenant was added since (or, for tenants added
 /// by another process, at most once per <see cref="RefreshInterval"/>); the per-message lookups allocate nothing.
-/// Called by the stores' batch writers, never per message.
+/// Called by the stores' batch writers and the shadow store, never per message.
 /// </summary>
-internal sealed partial class BrokerDataTenants(TimeProvider time, ILogger<BrokerDataTenants> logger, TenantDirectory? directory = null)
+internal sealed partial class KnownTenants(TimeProvider time, ILogger<KnownTenants> logger, TenantDirectory? directory = null)
 {
     /// <summary>Shortest time between two reads of the tenant list (unknown namespaces do not hammer the database).</summary>
     public static readonly TimeSpan RefreshInterval = TimeSpan.FromSeconds(1);
@@ -99,6 +98,19 @@ internal sealed partial class BrokerDataTenants(TimeProvider time, ILogger<Broke
         }
     }
 
+    /// <summary>The tenant to stamp on data stored under <paramref name="key"/> (a thing key or client id), reading the list again when its namespace is unknown.</summary>
+    public async ValueTask<string> StampOfAsync(string key, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(key);
+        if (TryKnown(key, out var tenant) || Candidate(key).IsEmpty)
+        {
+            return tenant;
+        }
+
+        await RefreshAsync(cancellationToken).ConfigureAwait(false);
+        return TryKnown(key, out tenant) ? tenant : Tenants.Default;
+    }
+
     /// <summary>The tenant of <paramref name="topic"/>'s namespace when that tenant exists, else the default tenant.</summary>
     public string TenantOfTopic(string topic) => TryKnown(topic, out var tenant) ? tenant : Tenants.Default;
 
@@ -144,6 +156,6 @@ internal sealed partial class BrokerDataTenants(TimeProvider time, ILogger<Broke
         return slash > 0 && slash < rest.Length - 1 ? rest[..slash] : default;
     }
 
-    [LoggerMessage(EventId = 3505, Level = LogLevel.Warning, Message = "The tenant list could not be read for history and dead letters; records are attributed with the tenants known so far")]
+    [LoggerMessage(EventId = 3505, Level = LogLevel.Warning, Message = "The tenant list could not be read for broker data (history, dead letters, shadows); records are attributed with the tenants known so far")]
     private static partial void LogRefreshFailed(ILogger logger, Exception exception);
 }
