@@ -158,14 +158,7 @@ internal sealed class EfHistoryStore(IoTixDatabase database, KnownTenants tenant
             var set = context.Set<HistoryMessageRecord>();
             var cutoff = olderThan.UtcDateTime;
             long deleted = await set.Where(m => m.Timestamp < cutoff).ExecuteDeleteAsync(cancellationToken).ConfigureAwait(false);
-            var count = await set.LongCountAsync(cancellationToken).ConfigureAwait(false);
-            if (count > maxMessages)
-            {
-                // The oldest beyond the cap go (ids grow in capture order).
-                var lastId = await set.OrderBy(m => m.Id).Skip((int)Math.Min(int.MaxValue, count - maxMessages - 1)).Select(m => m.Id).FirstAsync(cancellationToken).ConfigureAwait(false);
-                deleted += await set.Where(m => m.Id <= lastId).ExecuteDeleteAsync(cancellationToken).ConfigureAwait(false);
-            }
-
+            deleted += await TenantMessageCap.TrimAsync(set, maxMessages, cancellationToken).ConfigureAwait(false);
             return deleted;
         }
         catch (Exception exception) when (exception is not OperationCanceledException)

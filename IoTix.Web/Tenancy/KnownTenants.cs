@@ -19,9 +19,10 @@ internal sealed partial class KnownTenants(TimeProvider time, ILogger<KnownTenan
     public static readonly TimeSpan RefreshInterval = TimeSpan.FromSeconds(1);
 
     private volatile HashSet<string> _known = new(StringComparer.Ordinal);
-    private long _refreshedAt = long.MinValue;
+    private long _refreshedAt = long.MinValue; // guarded by _refreshLock, like _version and _refreshing
     private long _version = -1;
-    private int _refreshing;
+    private readonly Lock _refreshLock = new();
+    private Task? _refreshing;
 
     /// <summary>Reads the tenant list again when a message's topic names a namespace the cache does not know.</summary>
     public Task PrepareAsync(IReadOnlyList<HistoryMessage> messages, CancellationToken cancellationToken = default)
@@ -57,7 +58,9 @@ internal sealed partial class KnownTenants(TimeProvider time, ILogger<KnownTenan
 
     /// <summary>
     /// Reads the tenant list now, unless this process added no tenant since the last read and that read is less than
-    /// <see cref="RefreshInterval"/> old (tenants added by another process), or a read is under way.
+    /// <see cref="RefreshInterval"/> old (tenants added by another process). The history and dead-letter writers and the
+    /// shadow store ask concurrently: a read under way that started after the latest tenant was added is waited for, not
+    /// repeated; one that started before is followed by another.
     /// </summary>
     public async Task RefreshAsync(CancellationToken cancellationToken = default)
     {
@@ -66,20 +69,42 @@ internal sealed partial class KnownTenants(TimeProvider time, ILogger<KnownTenan
             return; // a host without tenancy: everything is the default tenant's
         }
 
-        var now = time.GetTimestamp();
-        var version = directory.Version;
-        var last = Interlocked.Read(ref _refreshedAt);
-        var fresh = last != long.MinValue && version == Interlocked.Read(ref _version) && time.GetElapsedTime(last, now) < RefreshInterval;
-        if (fresh || Interlocked.CompareExchange(ref _refreshing, 1, 0) != 0)
+        Task read;
+        lock (_refreshLock)
         {
-            return;
+            var version = directory.Version;
+            if (_refreshing is { IsCompleted: false } underWay && version == _version)
+            {
+                read = underWay;
+            }
+            else
+            {
+                var now = time.GetTimestamp();
+                if (_refreshedAt != long.MinValue && version == _version && time.GetElapsedTime(_refreshedAt, now) < RefreshInterval)
+                {
+                    return;
+                }
+
+                _refreshedAt = now;
+                _version = version;
+                read = _refreshing = ReadAsync(_refreshing, directory);
+            }
+        }
+
+        await read.WaitAsync(cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>One read of the tenant list, after <paramref name="previous"/> (not cancelled by one waiter: others wait on it too).</summary>
+    private async Task ReadAsync(Task? previous, TenantDirectory directory)
+    {
+        if (previous is not null)
+        {
+            await previous.ConfigureAwait(false); // never faults: failures are logged below
         }
 
         try
         {
-            Interlocked.Exchange(ref _refreshedAt, now);
-            Interlocked.Exchange(ref _version, version);
-            var tenants = await directory.ListAsync(cancellationToken).ConfigureAwait(false);
+            var tenants = await directory.ListAsync(CancellationToken.None).ConfigureAwait(false);
             var ids = new HashSet<string>(tenants.Count, StringComparer.Ordinal);
             foreach (var tenant in tenants)
             {
@@ -88,13 +113,9 @@ internal sealed partial class KnownTenants(TimeProvider time, ILogger<KnownTenan
 
             _known = ids;
         }
-        catch (Exception exception) when (exception is not OperationCanceledException)
+        catch (Exception exception)
         {
             LogRefreshFailed(logger, exception); // the cached list stays in force
-        }
-        finally
-        {
-            Volatile.Write(ref _refreshing, 0);
         }
     }
 
