@@ -13,7 +13,7 @@ internal static class MqttUsersServiceCollectionExtensions
     {
         services.TryAddSingleton<HostedBrokerTarget>();
         services.TryAddSingleton<SimulatorIdentity>();
-        services.TryAddSingleton<IDeviceCredentialsProvider>(static sp => sp.GetRequiredService<SimulatorIdentity>());
+        services.TryAddSingleton<IDeviceCredentialsProvider, SimulatorCredentials>(); // the full host only: it needs the simulator's EndpointResolver
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<BrokerOptions>, ReservedBrokerUsersValidator>());
         services.TryAddSingleton<MqttUserCache>();
         services.TryAddSingleton<IMqttUserSource>(static sp => sp.GetRequiredService<MqttUserCache>());

@@ -1,9 +1,7 @@
 using System.Collections.Concurrent;
 using System.Security.Cryptography;
 using IoTix.Broker.Security;
-using IoTix.Core.Models;
 using IoTix.Core.Protocols;
-using IoTix.Web.Simulations;
 
 namespace IoTix.Web.MqttUsers;
 
@@ -16,11 +14,10 @@ namespace IoTix.Web.MqttUsers;
 /// <c>/api/v1/mqtt-users</c> and <c>Broker:Users</c> cannot use it.
 /// </summary>
 /// <remarks>
-/// The devices get these credentials only when they connect to the hosted broker (<see cref="HostedBrokerTarget"/>) and
-/// their model has no identity of its own (<c>connection.credentials</c> with a user name or password, or a TLS client
-/// certificate): a model's own credentials are kept, and this password never leaves the process.
+/// Devices get these credentials through <see cref="SimulatorCredentials"/>: only when they connect to the hosted
+/// broker and their model has no identity of its own, so this password never leaves the process.
 /// </remarks>
-internal sealed class SimulatorIdentity(HostedBrokerTarget hostedBroker) : IDeviceCredentialsProvider
+internal sealed class SimulatorIdentity
 {
     /// <summary>The reserved user name (inside each tenant's <c>{tenant}/</c>).</summary>
     public const string ReservedName = "iotix-simulator";
@@ -34,13 +31,6 @@ internal sealed class SimulatorIdentity(HostedBrokerTarget hostedBroker) : IDevi
     /// <summary>True when <paramref name="name"/> (a user's name inside its tenant) is the reserved one, in any letter case.</summary>
     public static bool IsReserved(string name) => string.Equals(name, ReservedName, StringComparison.OrdinalIgnoreCase);
 
-    public ConnectionCredentials? CredentialsFor(string tenantId, DeviceModel model, string? endpointOverride)
-    {
-        ArgumentNullException.ThrowIfNull(tenantId);
-        ArgumentNullException.ThrowIfNull(model);
-        return HasOwnIdentity(model) || !hostedBroker.IsTargetedBy(model, endpointOverride) ? null : Of(tenantId);
-    }
-
     /// <summary>The identity of <paramref name="tenantId"/>'s simulated devices (made on first use).</summary>
     public ConnectionCredentials Of(string tenantId)
     {
@@ -51,11 +41,6 @@ internal sealed class SimulatorIdentity(HostedBrokerTarget hostedBroker) : IDevi
 
     /// <summary>The broker's view of the identity named <paramref name="username"/>, once made.</summary>
     public bool TryFind(string username, out MqttUserCredentials user) => _byUsername.TryGetValue(username, out user!);
-
-    /// <summary>A model connects as itself when it names a user, a password or a TLS client certificate.</summary>
-    private static bool HasOwnIdentity(DeviceModel model) =>
-        model.Connection.Credentials is { Username: not null } or { Password: not null }
-        || model.Connection.Tls is { Enabled: true, CertFile: not null };
 
     private sealed record Identity(ConnectionCredentials Credentials, MqttUserCredentials User)
     {

@@ -39,6 +39,7 @@ public sealed class TwinHostFixture : IAsyncLifetime
         return Task.CompletedTask;
     }
 
+    /// <summary>An MQTT client; one with a client id under <c>tenants/{t}/</c> connects as a user of tenant t (<see cref="TenantMqttUser"/>).</summary>
     public async Task<IMqttClient> ConnectAsync(string clientId)
     {
         var client = new MqttClientFactory().CreateMqttClient();
@@ -46,10 +47,14 @@ public sealed class TwinHostFixture : IAsyncLifetime
             .WithTcpServer("127.0.0.1", BrokerPort)
             .WithClientId(clientId)
             .WithProtocolVersion(MQTTnet.Formatter.MqttProtocolVersion.V500)
-            .WithTimeout(BrokerInstance.Timeout)
-            .Build();
+            .WithTimeout(BrokerInstance.Timeout);
+        if (clientId.StartsWith("tenants/", StringComparison.Ordinal))
+        {
+            TenantMqttUser.Of(Factory.Services, clientId.Split('/')[1])(options);
+        }
+
         using var cancel = new CancellationTokenSource(BrokerInstance.Timeout);
-        await client.ConnectAsync(options, cancel.Token);
+        await client.ConnectAsync(options.Build(), cancel.Token);
         return client;
     }
 
