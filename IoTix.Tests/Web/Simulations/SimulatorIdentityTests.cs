@@ -8,8 +8,10 @@ using IoTix.Core.Devices;
 using IoTix.Tests.Shared;
 using IoTix.Tests.Web.Api;
 using IoTix.Web.Accounts;
+using IoTix.Web.LiveMetrics;
 using IoTix.Web.MqttUsers;
 using IoTix.Web.Simulations;
+using IoTix.Web.Tenancy;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using MQTTnet;
@@ -90,6 +92,22 @@ public sealed class SimulatorIdentityTests : IAsyncLifetime
         Assert.Equal("sim-alpha/iotix-simulator", Assert.Single(clients, c => c.ClientId == "tenants/sim-alpha/d1").UserName);
         Assert.Equal("iotix-simulator", Assert.Single(clients, c => c.ClientId == "d1").UserName);
         Assert.Equal("running", (await alpha.GetJsonAsync("/api/v1/devices/d1/metrics")).GetProperty("state").GetString());
+    }
+
+    [Fact]
+    public async Task The_device_inspector_subscribes_as_the_tenants_simulator_identity()
+    {
+        using var alpha = await _factory.CreateClientForAsync(TenantRoles.Owner, Alpha);
+        await StartDeviceAsync(alpha, "sim-sensor", "inspected");
+        await Eventually.TrueAsync(() => _received.GetValueOrDefault("tenants/sim-alpha/devices/inspected/telemetry") >= 1, "the device publishing");
+
+        using var scope = TenantScope.Enter(Alpha);
+        var result = await _factory.Services.GetRequiredService<DeviceInspector>().InspectAsync("inspected");
+        await using var inspection = result.Inspection!;
+        await Eventually.TrueAsync(() => inspection.PayloadsReceived >= 2 || inspection.PayloadError is not null, "payloads or an error");
+
+        Assert.Null(inspection.PayloadError);
+        Assert.Equal(["tenants/sim-alpha/devices/inspected/telemetry"], inspection.Topics);
     }
 
     [Fact]
