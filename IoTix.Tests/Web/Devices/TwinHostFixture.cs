@@ -1,4 +1,3 @@
-using System.Globalization;
 using System.Net.Http.Json;
 using System.Text.Json.Nodes;
 using IoTix.Tests.Shared;
@@ -20,20 +19,9 @@ public sealed class TwinHostFixture : IAsyncLifetime
 
     public Task InitializeAsync()
     {
-        var port = BrokerPort.ToString(CultureInfo.InvariantCulture);
         Factory = new IoTixWebFactory
         {
-            Settings =
-            {
-                ["Broker:Enabled"] = "true",
-                ["Broker:Listeners:Tcp:Port"] = port,
-                ["Broker:Listeners:WebSocket:Port"] = "0",
-                ["Broker:ShutdownDrainSeconds"] = "1",
-                ["IoTix:Simulation:BrokerHost"] = "127.0.0.1",
-                ["IoTix:Simulation:BrokerPort"] = port,
-                ["IoTix:Models:Watch"] = "false",
-                ["IoTix:Registry:StatusFlushSeconds"] = "1",
-            },
+            Settings = IoTixWebFactory.WithHostedBroker(BrokerPort, new() { ["IoTix:Models:Watch"] = "false", ["IoTix:Registry:StatusFlushSeconds"] = "1" }),
         };
         Client = Factory.CreateClient();
         return Task.CompletedTask;

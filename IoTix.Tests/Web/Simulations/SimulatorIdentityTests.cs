@@ -1,5 +1,4 @@
 using System.Collections.Concurrent;
-using System.Globalization;
 using System.Net;
 using System.Text;
 using IoTix.Broker.Admin;
@@ -40,24 +39,17 @@ public sealed class SimulatorIdentityTests : IAsyncLifetime
         File.WriteAllText(Path.Combine(_models, "sim-foreign-topic.json"), Model("sim-foreign-topic", "tenants/sim-beta/devices/${deviceId}/telemetry"));
         File.WriteAllText(Path.Combine(_models, "sim-raw.json"), Model("sim-raw", "devices/${deviceId}/telemetry", """, "clientIdPattern": "tenants/sim-alpha/${deviceId}" """));
         File.WriteAllText(Path.Combine(_models, "sim-own.json"), Model("sim-own", "devices/${deviceId}/telemetry", """, "credentials": { "username": "sim-alpha/fleet", "password": "alpha-fleet-password" } """));
-        var port = _port.ToString(CultureInfo.InvariantCulture);
         _factory = new IoTixWebFactory
         {
-            Settings = new Dictionary<string, string?>
+            Settings = IoTixWebFactory.WithHostedBroker(_port, new()
             {
-                ["Broker:Enabled"] = "true",
                 ["Broker:AllowAnonymous"] = "false",
                 ["Broker:Users:0:Username"] = "watcher",
                 ["Broker:Users:0:PasswordHash"] = BrokerPasswordHasher.HashPassword("watcher-secret", 1),
-                ["Broker:Listeners:Tcp:Port"] = port,
-                ["Broker:Listeners:WebSocket:Port"] = "0",
-                ["Broker:ShutdownDrainSeconds"] = "1",
                 ["IoTix:Models:Path"] = _models,
                 ["IoTix:Models:Watch"] = "false",
-                ["IoTix:Simulation:BrokerHost"] = "127.0.0.1",
-                ["IoTix:Simulation:BrokerPort"] = port,
                 ["Logging:LogLevel:Default"] = "Trace",
-            },
+            }),
             TestServices = services => services.AddSingleton<ILoggerProvider>(_logs),
         };
         _ = _factory.Server;
@@ -81,12 +73,8 @@ public sealed class SimulatorIdentityTests : IAsyncLifetime
     [Fact]
     public async Task Tenant_and_default_devices_connect_without_anonymous_access_and_publish_in_their_namespaces()
     {
-        using var alpha = await _factory.CreateClientForAsync(TenantRoles.Owner, Alpha);
-        using var platform = _factory.CreateClient();
+        using var alpha = await StartInAlphaAndDefaultAsync("d1");
 
-        await StartDeviceAsync(alpha, "sim-sensor", "d1");
-        await StartDeviceAsync(platform, "sim-sensor", "d1");
-        await Eventually.TrueAsync(() => _received.GetValueOrDefault("tenants/sim-alpha/devices/d1/telemetry") >= 3 && _received.GetValueOrDefault("devices/d1/telemetry") >= 3, "both devices publishing");
         var clients = await _factory.Services.GetRequiredService<IBrokerAdmin>().GetClientsAsync();
 
         Assert.Equal("sim-alpha/iotix-simulator", Assert.Single(clients, c => c.ClientId == "tenants/sim-alpha/d1").UserName);
@@ -113,11 +101,7 @@ public sealed class SimulatorIdentityTests : IAsyncLifetime
     [Fact]
     public async Task The_simulator_password_never_appears_in_the_logs()
     {
-        using var alpha = await _factory.CreateClientForAsync(TenantRoles.Owner, Alpha);
-        using var platform = _factory.CreateClient();
-        await StartDeviceAsync(alpha, "sim-sensor", "logged");
-        await StartDeviceAsync(platform, "sim-sensor", "logged");
-        await Eventually.TrueAsync(() => _received.GetValueOrDefault("tenants/sim-alpha/devices/logged/telemetry") >= 2 && _received.GetValueOrDefault("devices/logged/telemetry") >= 2, "both devices publishing");
+        using var alpha = await StartInAlphaAndDefaultAsync("logged");
         var identities = _factory.Services.GetRequiredService<SimulatorIdentity>();
         var passwords = new[] { Encoding.UTF8.GetString(identities.Of(Alpha).Password.Span), Encoding.UTF8.GetString(identities.Of("default").Password.Span) };
 
@@ -212,6 +196,19 @@ public sealed class SimulatorIdentityTests : IAsyncLifetime
 
         Assert.True(result.Failed);
         Assert.Contains("Broker:Users:1:Username", result.FailureMessage, StringComparison.Ordinal);
+    }
+
+    /// <summary>Starts a <c>sim-sensor</c> device <paramref name="deviceId"/> in tenant alpha and in the default tenant and waits for both to publish; answers alpha's API client.</summary>
+    private async Task<HttpClient> StartInAlphaAndDefaultAsync(string deviceId)
+    {
+        var alpha = await _factory.CreateClientForAsync(TenantRoles.Owner, Alpha);
+        using var platform = _factory.CreateClient();
+        await StartDeviceAsync(alpha, "sim-sensor", deviceId);
+        await StartDeviceAsync(platform, "sim-sensor", deviceId);
+        await Eventually.TrueAsync(
+            () => _received.GetValueOrDefault($"tenants/sim-alpha/devices/{deviceId}/telemetry") >= 3 && _received.GetValueOrDefault($"devices/{deviceId}/telemetry") >= 3,
+            "both devices publishing");
+        return alpha;
     }
 
     private static async Task StartDeviceAsync(HttpClient client, string modelId, string deviceId)
