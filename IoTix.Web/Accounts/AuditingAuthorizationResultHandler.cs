@@ -36,7 +36,7 @@ internal sealed class AuditingAuthorizationResultHandler(IAuditLog audit) : IAut
                 AuditOutcomes.Denied,
                 authorizeResult.Forbidden ? StatusCodes.Status403Forbidden : StatusCodes.Status401Unauthorized,
                 context.Connection.RemoteIpAddress?.ToString(),
-                $"requires {permission}")).ConfigureAwait(false);
+                PermissionMatrix.MustChangePassword(user) ? $"requires {permission}; a temporary password must be changed first" : $"requires {permission}")).ConfigureAwait(false);
         }
 
         if (!api)
@@ -47,7 +47,10 @@ internal sealed class AuditingAuthorizationResultHandler(IAuditLog audit) : IAut
 
         if (authorizeResult.Forbidden)
         {
-            await Results.Problem($"your role does not hold {permission}", statusCode: StatusCodes.Status403Forbidden, title: "Forbidden").ExecuteAsync(context).ConfigureAwait(false);
+            var detail = PermissionMatrix.MustChangePassword(user)
+                ? "your password is a temporary one: change it first (console /account/password); until then nothing else is allowed"
+                : $"your role does not hold {permission}";
+            await Results.Problem(detail, statusCode: StatusCodes.Status403Forbidden, title: "Forbidden").ExecuteAsync(context).ConfigureAwait(false);
             return;
         }
 

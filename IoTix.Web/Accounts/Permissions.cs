@@ -144,6 +144,11 @@ public static class PermissionMatrix
             return true;
         }
 
+        if (MustChangePassword(user))
+        {
+            return false; // a temporary password grants nothing but changing it (/account/password)
+        }
+
         if (string.Equals(permission, Permissions.TenantsManage, StringComparison.Ordinal))
         {
             return IsPlatformAdmin(user);
@@ -160,6 +165,9 @@ public static class PermissionMatrix
     /// <summary>Permissions over data of every tenant (live metrics, the hosted broker): default-tenant roles only.</summary>
     public static bool IsPlatformWide(string permission) =>
         permission is Permissions.LiveRead or Permissions.BrokerRead or Permissions.BrokerAdmin;
+
+    /// <summary>True while the (cookie) sign-in rests on a temporary password an administrator set (<see cref="AccountClaims.MustChangePassword"/>).</summary>
+    public static bool MustChangePassword(ClaimsPrincipal user) => user?.FindFirst(AccountClaims.MustChangePassword) is not null;
 
     public static bool IsPlatformAdmin(ClaimsPrincipal user) =>
         string.Equals(user?.FindFirst(TenantClaims.PlatformAdmin)?.Value, "true", StringComparison.Ordinal);

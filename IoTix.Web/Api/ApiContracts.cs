@@ -270,4 +270,4 @@ public sealed record StatsResponse(
     DateTimeOffset StartedAt,
     double UptimeSeconds,
     IReadOnlyList<string> Protocols,
-    SchedulerStatsResponse Scheduler);
+    SchedulerStatsResponse? Scheduler);

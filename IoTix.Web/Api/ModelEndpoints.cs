@@ -3,6 +3,7 @@ using IoTix.Web.Simulations;
 using Microsoft.Extensions.Options;
 
 using IoTix.Web.Accounts;
+using IoTix.Web.Tenancy;
 
 namespace IoTix.Web.Api;
 
@@ -52,7 +53,7 @@ internal static class ModelEndpoints
             .Produces<ModelValidationResponse>();
     }
 
-    private static IResult List(HttpRequest request, SimulationOrchestrator simulations, IOptions<ApiOptions> options, string? search = null, string? type = null, string? protocol = null)
+    private static IResult List(HttpRequest request, SimulationOrchestrator simulations, ITenantContext tenant, IOptions<ApiOptions> options, string? search = null, string? type = null, string? protocol = null)
     {
         var errors = new FieldErrors();
         DeviceType? typeFilter = null;
@@ -84,6 +85,11 @@ internal static class ModelEndpoints
             }
 
             simulations.TryGetModelSource(model.Id, out var file);
+            if (file is not null && !string.Equals(tenant.TenantId, Tenants.Default, StringComparison.Ordinal))
+            {
+                file = Path.GetFileName(file); // the host's folders are the platform's business
+            }
+
             matches.Add(new ModelSummaryResponse(
                 model.Id, model.Name, model.Description, model.Version, Name(model.Type), Name(model.Protocol),
                 model.Telemetry.Count, model.Commands.Count, model.Behaviors.Count, file is null ? "api" : "file", file));

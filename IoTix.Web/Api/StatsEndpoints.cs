@@ -1,10 +1,11 @@
 using IoTix.Web.Simulations;
 
 using IoTix.Web.Accounts;
+using IoTix.Web.Tenancy;
 
 namespace IoTix.Web.Api;
 
-/// <summary><c>/api/v1/stats</c>: engine-wide counters.</summary>
+/// <summary><c>/api/v1/stats</c>: the caller's tenant's counters (the platform's default tenant: the whole engine's).</summary>
 internal static class StatsEndpoints
 {
     public static void MapStats(this RouteGroupBuilder api)
@@ -16,7 +17,7 @@ internal static class StatsEndpoints
             .Produces<StatsResponse>();
     }
 
-    private static IResult Get(SimulationOrchestrator simulations, TimeProvider time)
+    private static IResult Get(SimulationOrchestrator simulations, ITenantContext tenant, TimeProvider time)
     {
         var stats = simulations.GetStats(); // the caller's tenant's groups and devices
         var groups = new List<GroupStatsResponse>(stats.Groups.Count);
@@ -42,6 +43,7 @@ internal static class StatsEndpoints
             simulations.StartedAt,
             Math.Round((time.GetUtcNow() - simulations.StartedAt).TotalSeconds, 3),
             protocols,
-            new SchedulerStatsResponse(s.Ticks, s.EntriesRun, s.Overruns, s.PendingEntries, s.Timers)));
+            // The scheduler serves every tenant's devices: its counters are the platform's (null for other tenants).
+            string.Equals(tenant.TenantId, Tenants.Default, StringComparison.Ordinal) ? new SchedulerStatsResponse(s.Ticks, s.EntriesRun, s.Overruns, s.PendingEntries, s.Timers) : null));
     }
 }

@@ -1,5 +1,6 @@
 using IoTix.Broker.Shadows;
 using IoTix.Web.MqttUsers;
+using IoTix.Web.Tenancy;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Options;
 

@@ -1,5 +1,6 @@
 using IoTix.Broker.Shadows;
 using IoTix.Web.Data;
+using IoTix.Web.Tenancy;
 using Microsoft.EntityFrameworkCore;
 
 namespace IoTix.Web.Devices;

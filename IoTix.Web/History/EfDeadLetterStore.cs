@@ -7,12 +7,12 @@ using Microsoft.EntityFrameworkCore;
 namespace IoTix.Web.History;
 
 /// <summary>
-/// Dead letters in the IoTix database (table broker_dead_letters), at most <c>Broker:DeadLetters:MaxMessages</c> over
-/// all tenants: each append deletes the oldest beyond the cap. Each belongs to the tenant of its topic's namespace,
-/// else of its client id's (<see cref="BrokerDataTenants"/>). The <see cref="IDeadLetterStore"/> methods act for the
+/// Dead letters in the IoTix database (table broker_dead_letters), at most <c>Broker:DeadLetters:MaxMessages</c> per
+/// tenant: each append deletes a tenant's oldest beyond the cap (<see cref="TenantMessageCap"/>). Each belongs to the tenant of its topic's namespace,
+/// else of its client id's (<see cref="KnownTenants"/>). The <see cref="IDeadLetterStore"/> methods act for the
 /// caller's tenant (<see cref="TenantScope.Current"/>). An unavailable database answers false / null (FR-043a).
 /// </summary>
-internal sealed class EfDeadLetterStore(IoTixDatabase database, BrokerDataTenants tenants) : IDeadLetterStore
+internal sealed class EfDeadLetterStore(IoTixDatabase database, KnownTenants tenants) : IDeadLetterStore
 {
     public async Task<bool> AppendAsync(IReadOnlyList<DeadLetter> deadLetters, long maxMessages, CancellationToken cancellationToken = default)
     {
@@ -25,7 +25,7 @@ internal sealed class EfDeadLetterStore(IoTixDatabase database, BrokerDataTenant
         {
             await tenants.PrepareAsync(deadLetters, cancellationToken).ConfigureAwait(false);
             await using var context = database.CreateDbContext();
-            context.TenantId = null; // host work: each record names its own tenant; the cap spans all of them
+            context.TenantId = null; // host work: each record names its own tenant; the cap applies per tenant
             var set = context.Set<DeadLetterRecord>();
             foreach (var deadLetter in deadLetters)
             {
@@ -43,13 +43,7 @@ internal sealed class EfDeadLetterStore(IoTixDatabase database, BrokerDataTenant
             }
 
             await context.SaveChangesAsync(cancellationToken).ConfigureAwait(false);
-            var count = await set.LongCountAsync(cancellationToken).ConfigureAwait(false);
-            if (count > maxMessages)
-            {
-                var lastId = await set.OrderBy(m => m.Id).Skip((int)Math.Min(int.MaxValue, count - maxMessages - 1)).Select(m => m.Id).FirstAsync(cancellationToken).ConfigureAwait(false);
-                await set.Where(m => m.Id <= lastId).ExecuteDeleteAsync(cancellationToken).ConfigureAwait(false);
-            }
-
+            await TenantMessageCap.TrimAsync(set, maxMessages, cancellationToken).ConfigureAwait(false);
             return true;
         }
         catch (Exception exception) when (exception is not OperationCanceledException)

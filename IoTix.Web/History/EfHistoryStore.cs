@@ -8,11 +8,11 @@ namespace IoTix.Web.History;
 
 /// <summary>
 /// Message history in the IoTix database (table broker_history). Each message belongs to the tenant of its topic's
-/// namespace (<see cref="BrokerDataTenants"/>). Queries narrow by tenant (the query's, else the caller's), time range,
+/// namespace (<see cref="KnownTenants"/>). Queries narrow by tenant (the query's, else the caller's), time range,
 /// cursor and the filter's literal prefix in SQL, in (timestamp, id) order, and apply the MQTT wildcards to each row,
 /// reading in chunks until the page is full. An unavailable database answers false / null (FR-043a).
 /// </summary>
-internal sealed class EfHistoryStore(IoTixDatabase database, BrokerDataTenants tenants) : IHistoryStore
+internal sealed class EfHistoryStore(IoTixDatabase database, KnownTenants tenants) : IHistoryStore
 {
     private const int MinChunk = 200;
     private const int MaxChunk = 5000;
@@ -158,14 +158,7 @@ internal sealed class EfHistoryStore(IoTixDatabase database, BrokerDataTenants t
             var set = context.Set<HistoryMessageRecord>();
             var cutoff = olderThan.UtcDateTime;
             long deleted = await set.Where(m => m.Timestamp < cutoff).ExecuteDeleteAsync(cancellationToken).ConfigureAwait(false);
-            var count = await set.LongCountAsync(cancellationToken).ConfigureAwait(false);
-            if (count > maxMessages)
-            {
-                // The oldest beyond the cap go (ids grow in capture order).
-                var lastId = await set.OrderBy(m => m.Id).Skip((int)Math.Min(int.MaxValue, count - maxMessages - 1)).Select(m => m.Id).FirstAsync(cancellationToken).ConfigureAwait(false);
-                deleted += await set.Where(m => m.Id <= lastId).ExecuteDeleteAsync(cancellationToken).ConfigureAwait(false);
-            }
-
+            deleted += await TenantMessageCap.TrimAsync(set, maxMessages, cancellationToken).ConfigureAwait(false);
             return deleted;
         }
         catch (Exception exception) when (exception is not OperationCanceledException)

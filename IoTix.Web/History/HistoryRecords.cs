@@ -6,8 +6,43 @@ using Microsoft.EntityFrameworkCore.Metadata.Builders;
 
 namespace IoTix.Web.History;
 
-/// <summary>A captured PUBLISH (table broker_history); of the tenant of its topic's namespace (<see cref="BrokerDataTenants"/>).</summary>
-internal sealed class HistoryMessageRecord : MessageRecord, ITenantScoped
+/// <summary>A stored message of a capped table: ids grow in capture order, so the oldest of a tenant are its lowest ids.</summary>
+internal interface ICappedMessageRecord : ITenantScoped
+{
+    long Id { get; }
+}
+
+/// <summary>
+/// The size cap of history and dead letters applies per tenant: a tenant that captures many messages pushes out its own
+/// oldest, never another tenant's.
+/// </summary>
+internal static class TenantMessageCap
+{
+    /// <summary>Deletes each tenant's oldest records beyond <paramref name="maxPerTenant"/>; the number deleted.</summary>
+    public static async Task<long> TrimAsync<TRecord>(DbSet<TRecord> set, long maxPerTenant, CancellationToken cancellationToken)
+        where TRecord : class, ICappedMessageRecord
+    {
+        var counts = await set.GroupBy(m => m.TenantId).Select(g => new { Tenant = g.Key, Count = g.LongCount() }).ToListAsync(cancellationToken).ConfigureAwait(false);
+        long deleted = 0;
+        foreach (var tenant in counts)
+        {
+            if (tenant.Count <= maxPerTenant)
+            {
+                continue;
+            }
+
+            var id = tenant.Tenant;
+            var lastId = await set.Where(m => m.TenantId == id).OrderBy(m => m.Id)
+                .Skip((int)Math.Min(int.MaxValue, tenant.Count - maxPerTenant - 1)).Select(m => m.Id).FirstAsync(cancellationToken).ConfigureAwait(false);
+            deleted += await set.Where(m => m.TenantId == id && m.Id <= lastId).ExecuteDeleteAsync(cancellationToken).ConfigureAwait(false);
+        }
+
+        return deleted;
+    }
+}
+
+/// <summary>A captured PUBLISH (table broker_history); of the tenant of its topic's namespace (<see cref="KnownTenants"/>).</summary>
+internal sealed class HistoryMessageRecord : MessageRecord, ICappedMessageRecord
 {
     public long Id { get; set; }
 
@@ -18,8 +53,8 @@ internal sealed class HistoryMessageRecord : MessageRecord, ITenantScoped
     public string ClientId { get; set; } = "";
 }
 
-/// <summary>An undeliverable message (table broker_dead_letters); of the tenant of its topic's or client id's namespace (<see cref="BrokerDataTenants"/>).</summary>
-internal sealed class DeadLetterRecord : MessageRecord, ITenantScoped
+/// <summary>An undeliverable message (table broker_dead_letters); of the tenant of its topic's or client id's namespace (<see cref="KnownTenants"/>).</summary>
+internal sealed class DeadLetterRecord : MessageRecord, ICappedMessageRecord
 {
     public long Id { get; set; }
 

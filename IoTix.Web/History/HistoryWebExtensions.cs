@@ -1,5 +1,6 @@
 using IoTix.Broker.DeadLetters;
 using IoTix.Broker.History;
+using IoTix.Web.Tenancy;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 
 namespace IoTix.Web.History;
@@ -12,7 +13,7 @@ public static class HistoryWebExtensions
     /// </summary>
     public static IServiceCollection AddIoTixHistoryStores(this IServiceCollection services)
     {
-        services.TryAddSingleton<BrokerDataTenants>();
+        services.TryAddSingleton<KnownTenants>();
         services.TryAddSingleton<TenantMessageData>();
         services.TryAddSingleton<EfHistoryStore>();
         services.TryAddSingleton<IHistoryStore>(static sp => sp.GetRequiredService<EfHistoryStore>());

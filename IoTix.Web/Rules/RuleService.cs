@@ -178,8 +178,7 @@ public sealed class RuleService(IRuleRepository repository, IRuleEngine engine, 
     }
 
     /// <summary>The namespace a tenant's rules are confined to; null for the default tenant (unconfined).</summary>
-    public static string? NamespaceOf(string tenantId) =>
-        string.Equals(tenantId, Tenants.Default, StringComparison.Ordinal) ? null : TenantTopics.PrefixOf(tenantId);
+    public static string? NamespaceOf(string tenantId) => TenantKeys.PrefixOf(tenantId) is { Length: > 0 } prefix ? prefix : null;
 
     private async Task<RuleOutcome<RuleView>> StoreAndApplyAsync(RuleDefinition rule, CancellationToken cancellationToken)
     {

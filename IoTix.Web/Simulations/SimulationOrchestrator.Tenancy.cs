@@ -167,8 +167,7 @@ public sealed partial class SimulationOrchestrator
     }
 
     /// <summary>The engine namespace of <paramref name="tenantId"/>: none for the default tenant, else <c>tenants/{tenant}/</c>.</summary>
-    public static string NamespaceOf(string tenantId) =>
-        Owns(tenantId, Tenants.Default) ? string.Empty : TenantTopics.PrefixOf(tenantId);
+    public static string NamespaceOf(string tenantId) => TenantKeys.PrefixOf(tenantId);
 
     private static string CurrentNamespace => NamespaceOf(TenantScope.Current);
 

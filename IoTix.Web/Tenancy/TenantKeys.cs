@@ -9,6 +9,13 @@ namespace IoTix.Web.Tenancy;
 /// </summary>
 public static class TenantKeys
 {
+    /// <summary>The namespace of <paramref name="tenantId"/>: empty for <see cref="Tenants.Default"/>, else <c>tenants/{t}/</c>.</summary>
+    public static string PrefixOf(string tenantId)
+    {
+        ArgumentNullException.ThrowIfNull(tenantId);
+        return string.Equals(tenantId, Tenants.Default, StringComparison.Ordinal) ? string.Empty : IoTix.Broker.Security.TenantTopics.PrefixOf(tenantId);
+    }
+
     /// <summary>The broker key (or MQTT client id) of <paramref name="id"/> in <paramref name="tenantId"/>'s namespace.</summary>
     public static string KeyOf(string tenantId, string id)
     {

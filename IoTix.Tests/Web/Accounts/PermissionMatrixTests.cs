@@ -176,6 +176,24 @@ public sealed class PermissionMatrixTests(PostgresFixture postgres)
         Assert.True(PermissionMatrix.Allows(Owner("acme"), Permissions.ModelsWrite));
     }
 
+    [Fact]
+    public void A_sign_in_on_a_temporary_password_holds_no_permission_until_the_password_is_changed()
+    {
+        static System.Security.Claims.ClaimsPrincipal Owner(bool temporary) => new(new System.Security.Claims.ClaimsIdentity(
+            [
+                new(IoTix.Web.Tenancy.TenantClaims.Role, TenantRoles.Owner), new(IoTix.Web.Tenancy.TenantClaims.Tenant, "default"),
+                .. temporary ? new[] { new System.Security.Claims.Claim(AccountClaims.MustChangePassword, "true") } : [],
+            ],
+            "test"));
+
+        var withTemporary = Owner(temporary: true);
+        var changed = Owner(temporary: false);
+
+        Assert.All(Permissions.All, permission => Assert.False(PermissionMatrix.Allows(withTemporary, permission), permission));
+        Assert.True(PermissionMatrix.Allows(withTemporary, Permissions.Authenticated)); // the password page itself
+        Assert.True(PermissionMatrix.Allows(changed, Permissions.ModelsRead));
+    }
+
     [Theory]
     [InlineData("default", TenantRoles.Owner, true)]
     [InlineData("default", TenantRoles.Admin, true)]

@@ -93,6 +93,8 @@ public sealed class TenantIsolationTests(PostgresFixture postgres)
 
         Assert.DoesNotContain(Model, models, StringComparison.Ordinal);
         Assert.Contains(ApiFixture.FileModelId, models, StringComparison.Ordinal); // model files are shared read-only
+        Assert.All((await b.GetJsonAsync("/api/v1/models")).GetProperty("items").EnumerateArray().Where(m => m.GetProperty("source").GetString() == "file"),
+            m => Assert.Equal(Path.GetFileName(m.GetProperty("file").GetString()), m.GetProperty("file").GetString())); // no host paths for tenants
         Assert.DoesNotContain("a-group", groups, StringComparison.Ordinal);
         Assert.Contains("b-group", groups, StringComparison.Ordinal);
         Assert.DoesNotContain("a-dev-", devices, StringComparison.Ordinal);

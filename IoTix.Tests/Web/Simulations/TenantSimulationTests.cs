@@ -59,6 +59,7 @@ public sealed class TenantSimulationTests(ApiFixture fixture) : IClassFixture<Ap
         Assert.Equal(["d0", "d1"], Ids(groupDevicesOfB, "deviceId"));
         Assert.Equal(("d1", "g1"), (deviceOfB.GetProperty("deviceId").GetString(), deviceOfB.GetProperty("groupId").GetString()));
         Assert.Equal(3, statsOfB.GetProperty("deviceCount").GetInt32());
+        Assert.True(!statsOfB.TryGetProperty("scheduler", out var scheduler) || scheduler.ValueKind == System.Text.Json.JsonValueKind.Null, "a tenant sees no engine-wide scheduler counters");
         Assert.Equal("B's m1", (await b.GetJsonAsync("/api/v1/models/m1")).GetProperty("name").GetString());
         Assert.Equal("A's m1", (await a.GetJsonAsync("/api/v1/models/m1")).GetProperty("name").GetString());
         Assert.Equal(["d0", "d1", "s1", "s2"], Ids(await a.GetJsonAsync("/api/v1/devices"), "deviceId"));

@@ -1,28 +1,28 @@
 using IoTix.Broker.DeadLetters;
 using IoTix.Broker.History;
 using IoTix.Broker.Security;
-using IoTix.Web.Tenancy;
-
-namespace IoTix.Web.History;
+namespace IoTix.Web.Tenancy;
 
 /// <summary>
-/// The tenant a broker-originated record (a captured message, a dead letter) belongs to: the tenant of its topic's
+/// The tenant broker-originated data belongs to (a captured message, a dead letter, a shadow or registry row keyed
+/// <c>tenants/{t}/{id}</c>): the tenant of its topic's
 /// namespace <c>tenants/{t}/</c> (<see cref="TenantTopics"/>), for a dead letter else of its client id's namespace,
 /// else <see cref="Tenants.Default"/>. Only existing tenants count: an unknown <c>tenants/x/</c> stays the default
 /// tenant's. The tenant ids are cached (copy on write) and read again from the <see cref="TenantDirectory"/> only when a
 /// batch names a namespace the cache does not know, and then only when a tenant was added since (or, for tenants added
 /// by another process, at most once per <see cref="RefreshInterval"/>); the per-message lookups allocate nothing.
-/// Called by the stores' batch writers, never per message.
+/// Called by the stores' batch writers and the shadow store, never per message.
 /// </summary>
-internal sealed partial class BrokerDataTenants(TimeProvider time, ILogger<BrokerDataTenants> logger, TenantDirectory? directory = null)
+internal sealed partial class KnownTenants(TimeProvider time, ILogger<KnownTenants> logger, TenantDirectory? directory = null)
 {
     /// <summary>Shortest time between two reads of the tenant list (unknown namespaces do not hammer the database).</summary>
     public static readonly TimeSpan RefreshInterval = TimeSpan.FromSeconds(1);
 
     private volatile HashSet<string> _known = new(StringComparer.Ordinal);
-    private long _refreshedAt = long.MinValue;
+    private long _refreshedAt = long.MinValue; // guarded by _refreshLock, like _version and _refreshing
     private long _version = -1;
-    private int _refreshing;
+    private readonly Lock _refreshLock = new();
+    private Task? _refreshing;
 
     /// <summary>Reads the tenant list again when a message's topic names a namespace the cache does not know.</summary>
     public Task PrepareAsync(IReadOnlyList<HistoryMessage> messages, CancellationToken cancellationToken = default)
@@ -58,7 +58,9 @@ internal sealed partial class BrokerDataTenants(TimeProvider time, ILogger<Broke
 
     /// <summary>
     /// Reads the tenant list now, unless this process added no tenant since the last read and that read is less than
-    /// <see cref="RefreshInterval"/> old (tenants added by another process), or a read is under way.
+    /// <see cref="RefreshInterval"/> old (tenants added by another process). The history and dead-letter writers and the
+    /// shadow store ask concurrently: a read under way that started after the latest tenant was added is waited for, not
+    /// repeated; one that started before is followed by another.
     /// </summary>
     public async Task RefreshAsync(CancellationToken cancellationToken = default)
     {
@@ -67,20 +69,42 @@ internal sealed partial class BrokerDataTenants(TimeProvider time, ILogger<Broke
             return; // a host without tenancy: everything is the default tenant's
         }
 
-        var now = time.GetTimestamp();
-        var version = directory.Version;
-        var last = Interlocked.Read(ref _refreshedAt);
-        var fresh = last != long.MinValue && version == Interlocked.Read(ref _version) && time.GetElapsedTime(last, now) < RefreshInterval;
-        if (fresh || Interlocked.CompareExchange(ref _refreshing, 1, 0) != 0)
+        Task read;
+        lock (_refreshLock)
         {
-            return;
+            var version = directory.Version;
+            if (_refreshing is { IsCompleted: false } underWay && version == _version)
+            {
+                read = underWay;
+            }
+            else
+            {
+                var now = time.GetTimestamp();
+                if (_refreshedAt != long.MinValue && version == _version && time.GetElapsedTime(_refreshedAt, now) < RefreshInterval)
+                {
+                    return;
+                }
+
+                _refreshedAt = now;
+                _version = version;
+                read = _refreshing = ReadAsync(_refreshing, directory);
+            }
+        }
+
+        await read.WaitAsync(cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>One read of the tenant list, after <paramref name="previous"/> (not cancelled by one waiter: others wait on it too).</summary>
+    private async Task ReadAsync(Task? previous, TenantDirectory directory)
+    {
+        if (previous is not null)
+        {
+            await previous.ConfigureAwait(false); // never faults: failures are logged below
         }
 
         try
         {
-            Interlocked.Exchange(ref _refreshedAt, now);
-            Interlocked.Exchange(ref _version, version);
-            var tenants = await directory.ListAsync(cancellationToken).ConfigureAwait(false);
+            var tenants = await directory.ListAsync(CancellationToken.None).ConfigureAwait(false);
             var ids = new HashSet<string>(tenants.Count, StringComparer.Ordinal);
             foreach (var tenant in tenants)
             {
@@ -89,14 +113,23 @@ internal sealed partial class BrokerDataTenants(TimeProvider time, ILogger<Broke
 
             _known = ids;
         }
-        catch (Exception exception) when (exception is not OperationCanceledException)
+        catch (Exception exception)
         {
             LogRefreshFailed(logger, exception); // the cached list stays in force
         }
-        finally
+    }
+
+    /// <summary>The tenant to stamp on data stored under <paramref name="key"/> (a thing key or client id), reading the list again when its namespace is unknown.</summary>
+    public async ValueTask<string> StampOfAsync(string key, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(key);
+        if (TryKnown(key, out var tenant) || Candidate(key).IsEmpty)
         {
-            Volatile.Write(ref _refreshing, 0);
+            return tenant;
         }
+
+        await RefreshAsync(cancellationToken).ConfigureAwait(false);
+        return TryKnown(key, out tenant) ? tenant : Tenants.Default;
     }
 
     /// <summary>The tenant of <paramref name="topic"/>'s namespace when that tenant exists, else the default tenant.</summary>
@@ -144,6 +177,6 @@ internal sealed partial class BrokerDataTenants(TimeProvider time, ILogger<Broke
         return slash > 0 && slash < rest.Length - 1 ? rest[..slash] : default;
     }
 
-    [LoggerMessage(EventId = 3505, Level = LogLevel.Warning, Message = "The tenant list could not be read for history and dead letters; records are attributed with the tenants known so far")]
+    [LoggerMessage(EventId = 3505, Level = LogLevel.Warning, Message = "The tenant list could not be read for broker data (history, dead letters, shadows); records are attributed with the tenants known so far")]
     private static partial void LogRefreshFailed(ILogger logger, Exception exception);
 }
