@@ -15,16 +15,24 @@ public static class BrokerPasswordHasher
     private const int SubkeyBytes = 32;
     private const int HeaderBytes = 13;
 
-    public static string HashPassword(string password)
+    public static string HashPassword(string password) => HashPassword(password, DefaultIterations);
+
+    /// <summary>
+    /// A hash with <paramref name="iterations"/> PBKDF2 rounds. Fewer than the default only for a random secret of at
+    /// least 128 bits that no person chose (a host's internal identity): its strength is its entropy, and every
+    /// CONNECT verifies it, so it must be cheap. Never for a chosen password.
+    /// </summary>
+    public static string HashPassword(string password, int iterations)
     {
         ArgumentNullException.ThrowIfNull(password);
+        ArgumentOutOfRangeException.ThrowIfLessThan(iterations, 1);
         var salt = RandomNumberGenerator.GetBytes(SaltBytes);
-        var subkey = Rfc2898DeriveBytes.Pbkdf2(password, salt, DefaultIterations, HashAlgorithmName.SHA512, SubkeyBytes);
+        var subkey = Rfc2898DeriveBytes.Pbkdf2(password, salt, iterations, HashAlgorithmName.SHA512, SubkeyBytes);
 
         var output = new byte[HeaderBytes + SaltBytes + SubkeyBytes];
         output[0] = FormatMarker;
         BinaryPrimitives.WriteUInt32BigEndian(output.AsSpan(1), 2);
-        BinaryPrimitives.WriteUInt32BigEndian(output.AsSpan(5), DefaultIterations);
+        BinaryPrimitives.WriteUInt32BigEndian(output.AsSpan(5), (uint)iterations);
         BinaryPrimitives.WriteUInt32BigEndian(output.AsSpan(9), SaltBytes);
         salt.CopyTo(output.AsSpan(HeaderBytes));
         subkey.CopyTo(output.AsSpan(HeaderBytes + SaltBytes));

@@ -12,6 +12,16 @@ public static class TenantTopics
     /// <summary>The topic prefix of <paramref name="tenant"/>: <c>tenants/{tenant}/</c>.</summary>
     public static string PrefixOf(string tenant) => Root + tenant + "/";
 
+    /// <summary>
+    /// True when <paramref name="clientIdOrTopic"/> lies in some tenant's namespace (<c>tenants/{t}/...</c> with a
+    /// non-empty <c>t</c>): such client ids belong to that tenant's users only.
+    /// </summary>
+    public static bool IsInAnyTenant(string clientIdOrTopic)
+    {
+        ArgumentNullException.ThrowIfNull(clientIdOrTopic);
+        return clientIdOrTopic.StartsWith(Root, StringComparison.Ordinal) && clientIdOrTopic.IndexOf('/', Root.Length) > Root.Length;
+    }
+
     public static bool IsInside(string tenant, string topicOrFilter)
     {
         ArgumentNullException.ThrowIfNull(tenant);

@@ -31,6 +31,9 @@ internal sealed partial class BrokerHostedService
     [LoggerMessage(EventId = 1019, Level = LogLevel.Warning, Message = "Client {ClientId} of user {UserName} refused: 0x85 Client Identifier not valid, a user of tenant {Tenant} connects only with a client id under {Prefix} (from {RemoteEndPoint} on {Listener})")]
     private static partial void LogTenantClientIdRefused(ILogger logger, string clientId, string userName, string tenant, string prefix, string remoteEndPoint, string listener);
 
+    [LoggerMessage(EventId = 1018, Level = LogLevel.Warning, Message = "Client {ClientId} of user {UserName} refused: 0x85 Client Identifier not valid, a client id in a tenant's namespace (tenants/...) is for that tenant's users only (from {RemoteEndPoint} on {Listener})")]
+    private static partial void LogTenantNamespaceRefused(ILogger logger, string clientId, string userName, string remoteEndPoint, string listener);
+
     [LoggerMessage(EventId = 1016, Level = LogLevel.Warning, Message = "Client {ClientId} of user {UserName} dropped: the user was revoked while it connected")]
     private static partial void LogRevokedUserDropped(ILogger logger, string clientId, string userName);
 

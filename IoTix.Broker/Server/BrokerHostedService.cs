@@ -403,6 +403,17 @@ internal sealed partial class BrokerHostedService : IHostedService, IBrokerStatu
             return Task.CompletedTask;
         }
 
+        if (tenant is null && TenantTopics.IsInAnyTenant(clientId))
+        {
+            // A tenant's namespace belongs to its users: anyone else (anonymous, a platform user, a certificate
+            // identity) would take over a tenant device's session [MQTT-3.1.3-8] 0x85 Client Identifier not valid
+            // (3.1.1: 0x02 Identifier rejected [MQTT-3.1.3-9]).
+            args.ReasonCode = MqttConnectReasonCode.ClientIdentifierNotValid;
+            counters.Rejected();
+            LogTenantNamespaceRefused(_logger, clientId, identity ?? "(anonymous)", remote, listener);
+            return Task.CompletedTask;
+        }
+
         if (context?.AssignedClientId is not null || !string.IsNullOrEmpty(args.AssignedClientIdentifier))
         {
             LogClientIdAssigned(_logger, remote, listener, clientId);

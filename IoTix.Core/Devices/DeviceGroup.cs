@@ -17,6 +17,7 @@ public sealed class DeviceGroup
         IdPattern = idPattern;
         _devices = devices;
         EndpointOverride = spec.EndpointOverride;
+        CredentialsOverride = spec.CredentialsOverride;
         IndexStart = spec.IndexStart;
         IndexStride = spec.IndexStride;
         NextIndex = spec.IndexStart + ((long)devices.Length * spec.IndexStride);
@@ -38,6 +39,9 @@ public sealed class DeviceGroup
 
     /// <summary>Where the group's devices connect instead of the model's address, or null.</summary>
     public string? EndpointOverride { get; }
+
+    /// <summary>The user name and password the group's devices connect with instead of their model's, or null.</summary>
+    public ConnectionCredentials? CredentialsOverride { get; }
 
     /// <summary>Index of the group's first device (0 unless this engine hosts a slice of a larger group).</summary>
     public int IndexStart { get; }

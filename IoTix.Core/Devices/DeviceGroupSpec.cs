@@ -1,3 +1,5 @@
+using IoTix.Core.Protocols;
+
 namespace IoTix.Core.Devices;
 
 /// <summary>
@@ -25,6 +27,14 @@ public sealed class DeviceGroupSpec
 
     /// <summary>Where the group's devices connect instead of the model's address: <c>host</c> or <c>host:port</c> (optional).</summary>
     public string? EndpointOverride { get; init; }
+
+    /// <summary>
+    /// The user name and password the group's devices connect with instead of their model's
+    /// <c>connection.credentials</c> (optional; the host decides when, e.g. for its own broker). Encoded once and
+    /// shared by the group's devices; devices added to the group later get them unless they have an endpoint override
+    /// of their own (see <see cref="DeviceSpec.CredentialsOverride"/>).
+    /// </summary>
+    public ConnectionCredentials? CredentialsOverride { get; init; }
 
     /// <summary>
     /// Index of the first device (default 0). With <see cref="IndexStride"/> this engine hosts one slice of a
@@ -58,6 +68,13 @@ public sealed class DeviceSpec
 
     /// <summary>Where the device connects instead of the model's address (<c>host</c> or <c>host:port</c>); default the group's override, if any.</summary>
     public string? EndpointOverride { get; init; }
+
+    /// <summary>
+    /// The user name and password the device connects with instead of its model's <c>connection.credentials</c>
+    /// (optional). Default: the group's <see cref="DeviceGroupSpec.CredentialsOverride"/> when the device is added to a
+    /// group and connects where the group does (no <see cref="EndpointOverride"/> of its own), else none.
+    /// </summary>
+    public ConnectionCredentials? CredentialsOverride { get; init; }
 
     /// <summary>
     /// The namespace the device lives in (default none; see <see cref="DeviceNamespace"/>). <see cref="DeviceId"/> and

@@ -178,7 +178,7 @@ public sealed partial class SimulationEngine : IScheduledWorkHandler, IAsyncDisp
         {
             int index = spec.IndexStart + (i * spec.IndexStride);
             string id = idTemplate.RenderForDevice(string.Empty, index, localGroupId);
-            var built = BuildDevice(runtime.Value!, ns, id, index, localGroupId, spec.EndpointOverride, latency);
+            var built = BuildDevice(runtime.Value!, ns, id, index, localGroupId, spec.EndpointOverride, spec.CredentialsOverride, latency);
             if (!built.Succeeded)
             {
                 return built.Error!;
@@ -290,7 +290,9 @@ public sealed partial class SimulationEngine : IScheduledWorkHandler, IAsyncDisp
         }
 
         id ??= $"{model.Id}-{Interlocked.Increment(ref _groupSequence)}";
-        var built = BuildDevice(runtime.Value!, ns, id, index, group?.LocalGroupId, spec.EndpointOverride ?? group?.EndpointOverride, group?.Latency ?? _ungroupedLatency);
+        // The group's credentials go with the group's endpoint: a device sent elsewhere gets only its own.
+        var credentials = spec.CredentialsOverride ?? (spec.EndpointOverride is null ? group?.CredentialsOverride : null);
+        var built = BuildDevice(runtime.Value!, ns, id, index, group?.LocalGroupId, spec.EndpointOverride ?? group?.EndpointOverride, credentials, group?.Latency ?? _ungroupedLatency);
         if (!built.Succeeded)
         {
             return built.Error!;
@@ -733,7 +735,7 @@ public sealed partial class SimulationEngine : IScheduledWorkHandler, IAsyncDisp
     /// Builds a device of namespace <paramref name="ns"/> with id <paramref name="id"/> inside it (keyed ns + id): its
     /// topics and client id are rendered once here, with the namespace in front (see <see cref="DeviceNamespace"/>).
     /// </summary>
-    private EngineResult<SimulatedDevice> BuildDevice(ModelRuntime runtime, string ns, string id, int index, string? groupId, string? endpointOverride, PublishLatencyHistogram latency)
+    private EngineResult<SimulatedDevice> BuildDevice(ModelRuntime runtime, string ns, string id, int index, string? groupId, string? endpointOverride, ConnectionCredentials? credentialsOverride, PublishLatencyHistogram latency)
     {
         var model = runtime.Model;
         if (id.AsSpan().ContainsAnyInRange('\uD800', '\uDFFF'))
@@ -783,6 +785,7 @@ public sealed partial class SimulationEngine : IScheduledWorkHandler, IAsyncDisp
             OutboundQueueLimit = _options.OutboundQueueLimit,
             OutboundOverflow = _options.OutboundOverflow,
             EndpointOverride = endpointOverride,
+            CredentialsOverride = credentialsOverride,
             PublishLatency = latency,
         });
         return EngineResult<SimulatedDevice>.Ok(device);

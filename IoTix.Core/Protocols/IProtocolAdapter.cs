@@ -55,6 +55,12 @@ public sealed class DeviceConnectionContext
     public string? EndpointOverride { get; init; }
 
     /// <summary>
+    /// The user name and password this device connects with instead of its model's <c>connection.credentials</c>
+    /// (a group's or device's override, see <c>Devices.DeviceGroupSpec.CredentialsOverride</c>); null: the model's.
+    /// </summary>
+    public ConnectionCredentials? CredentialsOverride { get; init; }
+
+    /// <summary>
     /// Where the connection records the latency of acknowledged publishes (MQTT QoS 1/2: PUBLISH written
     /// -> PUBACK/PUBCOMP): the engine passes the device's group histogram (feeding the engine's total);
     /// null when nobody collects. Adapters without acknowledgements ignore it.

@@ -10,7 +10,7 @@ public sealed class TenantTopicTests : IAsyncLifetime
 {
     private BrokerInstance _broker = null!;
 
-    /// <summary>A tenant's user (<c>acme-device</c> / <c>acme-secret</c>, tenant acme), a platform user (<c>ops</c> / <c>ops-secret</c>), no anonymous clients.</summary>
+    /// <summary>Tenant users (<c>acme-device</c> / <c>acme-secret</c> of acme, <c>beta-device</c> / <c>beta-secret</c> of beta), a platform user (<c>ops</c> / <c>ops-secret</c>), no anonymous clients.</summary>
     internal static Dictionary<string, string> TenantUsers() => new()
     {
         ["Broker:Users:0:Username"] = "acme-device",
@@ -18,6 +18,9 @@ public sealed class TenantTopicTests : IAsyncLifetime
         ["Broker:Users:0:Tenant"] = "acme",
         ["Broker:Users:1:Username"] = "ops",
         ["Broker:Users:1:PasswordHash"] = BrokerPasswordHasher.HashPassword("ops-secret"),
+        ["Broker:Users:2:Username"] = "beta-device",
+        ["Broker:Users:2:PasswordHash"] = BrokerPasswordHasher.HashPassword("beta-secret"),
+        ["Broker:Users:2:Tenant"] = "beta",
         ["Broker:AllowAnonymous"] = "false",
     };
 

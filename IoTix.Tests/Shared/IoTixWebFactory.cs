@@ -35,6 +35,25 @@ public sealed class IoTixWebFactory : WebApplicationFactory<Program>
         ["IoTix:Jwt:Secret"] = JwtSecret,
     };
 
+    /// <summary>
+    /// Settings of a host whose hosted broker listens on TCP <paramref name="port"/> (no WebSocket listener, 1 s drain) and
+    /// whose simulated devices connect to it (<c>IoTix:Simulation:BrokerHost</c>/<c>BrokerPort</c>), plus <paramref name="more"/>.
+    /// </summary>
+    public static Dictionary<string, string?> WithHostedBroker(int port, Dictionary<string, string?>? more = null)
+    {
+        var text = port.ToString(System.Globalization.CultureInfo.InvariantCulture);
+        var settings = new Dictionary<string, string?>(more ?? [])
+        {
+            ["Broker:Enabled"] = "true",
+            ["Broker:Listeners:Tcp:Port"] = text,
+            ["Broker:Listeners:WebSocket:Port"] = "0",
+            ["Broker:ShutdownDrainSeconds"] = "1",
+            ["IoTix:Simulation:BrokerHost"] = "127.0.0.1",
+            ["IoTix:Simulation:BrokerPort"] = text,
+        };
+        return settings;
+    }
+
     private string? _dataFolder;
     private bool _keepDataFolder;
 

@@ -138,7 +138,11 @@ public sealed partial class DeviceInspection : IAsyncDisposable
         }
     }
 
-    internal async Task ConnectAsync(BrokerEndpoint endpoint, DeviceModel model, IReadOnlyList<string> topics, CancellationToken cancellationToken)
+    /// <summary>
+    /// Subscribes to <paramref name="topics"/> on <paramref name="endpoint"/> with the model's credentials, or
+    /// <paramref name="identity"/> when given (a client id under <paramref name="clientIdPrefix"/>, the device's namespace).
+    /// </summary>
+    internal async Task ConnectAsync(BrokerEndpoint endpoint, DeviceModel model, IReadOnlyList<string> topics, ConnectionCredentials? identity, string clientIdPrefix, CancellationToken cancellationToken)
     {
         Endpoint = endpoint;
         Topics = topics;
@@ -167,11 +171,15 @@ public sealed partial class DeviceInspection : IAsyncDisposable
 
         var builder = new MqttClientOptionsBuilder()
             .WithTcpServer(endpoint.Host, endpoint.Port)
-            .WithClientId($"iotix-inspector-{Guid.NewGuid():N}")
+            .WithClientId($"{clientIdPrefix}iotix-inspector-{Guid.NewGuid():N}")
             .WithCleanSession()
             .WithProtocolVersion(MqttProtocolVersion.V500)
             .WithTimeout(ConnectTimeout);
-        if (model.Connection.Credentials is { Username: { } user } credentials)
+        if (identity is not null)
+        {
+            builder.WithCredentials(identity.Username, identity.Password.ToArray());
+        }
+        else if (model.Connection.Credentials is { Username: { } user } credentials)
         {
             builder.WithCredentials(user, credentials.Password);
         }

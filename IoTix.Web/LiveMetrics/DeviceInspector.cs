@@ -4,6 +4,7 @@ using IoTix.Core.Generators;
 using IoTix.Core.Models;
 using IoTix.Core.Protocols;
 using IoTix.Web.Simulations;
+using IoTix.Web.Tenancy;
 using Microsoft.Extensions.Options;
 
 namespace IoTix.Web.LiveMetrics;
@@ -21,7 +22,8 @@ public sealed class DeviceInspector(
     EndpointResolver endpoints,
     IOptions<LiveMetricsOptions> options,
     TimeProvider time,
-    ILoggerFactory loggerFactory)
+    ILoggerFactory loggerFactory,
+    IDeviceCredentialsProvider? credentials = null)
 {
     private readonly LiveMetricsOptions _options = options.Value;
 
@@ -116,7 +118,10 @@ public sealed class DeviceInspector(
             return new InspectionResult(inspection, null);
         }
 
-        await inspection.ConnectAsync(endpoint, device.Model, Topics(device), cancellationToken).ConfigureAwait(false);
+        // On the hosted broker a model without credentials is inspected as the tenant's simulator identity, like its
+        // devices connect; that identity takes client ids in the device's namespace only.
+        var identity = credentials?.CredentialsFor(TenantScope.Current, device.Model, null);
+        await inspection.ConnectAsync(endpoint, device.Model, Topics(device), identity, device.Namespace, cancellationToken).ConfigureAwait(false);
         return new InspectionResult(inspection, null);
     }
 

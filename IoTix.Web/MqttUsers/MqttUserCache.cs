@@ -12,13 +12,19 @@ namespace IoTix.Web.MqttUsers;
 /// then changed only by <see cref="MqttUserService"/> (copy on write under a lock; readers never lock). One web
 /// process owns the table: users written by another process show up after a restart.
 /// </summary>
-internal sealed partial class MqttUserCache(IoTixDatabase database, ILogger<MqttUserCache> logger) : IMqttUserSource, IHostedService
+internal sealed partial class MqttUserCache(IoTixDatabase database, SimulatorIdentity simulator, ILogger<MqttUserCache> logger) : IMqttUserSource, IHostedService
 {
     private readonly Lock _gate = new();
     private FrozenDictionary<string, MqttUserCredentials>? _users;
 
+    /// <summary>A stored user, or a tenant's simulator identity (<see cref="SimulatorIdentity"/>: its reserved name wins).</summary>
     public bool TryFind(string username, out MqttUserCredentials user)
     {
+        if (simulator.TryFind(username, out user))
+        {
+            return true;
+        }
+
         var users = Volatile.Read(ref _users) ?? LoadIfReady();
         return users.TryGetValue(username, out user!);
     }
@@ -101,6 +107,9 @@ internal sealed partial class MqttUserCache(IoTixDatabase database, ILogger<Mqtt
     }
 
     /// <summary>A default-tenant user is a platform user (not confined); any other is confined to its tenant.</summary>
-    internal static MqttUserCredentials Credentials(MqttUserRecord record) =>
-        new(record.PasswordHash, string.Equals(record.TenantId, Tenants.Default, StringComparison.Ordinal) ? null : record.TenantId);
+    internal static MqttUserCredentials Credentials(MqttUserRecord record) => new(record.PasswordHash, ConfinedTenant(record.TenantId));
+
+    /// <summary>The tenant a user of <paramref name="tenantId"/> is confined to: none (null) for the default tenant.</summary>
+    internal static string? ConfinedTenant(string tenantId) =>
+        string.Equals(tenantId, Tenants.Default, StringComparison.Ordinal) ? null : tenantId;
 }

@@ -32,7 +32,8 @@ public sealed record MqttUserResult(MqttUserError Error, string Field, string Me
 
 /// <summary>
 /// A tenant's MQTT users: list, create (the user name is <c>{tenant}/{name}</c>, <c>{name}</c> for the default
-/// tenant; a generated password is returned once; only its hash is stored) and revoke (deleted, refused from the next
+/// tenant; a generated password is returned once; only its hash is stored; the simulator's reserved name
+/// <see cref="SimulatorIdentity.ReservedName"/> is refused, and never listed or revoked) and revoke (deleted, refused from the next
 /// CONNECT on, and its open connections dropped with DISCONNECT 0x98 Administrative action). Every call names the
 /// caller's tenant; a user of another tenant is not found.
 /// </summary>
@@ -72,7 +73,7 @@ internal sealed partial class MqttUserService
         try
         {
             await using var context = await CreateContextAsync(tenantId, cancellationToken).ConfigureAwait(false);
-            return await context.Set<MqttUserRecord>().AsNoTracking().Where(u => u.TenantId == tenantId).OrderBy(u => u.Name).ToListAsync(cancellationToken).ConfigureAwait(false);
+            return await context.Set<MqttUserRecord>().AsNoTracking().Where(u => u.TenantId == tenantId && u.Name != SimulatorIdentity.ReservedName).OrderBy(u => u.Name).ToListAsync(cancellationToken).ConfigureAwait(false);
         }
         catch (Exception exception) when (exception is DbUpdateException or InvalidOperationException or System.Data.Common.DbException)
         {
@@ -88,6 +89,11 @@ internal sealed partial class MqttUserService
         if (name is null || !ValidName().IsMatch(name))
         {
             return MqttUserResult.Fail(MqttUserError.InvalidArgument, "name", "must be 1 to 64 letters, digits, '.', '_' or '-', starting with a letter or digit");
+        }
+
+        if (SimulatorIdentity.IsReserved(name))
+        {
+            return MqttUserResult.Fail(MqttUserError.InvalidArgument, "name", $"'{SimulatorIdentity.ReservedName}' is reserved: '{UsernameOf(tenantId, SimulatorIdentity.ReservedName)}' is the internal identity of the tenant's simulated devices; choose another name");
         }
 
         if (password is not null && password.Length is < MinPasswordLength or > MaxPasswordLength)
@@ -143,7 +149,7 @@ internal sealed partial class MqttUserService
         MqttUserRecord? record = null;
         var failed = await StoreAsync(tenantId, async context =>
         {
-            record = await context.Set<MqttUserRecord>().FirstOrDefaultAsync(u => u.Id == id && u.TenantId == tenantId, cancellationToken).ConfigureAwait(false);
+            record = await context.Set<MqttUserRecord>().FirstOrDefaultAsync(u => u.Id == id && u.TenantId == tenantId && u.Name != SimulatorIdentity.ReservedName, cancellationToken).ConfigureAwait(false);
             if (record is null)
             {
                 return MqttUserResult.Fail(MqttUserError.NotFound, "id", $"MQTT user '{id}' not found");

@@ -2,6 +2,7 @@ using System.Diagnostics.CodeAnalysis;
 using IoTix.Broker.Security;
 using IoTix.Core.Devices;
 using IoTix.Core.Models;
+using IoTix.Core.Protocols;
 using IoTix.Web.Tenancy;
 
 namespace IoTix.Web.Simulations;
@@ -183,18 +184,44 @@ public sealed partial class SimulationOrchestrator
         ? metrics
         : metrics with { DeviceId = LocalOf(metrics.DeviceId), GroupId = metrics.GroupId is { } g ? LocalOf(g) : null };
 
-    /// <summary>A spec of the caller inside namespace <paramref name="ns"/>.</summary>
-    private static DeviceGroupSpec InNamespace(DeviceGroupSpec spec, string ns) => new()
+    /// <summary>
+    /// <paramref name="spec"/> as the engine builds it for <paramref name="tenantId"/> from <paramref name="model"/>: in
+    /// the tenant's namespace, with the tenant's simulator identity when the devices connect to the hosted broker and
+    /// the model has no identity of its own (<see cref="IDeviceCredentialsProvider"/>; credentials the spec names win).
+    /// </summary>
+    private DeviceGroupSpec GroupSpecOf(string tenantId, DeviceModel model, DeviceGroupSpec spec) => new()
     {
         ModelId = spec.ModelId,
         Count = spec.Count,
         GroupId = spec.GroupId,
         IdPattern = spec.IdPattern,
         EndpointOverride = spec.EndpointOverride,
+        CredentialsOverride = spec.CredentialsOverride ?? _credentials?.CredentialsFor(tenantId, model, spec.EndpointOverride),
         IndexStart = spec.IndexStart,
         IndexStride = spec.IndexStride,
-        Namespace = ns,
+        Namespace = NamespaceOf(tenantId),
     };
+
+    /// <summary>
+    /// A single device's spec for <paramref name="tenantId"/>: in its namespace, with the simulator identity as for a group
+    /// (<see cref="GroupSpecOf"/>). A device added to a group without an endpoint of its own connects where the group
+    /// does and takes the group's credentials in the engine; one with its own endpoint is decided here, on the group's model.
+    /// </summary>
+    private DeviceSpec DeviceSpecOf(string tenantId, DeviceModel model, string? deviceId, string? groupId, string? endpoint)
+    {
+        ConnectionCredentials? credentials = null;
+        if (groupId is null)
+        {
+            credentials = _credentials?.CredentialsFor(tenantId, model, endpoint);
+        }
+        else if (endpoint is not null)
+        {
+            var groupModel = _engine.TryGetGroup(KeyOf(tenantId, groupId), out var group) ? group.Model : model;
+            credentials = _credentials?.CredentialsFor(tenantId, groupModel, endpoint);
+        }
+
+        return new DeviceSpec { DeviceId = deviceId, GroupId = groupId, EndpointOverride = endpoint, CredentialsOverride = credentials, Namespace = NamespaceOf(tenantId) };
+    }
 
     /// <summary>An engine error as the caller sees it: quoted keys of its namespace become its ids.</summary>
     private static SimulationError FromEngine(EngineError error, string? fallbackField = null)

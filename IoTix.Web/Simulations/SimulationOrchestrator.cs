@@ -31,6 +31,7 @@ public sealed partial class SimulationOrchestrator
     private readonly IDeviceStateStore _deviceStore;
     private readonly IRunStore _runStore;
     private readonly TenantDirectory _tenants;
+    private readonly IDeviceCredentialsProvider? _credentials;
     private readonly TimeProvider _time;
     private readonly SimulationHostOptions _options;
     private readonly ILogger<SimulationOrchestrator> _logger;
@@ -50,7 +51,8 @@ public sealed partial class SimulationOrchestrator
         TenantDirectory tenants,
         TimeProvider time,
         IOptions<SimulationHostOptions> options,
-        ILogger<SimulationOrchestrator> logger)
+        ILogger<SimulationOrchestrator> logger,
+        IDeviceCredentialsProvider? credentials = null)
     {
         ArgumentNullException.ThrowIfNull(options);
         _engine = engine;
@@ -61,6 +63,7 @@ public sealed partial class SimulationOrchestrator
         _deviceStore = deviceStore;
         _runStore = runStore;
         _tenants = tenants;
+        _credentials = credentials;
         _time = time;
         _options = options.Value;
         _logger = logger;
@@ -286,7 +289,7 @@ public sealed partial class SimulationOrchestrator
                 return quota;
             }
 
-            var created = _engine.CreateGroup(model, InNamespace(spec, CurrentNamespace));
+            var created = _engine.CreateGroup(model, GroupSpecOf(TenantScope.Current, model, spec));
             if (!created.Succeeded)
             {
                 var fallback = created.Error!.Code switch
@@ -519,13 +522,13 @@ public sealed partial class SimulationOrchestrator
         }
 
         var previous = group.Model;
-        var spec = new DeviceGroupSpec { ModelId = entry.ModelId, Count = entry.Count, GroupId = entry.GroupId, IdPattern = entry.IdPattern, Namespace = NamespaceOf(entry.TenantId) };
+        var spec = new DeviceGroupSpec { ModelId = entry.ModelId, Count = entry.Count, GroupId = entry.GroupId, IdPattern = entry.IdPattern, EndpointOverride = group.EndpointOverride };
         var error = Rebuild(
             $"group '{entry.GroupId}'",
             previous,
             latest,
             () => _engine.DeleteGroup(entry.Key),
-            model => _engine.CreateGroup(model, spec).Error);
+            model => _engine.CreateGroup(model, GroupSpecOf(entry.TenantId, model, spec)).Error);
         return error is null ? SimulationResult<string?>.Ok(ModelRevisions.Of(previous)) : error;
     }
 
@@ -849,7 +852,7 @@ public sealed partial class SimulationOrchestrator
                 return SimulationError.ForField(EngineErrorCode.NotFound, "groupId", $"group '{groupId}' not found");
             }
 
-            var created = _engine.CreateDevice(model, new DeviceSpec { DeviceId = deviceId, GroupId = groupId, EndpointOverride = endpoint, Namespace = CurrentNamespace });
+            var created = _engine.CreateDevice(model, DeviceSpecOf(TenantScope.Current, model, deviceId, groupId, endpoint));
             if (!created.Succeeded)
             {
                 var fallback = created.Error!.Code switch
@@ -970,7 +973,7 @@ public sealed partial class SimulationOrchestrator
             device.Model,
             latest,
             () => _engine.DeleteDevice(key),
-            model => _engine.CreateDevice(model, new DeviceSpec { DeviceId = deviceId, Namespace = NamespaceOf(entry.TenantId) }).Error);
+            model => _engine.CreateDevice(model, DeviceSpecOf(entry.TenantId, model, deviceId, null, entry.Endpoint)).Error);
     }
 
     /// <summary>Deletes a single device; devices of a group go with their group.</summary>
@@ -1087,7 +1090,7 @@ public sealed partial class SimulationOrchestrator
                     continue;
                 }
 
-                var created = _engine.CreateGroup(model, new DeviceGroupSpec { ModelId = stored.ModelId, Count = stored.Count, GroupId = stored.GroupId, IdPattern = stored.IdPattern, Namespace = CurrentNamespace });
+                var created = _engine.CreateGroup(model, GroupSpecOf(stored.TenantId, model, new DeviceGroupSpec { ModelId = stored.ModelId, Count = stored.Count, GroupId = stored.GroupId, IdPattern = stored.IdPattern }));
                 if (!created.Succeeded)
                 {
                     LogRestoreFailed(_logger, $"group '{stored.GroupId}'", created.Error!.ToString());
@@ -1125,7 +1128,7 @@ public sealed partial class SimulationOrchestrator
                     continue;
                 }
 
-                var created = _engine.CreateDevice(model, new DeviceSpec { DeviceId = stored.DeviceId, GroupId = stored.GroupId, EndpointOverride = stored.Endpoint, Namespace = CurrentNamespace });
+                var created = _engine.CreateDevice(model, DeviceSpecOf(stored.TenantId, model, stored.DeviceId, stored.GroupId, stored.Endpoint));
                 if (!created.Succeeded)
                 {
                     LogRestoreFailed(_logger, $"device '{stored.DeviceId}'", created.Error!.ToString());

@@ -425,11 +425,18 @@ internal sealed class MqttDeviceConnection : IDeviceConnection, IThreadPoolWorkI
         var s = _settings;
         bool v5 = s.V5;
         string clientId = _assignedClientId ?? _context.ClientId;
-        string? username = s.Username is { } u ? _context.Render(u.Source) : null;
+        // The host's credentials (encoded once) replace the model's; else the model's user name is rendered for the device.
+        var credentials = _context.CredentialsOverride;
+        string? username = credentials is null && s.Username is { } u ? _context.Render(u.Source) : null;
         if (username is not null && !MqttDeviceSettings.TryRenderSecret(username, out username, out _))
         {
             username = null;
         }
+
+        ReadOnlySpan<byte> usernameBytes = credentials is not null ? credentials.UsernameUtf8.Span : default;
+        bool hasUsername = credentials is not null || username is not null;
+        ReadOnlySpan<byte> password = credentials is not null ? credentials.Password.Span : s.Password;
+        bool hasPassword = credentials is not null || s.Password is not null;
 
         var will = s.Will;
         string? willTopic = will is null ? null : _context.RenderTopic(will.Topic);
@@ -453,12 +460,12 @@ internal sealed class MqttDeviceConnection : IDeviceConnection, IThreadPoolWorkI
             remaining += (v5 ? MqttPacketWriter.VarIntSize(willProps) + willProps : 0) + 2 + Encoding.UTF8.GetByteCount(willTopic!) + 2 + Encoding.UTF8.GetByteCount(willPayload!);
         }
 
-        if (username is not null)
+        if (hasUsername)
         {
-            remaining += 2 + Encoding.UTF8.GetByteCount(username);
+            remaining += 2 + (username is not null ? Encoding.UTF8.GetByteCount(username) : usernameBytes.Length);
         }
 
-        if (s.Password is { } password)
+        if (hasPassword)
         {
             remaining += 2 + password.Length;
         }
@@ -474,8 +481,8 @@ internal sealed class MqttDeviceConnection : IDeviceConnection, IThreadPoolWorkI
             flags |= 0x04 | (will.Qos << 3) | (will.Retain ? 0x20 : 0);
         }
 
-        flags |= s.Password is not null ? 0x40 : 0;
-        flags |= username is not null ? 0x80 : 0;
+        flags |= hasPassword ? 0x40 : 0;
+        flags |= hasUsername ? 0x80 : 0;
         span[o++] = (byte)flags;
         o += MqttPacketWriter.WriteUInt16(span[o..], s.KeepAliveSeconds);
         if (v5)
@@ -515,10 +522,14 @@ internal sealed class MqttDeviceConnection : IDeviceConnection, IThreadPoolWorkI
         {
             o += MqttPacketWriter.WriteString(span[o..], username);
         }
-
-        if (s.Password is { } pw)
+        else if (hasUsername)
         {
-            MqttPacketWriter.WriteBinary(span[o..], pw);
+            o += MqttPacketWriter.WriteBinary(span[o..], usernameBytes);
+        }
+
+        if (hasPassword)
+        {
+            MqttPacketWriter.WriteBinary(span[o..], password);
         }
 
         _keepAliveMs = s.KeepAliveSeconds * 1000;

@@ -99,15 +99,15 @@ public sealed class TenantThingTests : IAsyncLifetime
     }
 
     [Fact]
-    public async Task A_tenants_user_cannot_take_over_a_platform_or_other_tenants_session()
+    public async Task A_tenants_user_cannot_take_over_another_tenants_session()
     {
-        using var platform = await _broker.ConnectAsync("tenants/beta/lamp", configure: o => o.WithCredentials("ops", "ops-secret"));
+        using var holder = await _broker.ConnectAsync("tenants/beta/lamp", configure: o => o.WithCredentials("beta-device", "beta-secret"));
         using var intruder = new MqttClientFactory().CreateMqttClient();
 
         var result = await intruder.ConnectAsync(_broker.Options("tenants/beta/lamp").WithCredentials("acme-device", "acme-secret").Build());
 
         Assert.Equal(MqttClientConnectResultCode.ClientIdentifierNotValid, result.ResultCode);
-        Assert.True(platform.IsConnected);
+        Assert.True(holder.IsConnected);
     }
 
     [Fact]

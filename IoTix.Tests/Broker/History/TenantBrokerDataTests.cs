@@ -97,7 +97,7 @@ public sealed class TenantBrokerDataTests(PostgresFixture postgres)
             await TenantBrokerHost.CreateTenantAsync(host, "beta");
             using var acme = await host.Factory.CreateClientForAsync(TenantRoles.Operator, "acme");
             using var beta = await host.Factory.CreateClientForAsync(TenantRoles.Operator, "beta");
-            using (var device = await host.ConnectAsync("tenants/acme/device-1"))
+            using (var device = await host.ConnectAsync("tenants/acme/device-1", TenantMqttUser.Of(host.Services, "acme")))
             {
                 await device.PublishStringAsync("tenants/acme/forbidden/door", "by-topic", MqttQualityOfServiceLevel.AtLeastOnce);
                 await device.PublishStringAsync("blocked/door", "by-client", MqttQualityOfServiceLevel.AtLeastOnce);

@@ -126,7 +126,7 @@ public sealed partial class CrossTenantRouteTests(PostgresFixture postgres)
         var (shadowStatus, shadowBody) = await SendAsync(a, "PATCH", $"/api/v1/shadows/{Marker}thing", """{"state":{"desired":{"level":1}}}""");
         Assert.True(shadowStatus == HttpStatusCode.OK, shadowBody);
 
-        using (var device = await host.ConnectAsync("cross-tenant-publisher")) // a platform client publishing into A's namespace
+        using (var device = await host.ConnectAsync($"tenants/{TenantA}/{Marker}publisher", TenantMqttUser.Of(host.Services, TenantA)))
         {
             await device.PublishStringAsync($"tenants/{TenantA}/data/{Marker}reading", "21.5", MqttQualityOfServiceLevel.AtLeastOnce);
             await device.PublishStringAsync($"tenants/{TenantA}/forbidden/{Marker}door", "open", MqttQualityOfServiceLevel.AtLeastOnce);

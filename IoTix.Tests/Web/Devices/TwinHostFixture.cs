@@ -1,4 +1,3 @@
-using System.Globalization;
 using System.Net.Http.Json;
 using System.Text.Json.Nodes;
 using IoTix.Tests.Shared;
@@ -20,25 +19,15 @@ public sealed class TwinHostFixture : IAsyncLifetime
 
     public Task InitializeAsync()
     {
-        var port = BrokerPort.ToString(CultureInfo.InvariantCulture);
         Factory = new IoTixWebFactory
         {
-            Settings =
-            {
-                ["Broker:Enabled"] = "true",
-                ["Broker:Listeners:Tcp:Port"] = port,
-                ["Broker:Listeners:WebSocket:Port"] = "0",
-                ["Broker:ShutdownDrainSeconds"] = "1",
-                ["IoTix:Simulation:BrokerHost"] = "127.0.0.1",
-                ["IoTix:Simulation:BrokerPort"] = port,
-                ["IoTix:Models:Watch"] = "false",
-                ["IoTix:Registry:StatusFlushSeconds"] = "1",
-            },
+            Settings = IoTixWebFactory.WithHostedBroker(BrokerPort, new() { ["IoTix:Models:Watch"] = "false", ["IoTix:Registry:StatusFlushSeconds"] = "1" }),
         };
         Client = Factory.CreateClient();
         return Task.CompletedTask;
     }
 
+    /// <summary>An MQTT client; one with a client id under <c>tenants/{t}/</c> connects as a user of tenant t (<see cref="TenantMqttUser"/>).</summary>
     public async Task<IMqttClient> ConnectAsync(string clientId)
     {
         var client = new MqttClientFactory().CreateMqttClient();
@@ -46,10 +35,14 @@ public sealed class TwinHostFixture : IAsyncLifetime
             .WithTcpServer("127.0.0.1", BrokerPort)
             .WithClientId(clientId)
             .WithProtocolVersion(MQTTnet.Formatter.MqttProtocolVersion.V500)
-            .WithTimeout(BrokerInstance.Timeout)
-            .Build();
+            .WithTimeout(BrokerInstance.Timeout);
+        if (clientId.StartsWith("tenants/", StringComparison.Ordinal))
+        {
+            TenantMqttUser.Of(Factory.Services, clientId.Split('/')[1])(options);
+        }
+
         using var cancel = new CancellationTokenSource(BrokerInstance.Timeout);
-        await client.ConnectAsync(options, cancel.Token);
+        await client.ConnectAsync(options.Build(), cancel.Token);
         return client;
     }
 

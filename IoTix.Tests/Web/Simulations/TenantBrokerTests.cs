@@ -1,5 +1,4 @@
 using System.Collections.Concurrent;
-using System.Globalization;
 using System.Net;
 using System.Text;
 using IoTix.Broker.Admin;
@@ -25,20 +24,9 @@ public sealed class TenantBrokerTests : IAsyncLifetime
     public Task InitializeAsync()
     {
         File.WriteAllText(Path.Combine(_models, "fast-sensor.json"), ApiTestHost.Model("fast-sensor", intervalMs: 200));
-        var port = _port.ToString(CultureInfo.InvariantCulture);
         _factory = new IoTixWebFactory
         {
-            Settings = new Dictionary<string, string?>
-            {
-                ["Broker:Enabled"] = "true",
-                ["Broker:Listeners:Tcp:Port"] = port,
-                ["Broker:Listeners:WebSocket:Port"] = "0",
-                ["Broker:ShutdownDrainSeconds"] = "1",
-                ["IoTix:Models:Path"] = _models,
-                ["IoTix:Models:Watch"] = "false",
-                ["IoTix:Simulation:BrokerHost"] = "127.0.0.1",
-                ["IoTix:Simulation:BrokerPort"] = port,
-            },
+            Settings = IoTixWebFactory.WithHostedBroker(_port, new() { ["IoTix:Models:Path"] = _models, ["IoTix:Models:Watch"] = "false" }),
         };
         _ = _factory.Server;
         return Task.CompletedTask;

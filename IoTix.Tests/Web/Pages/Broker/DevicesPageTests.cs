@@ -121,7 +121,7 @@ public sealed class DevicesPageTests : IClassFixture<BrokerFixture>, IAsyncLifet
         await Register("pgt-platform", null);
         Assert.True((await Registry.CreateAsync(tenant, new DeviceRegistration("pgt-lamp", "pgt-lamp-client", null, new Dictionary<string, string>(), []))).Succeeded);
         await _broker.Services.GetRequiredService<IShadowService>().UpdateAsync("tenants/pg-acme/pgt-lamp", ShadowTopicTests.Desired("""{"level":7}"""));
-        using var device = await _broker.ConnectAsync("tenants/pg-acme/pgt-lamp-client");
+        using var device = await _broker.ConnectAsync("tenants/pg-acme/pgt-lamp-client", configure: TenantMqttUser.Of(_broker.Services, "pg-acme"));
         device.AnswerMethodsWith("{\"lit\":true}");
         await device.SubscribeAsync("tenants/pg-acme/$iotix/things/pgt-lamp/methods/+", MqttQualityOfServiceLevel.AtLeastOnce);
         _tenant.TenantId = tenant;
