@@ -83,69 +83,60 @@ public sealed class TenantBrokerDataTests(PostgresFixture postgres)
     [Fact]
     public async Task Dead_letters_belong_to_the_tenant_of_their_topic_or_client_id_and_other_tenants_get_404()
     {
-        var folder = Directory.CreateTempSubdirectory("iotix-tenant-dlq-").FullName;
-        try
+        using var acl = await AclFile.CreateAsync("""
+            { "default": "allow", "rules": [
+              { "permission": "deny", "action": "publish", "topic": "tenants/acme/forbidden/#" },
+              { "permission": "deny", "action": "publish", "topic": "blocked/#" } ] }
+            """);
+        await using var host = await StartAsync(new() { ["Broker:AclFile"] = acl.Path });
+        await TenantBrokerHost.CreateTenantAsync(host, "acme");
+        await TenantBrokerHost.CreateTenantAsync(host, "beta");
+        using var acme = await host.Factory.CreateClientForAsync(TenantRoles.Operator, "acme");
+        using var beta = await host.Factory.CreateClientForAsync(TenantRoles.Operator, "beta");
+        using (var device = await host.ConnectAsync("tenants/acme/device-1", TenantMqttUser.Of(host.Services, "acme")))
         {
-            var acl = Path.Combine(folder, "acl.json");
-            await File.WriteAllTextAsync(acl, """
-                { "default": "allow", "rules": [
-                  { "permission": "deny", "action": "publish", "topic": "tenants/acme/forbidden/#" },
-                  { "permission": "deny", "action": "publish", "topic": "blocked/#" } ] }
-                """);
-            await using var host = await StartAsync(new() { ["Broker:AclFile"] = acl });
-            await TenantBrokerHost.CreateTenantAsync(host, "acme");
-            await TenantBrokerHost.CreateTenantAsync(host, "beta");
-            using var acme = await host.Factory.CreateClientForAsync(TenantRoles.Operator, "acme");
-            using var beta = await host.Factory.CreateClientForAsync(TenantRoles.Operator, "beta");
-            using (var device = await host.ConnectAsync("tenants/acme/device-1", TenantMqttUser.Of(host.Services, "acme")))
-            {
-                await device.PublishStringAsync("tenants/acme/forbidden/door", "by-topic", MqttQualityOfServiceLevel.AtLeastOnce);
-                await device.PublishStringAsync("blocked/door", "by-client", MqttQualityOfServiceLevel.AtLeastOnce);
-            }
-
-            using (var other = await host.ConnectAsync("plain-device"))
-            {
-                await other.PublishStringAsync("blocked/window", "platform", MqttQualityOfServiceLevel.AtLeastOnce);
-            }
-
-            await host.Services.WaitForDeadLettersAsync();
-            var acmeLetters = await DeadLettersAsync(acme);
-            var byTopic = acmeLetters.Single(d => d.GetProperty("message").GetProperty("topic").GetString() == "tenants/acme/forbidden/door").GetProperty("id").GetInt64();
-            var byClient = acmeLetters.Single(d => d.GetProperty("message").GetProperty("topic").GetString() == "blocked/door").GetProperty("id").GetInt64();
-            using var watcher = await host.ConnectAsync("dlq-watcher");
-            var received = new MessageCollector(watcher);
-            await watcher.SubscribeAsync("tenants/acme/recovered/#", MqttQualityOfServiceLevel.AtLeastOnce);
-
-            var betaGet = await beta.GetAsync($"/api/v1/dead-letters/{byTopic}");
-            var betaDelete = await beta.DeleteAsync($"/api/v1/dead-letters/{byTopic}");
-            var betaRepublish = await beta.PostJsonAsync($"/api/v1/dead-letters/{byTopic}/republish", "{}");
-            var platformGet = await host.Http.GetAsync($"/api/v1/dead-letters/{byTopic}");
-            using var ownTopicOutside = await acme.PostJsonAsync($"/api/v1/dead-letters/{byClient}/republish", "{}");
-            using var targetOutside = await acme.PostJsonAsync($"/api/v1/dead-letters/{byTopic}/republish", """{"topic": "plain/recovered"}""");
-            using var inside = await acme.PostJsonAsync($"/api/v1/dead-letters/{byTopic}/republish", """{"topic": "tenants/acme/recovered/door"}""");
-
-            Assert.Equal(2, acmeLetters.Count);
-            Assert.Empty(await DeadLettersAsync(beta));
-            Assert.Equal(["blocked/window"], (await DeadLettersAsync(host.Http)).Select(d => d.GetProperty("message").GetProperty("topic").GetString()));
-            Assert.All([betaGet, betaDelete, betaRepublish, platformGet], r => Assert.Equal(HttpStatusCode.NotFound, r.StatusCode));
-            Assert.Contains("tenants/acme/", (await ownTopicOutside.AssertProblemAsync(HttpStatusCode.Conflict)).GetProperty("detail").GetString(), StringComparison.Ordinal);
-            Assert.Contains("must start with tenants/acme/", await targetOutside.AssertFieldProblemAsync(HttpStatusCode.BadRequest, "topic"), StringComparison.Ordinal);
-            Assert.Equal(HttpStatusCode.OK, inside.StatusCode);
-            Assert.Equal("by-topic", (await received.WaitForAsync(1, HistoryTestSupport.Patience))[0].ConvertPayloadToString());
-            Assert.Equal([byClient], (await DeadLettersAsync(acme)).Select(d => d.GetProperty("id").GetInt64()));
-            await using var acmeConsole = BrokerConsoleContext.Create(services => services.AddSingleton(host.Services.GetRequiredService<TenantMessageData>()), tenant: "acme");
-            await using var betaConsole = BrokerConsoleContext.Create(services => services.AddSingleton(host.Services.GetRequiredService<TenantMessageData>()), tenant: "beta");
-            var acmePage = acmeConsole.Render<BrokerDeadLetters>();
-            var betaPage = betaConsole.Render<BrokerDeadLetters>();
-            acmePage.WaitForAssertion(() => Assert.Single(acmePage.FindAll("[data-testid=dlq-reason-chip]")), HistoryTestSupport.Patience);
-            betaPage.WaitForAssertion(() => Assert.Contains("No dead letters.", betaPage.Markup, StringComparison.Ordinal), HistoryTestSupport.Patience);
-            Assert.Contains("blocked/door", acmePage.Markup, StringComparison.Ordinal);
-            Assert.DoesNotContain("blocked/window", acmePage.Markup, StringComparison.Ordinal);
+            await device.PublishStringAsync("tenants/acme/forbidden/door", "by-topic", MqttQualityOfServiceLevel.AtLeastOnce);
+            await device.PublishStringAsync("blocked/door", "by-client", MqttQualityOfServiceLevel.AtLeastOnce);
         }
-        finally
+
+        using (var other = await host.ConnectAsync("plain-device"))
         {
-            BrokerInstance.DeleteFolder(folder);
+            await other.PublishStringAsync("blocked/window", "platform", MqttQualityOfServiceLevel.AtLeastOnce);
         }
+
+        await host.Services.WaitForDeadLettersAsync();
+        var acmeLetters = await DeadLettersAsync(acme);
+        var byTopic = acmeLetters.Single(d => d.GetProperty("message").GetProperty("topic").GetString() == "tenants/acme/forbidden/door").GetProperty("id").GetInt64();
+        var byClient = acmeLetters.Single(d => d.GetProperty("message").GetProperty("topic").GetString() == "blocked/door").GetProperty("id").GetInt64();
+        using var watcher = await host.ConnectAsync("dlq-watcher");
+        var received = new MessageCollector(watcher);
+        await watcher.SubscribeAsync("tenants/acme/recovered/#", MqttQualityOfServiceLevel.AtLeastOnce);
+
+        var betaGet = await beta.GetAsync($"/api/v1/dead-letters/{byTopic}");
+        var betaDelete = await beta.DeleteAsync($"/api/v1/dead-letters/{byTopic}");
+        var betaRepublish = await beta.PostJsonAsync($"/api/v1/dead-letters/{byTopic}/republish", "{}");
+        var platformGet = await host.Http.GetAsync($"/api/v1/dead-letters/{byTopic}");
+        using var ownTopicOutside = await acme.PostJsonAsync($"/api/v1/dead-letters/{byClient}/republish", "{}");
+        using var targetOutside = await acme.PostJsonAsync($"/api/v1/dead-letters/{byTopic}/republish", """{"topic": "plain/recovered"}""");
+        using var inside = await acme.PostJsonAsync($"/api/v1/dead-letters/{byTopic}/republish", """{"topic": "tenants/acme/recovered/door"}""");
+
+        Assert.Equal(2, acmeLetters.Count);
+        Assert.Empty(await DeadLettersAsync(beta));
+        Assert.Equal(["blocked/window"], (await DeadLettersAsync(host.Http)).Select(d => d.GetProperty("message").GetProperty("topic").GetString()));
+        Assert.All([betaGet, betaDelete, betaRepublish, platformGet], r => Assert.Equal(HttpStatusCode.NotFound, r.StatusCode));
+        Assert.Contains("tenants/acme/", (await ownTopicOutside.AssertProblemAsync(HttpStatusCode.Conflict)).GetProperty("detail").GetString(), StringComparison.Ordinal);
+        Assert.Contains("must start with tenants/acme/", await targetOutside.AssertFieldProblemAsync(HttpStatusCode.BadRequest, "topic"), StringComparison.Ordinal);
+        Assert.Equal(HttpStatusCode.OK, inside.StatusCode);
+        Assert.Equal("by-topic", (await received.WaitForAsync(1, HistoryTestSupport.Patience))[0].ConvertPayloadToString());
+        Assert.Equal([byClient], (await DeadLettersAsync(acme)).Select(d => d.GetProperty("id").GetInt64()));
+        await using var acmeConsole = BrokerConsoleContext.Create(services => services.AddSingleton(host.Services.GetRequiredService<TenantMessageData>()), tenant: "acme");
+        await using var betaConsole = BrokerConsoleContext.Create(services => services.AddSingleton(host.Services.GetRequiredService<TenantMessageData>()), tenant: "beta");
+        var acmePage = acmeConsole.Render<BrokerDeadLetters>();
+        var betaPage = betaConsole.Render<BrokerDeadLetters>();
+        acmePage.WaitForAssertion(() => Assert.Single(acmePage.FindAll("[data-testid=dlq-reason-chip]")), HistoryTestSupport.Patience);
+        betaPage.WaitForAssertion(() => Assert.Contains("No dead letters.", betaPage.Markup, StringComparison.Ordinal), HistoryTestSupport.Patience);
+        Assert.Contains("blocked/door", acmePage.Markup, StringComparison.Ordinal);
+        Assert.DoesNotContain("blocked/window", acmePage.Markup, StringComparison.Ordinal);
     }
 
     private Task<ConsoleBrokerHost> StartAsync(Dictionary<string, string?>? settings = null) => TenantBrokerHost.StartAsync(postgres, settings);

@@ -69,41 +69,32 @@ public sealed class TenantRetentionTests(PostgresFixture postgres)
     [Fact]
     public async Task A_tenant_that_captures_a_lot_pushes_out_only_its_own_oldest_history_and_dead_letters()
     {
-        var folder = Directory.CreateTempSubdirectory("iotix-tenant-cap-").FullName;
-        try
+        using var acl = await AclFile.CreateAsync("""
+            { "default": "allow", "rules": [
+              { "permission": "deny", "action": "publish", "topic": "tenants/quiet/forbidden/#" },
+              { "permission": "deny", "action": "publish", "topic": "tenants/noisy/forbidden/#" } ] }
+            """);
+        await using var host = await TenantBrokerHost.StartAsync(postgres, new() { ["Broker:History:MaxMessages"] = "3", ["Broker:DeadLetters:MaxMessages"] = "2", ["Broker:AclFile"] = acl.Path });
+        await TenantBrokerHost.CreateTenantAsync(host, "quiet");
+        await TenantBrokerHost.CreateTenantAsync(host, "noisy");
+        using var quiet = await host.Factory.CreateClientForAsync(TenantRoles.Admin, "quiet");
+        using var noisy = await host.Factory.CreateClientForAsync(TenantRoles.Admin, "noisy");
+        var messages = new List<(string, string)> { ("tenants/quiet/a0", "q"), ("tenants/quiet/forbidden/q0", "q") };
+        for (var i = 0; i < 6; i++)
         {
-            var acl = Path.Combine(folder, "acl.json");
-            await File.WriteAllTextAsync(acl, """
-                { "default": "allow", "rules": [
-                  { "permission": "deny", "action": "publish", "topic": "tenants/quiet/forbidden/#" },
-                  { "permission": "deny", "action": "publish", "topic": "tenants/noisy/forbidden/#" } ] }
-                """);
-            await using var host = await TenantBrokerHost.StartAsync(postgres, new() { ["Broker:History:MaxMessages"] = "3", ["Broker:DeadLetters:MaxMessages"] = "2", ["Broker:AclFile"] = acl });
-            await TenantBrokerHost.CreateTenantAsync(host, "quiet");
-            await TenantBrokerHost.CreateTenantAsync(host, "noisy");
-            using var quiet = await host.Factory.CreateClientForAsync(TenantRoles.Admin, "quiet");
-            using var noisy = await host.Factory.CreateClientForAsync(TenantRoles.Admin, "noisy");
-            var messages = new List<(string, string)> { ("tenants/quiet/a0", "q"), ("tenants/quiet/forbidden/q0", "q") };
-            for (var i = 0; i < 6; i++)
-            {
-                messages.Add(($"tenants/noisy/a{i}", "n"));
-                messages.Add(($"tenants/noisy/forbidden/n{i}", "n"));
-            }
-
-            await TenantBrokerHost.PublishAsync(host, [.. messages]);
-            await host.Services.WaitForDeadLettersAsync();
-            await host.Services.GetRequiredService<HistoryRetentionPurge>().PurgeOnceAsync(CancellationToken.None);
-
-            Assert.Equal(["tenants/quiet/a0"], (await TenantBrokerHost.HistoryTopicsAsync(quiet)).Where(t => !t!.Contains("forbidden", StringComparison.Ordinal)));
-            Assert.Equal(["tenants/noisy/a3", "tenants/noisy/a4", "tenants/noisy/a5"], (await TenantBrokerHost.HistoryTopicsAsync(noisy)).Where(t => !t!.Contains("forbidden", StringComparison.Ordinal)));
-            Assert.Empty(await DeadLetterTopicsAsync(host.Http)); // each tenant's own, none stamped to the platform
-            Assert.Equal(["tenants/quiet/forbidden/q0"], await DeadLetterTopicsAsync(quiet));
-            Assert.Equal(["tenants/noisy/forbidden/n4", "tenants/noisy/forbidden/n5"], await DeadLetterTopicsAsync(noisy));
+            messages.Add(($"tenants/noisy/a{i}", "n"));
+            messages.Add(($"tenants/noisy/forbidden/n{i}", "n"));
         }
-        finally
-        {
-            BrokerInstance.DeleteFolder(folder);
-        }
+
+        await TenantBrokerHost.PublishAsync(host, [.. messages]);
+        await host.Services.WaitForDeadLettersAsync();
+        await host.Services.GetRequiredService<HistoryRetentionPurge>().PurgeOnceAsync(CancellationToken.None);
+
+        Assert.Equal(["tenants/quiet/a0"], (await TenantBrokerHost.HistoryTopicsAsync(quiet)).Where(t => !t!.Contains("forbidden", StringComparison.Ordinal)));
+        Assert.Equal(["tenants/noisy/a3", "tenants/noisy/a4", "tenants/noisy/a5"], (await TenantBrokerHost.HistoryTopicsAsync(noisy)).Where(t => !t!.Contains("forbidden", StringComparison.Ordinal)));
+        Assert.Empty(await DeadLetterTopicsAsync(host.Http)); // each tenant's own, none stamped to the platform
+        Assert.Equal(["tenants/quiet/forbidden/q0"], await DeadLetterTopicsAsync(quiet));
+        Assert.Equal(["tenants/noisy/forbidden/n4", "tenants/noisy/forbidden/n5"], await DeadLetterTopicsAsync(noisy));
     }
 
     private static async Task<List<string?>> DeadLetterTopicsAsync(HttpClient client) =>
