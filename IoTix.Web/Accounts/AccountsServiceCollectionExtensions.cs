@@ -94,7 +94,7 @@ public static class AccountsServiceCollectionExtensions
                 options.AccessDeniedPath = "/account/denied";
                 options.SlidingExpiration = true;
                 options.Events.OnRedirectToLogin = static context => Status(context, StatusCodes.Status401Unauthorized);
-                options.Events.OnRedirectToAccessDenied = static context => Status(context, StatusCodes.Status403Forbidden);
+                options.Events.OnRedirectToAccessDenied = static context => AccessDenied(context);
                 options.Events.OnValidatePrincipal = static context => context.HttpContext.RequestServices.GetRequiredService<AccountRevalidation>().ValidateCookieAsync(context);
             })
             .AddJwtBearer()
@@ -199,10 +199,24 @@ public static class AccountsServiceCollectionExtensions
     internal static bool IsLocal(string? url) =>
         url is { Length: > 0 } && url[0] == '/' && (url.Length == 1 || (url[1] != '/' && url[1] != '\\'));
 
+    /// <summary>A console page refused to a sign-in on a temporary password leads to the password page, not "access denied".</summary>
+    private static Task AccessDenied(RedirectContext<CookieAuthenticationOptions> context)
+    {
+        if (PermissionMatrix.MustChangePassword(context.HttpContext.User) && !IsApiOrHub(context.Request.Path))
+        {
+            context.Response.Redirect("/account/password");
+            return Task.CompletedTask;
+        }
+
+        return Status(context, StatusCodes.Status403Forbidden);
+    }
+
+    private static bool IsApiOrHub(PathString path) =>
+        path.StartsWithSegments("/api", StringComparison.OrdinalIgnoreCase) || path.StartsWithSegments("/hubs", StringComparison.OrdinalIgnoreCase);
+
     private static Task Status(RedirectContext<CookieAuthenticationOptions> context, int status)
     {
-        var path = context.Request.Path;
-        if (path.StartsWithSegments("/api", StringComparison.OrdinalIgnoreCase) || path.StartsWithSegments("/hubs", StringComparison.OrdinalIgnoreCase))
+        if (IsApiOrHub(context.Request.Path))
         {
             context.Response.StatusCode = status;
             return Task.CompletedTask;
