@@ -2,15 +2,24 @@ namespace IoTix.Web.LiveMetrics;
 
 /// <summary>
 /// The live metrics of this process: the latest points (a bounded history) and throttled subscriptions to new points.
-/// Filled by a background sampler every <see cref="LiveMetricsOptions.SampleIntervalMs"/>.
+/// Filled by a background sampler every <see cref="LiveMetricsOptions.SampleIntervalMs"/>. Each sample has one point
+/// per tenant: the default tenant (the platform) sees the engine-wide point, every other tenant its own view (its
+/// groups by bare ids, totals of its groups, no broker sample). Code that serves a caller reads the caller's tenant's
+/// view (<see cref="LatestFor"/>, <see cref="GetHistory(string, int)"/>).
 /// </summary>
 public interface ILiveMetrics
 {
-    /// <summary>The newest point, or null before the first sample.</summary>
+    /// <summary>The newest engine-wide point (the default tenant's view), or null before the first sample.</summary>
     LiveMetricsPoint? Latest { get; }
 
-    /// <summary>The newest <paramref name="maxPoints"/> points, oldest first (a copy).</summary>
+    /// <summary>The newest engine-wide points (the default tenant's view), at most <paramref name="maxPoints"/>, oldest first (a copy).</summary>
     IReadOnlyList<LiveMetricsPoint> GetHistory(int maxPoints = int.MaxValue);
+
+    /// <summary>The newest point as <paramref name="tenantId"/> sees it, or null before the first sample.</summary>
+    LiveMetricsPoint? LatestFor(string tenantId);
+
+    /// <summary>The newest points as <paramref name="tenantId"/> sees them, at most <paramref name="maxPoints"/>, oldest first (a copy).</summary>
+    IReadOnlyList<LiveMetricsPoint> GetHistory(string tenantId, int maxPoints = int.MaxValue);
 
     /// <summary>
     /// Calls <paramref name="onNewPoints"/> after new points arrive, at most once per <paramref name="minInterval"/>:

@@ -1,23 +1,29 @@
 using IoTix.Web.LiveMetrics;
-using IoTix.Web.Simulations;
 using Microsoft.AspNetCore.Components;
+using Microsoft.AspNetCore.Components.Authorization;
 
 namespace IoTix.Web.Components.Pages.Dashboard;
 
 /// <summary>
 /// The live dashboard: KPI cards, time-series charts (total and per group), the device inspector and an optional
-/// Grafana panel. New points arrive through a throttled subscription to <see cref="ILiveMetrics"/>: at most one
+/// Grafana panel, as the signed-in user's tenant sees them (a tenant: its own groups, no broker, no Grafana). New points arrive through a throttled subscription to <see cref="ILiveMetrics"/>: at most one
 /// render per <see cref="DashboardViewModel.RenderInterval"/>, whatever the message rate.
 /// </summary>
 public sealed partial class Dashboard : IDisposable
 {
     private IDisposable? _subscription;
 
+    [CascadingParameter]
+    private Task<AuthenticationState>? Authentication { get; set; }
+
     [Inject]
     private DashboardViewModel ViewModel { get; set; } = default!;
 
     [Inject]
     private ILiveMetrics Metrics { get; set; } = default!;
+
+    /// <summary>The page's state: what it shows (for tests).</summary>
+    internal DashboardViewModel State => ViewModel;
 
     /// <summary>Live updates applied (for tests: N points in, at most K updates).</summary>
     internal int LiveRenders { get; private set; }
@@ -27,9 +33,9 @@ public sealed partial class Dashboard : IDisposable
 
     protected override void OnAfterRender(bool firstRender) => OwnRenders++;
 
-    protected override void OnInitialized()
+    protected override async Task OnInitializedAsync()
     {
-        ViewModel.Namespace = SimulationOrchestrator.NamespaceOf(Tenancy.TenantScope.Current);
+        ViewModel.TenantId = await ConsoleAccess.TenantAsync(Authentication);
         ViewModel.Refresh();
         _subscription = Metrics.Subscribe(OnNewPointsAsync, ViewModel.RenderInterval);
     }
