@@ -33,6 +33,7 @@ internal static class TenantLiveMetrics
         int maxGroupSeries)
     {
         Dictionary<string, TenantTotals>? tenants = null;
+        Dictionary<string, TenantTotals>.AlternateLookup<ReadOnlySpan<char>> byTenant = default;
         for (int i = 0; i < groups.Length; i++)
         {
             var group = groups[i];
@@ -41,8 +42,13 @@ internal static class TenantLiveMetrics
                 continue; // the default tenant's group
             }
 
-            tenants ??= new Dictionary<string, TenantTotals>(StringComparer.Ordinal);
-            if (!tenants.GetAlternateLookup<ReadOnlySpan<char>>().TryGetValue(tenant, out var totals))
+            if (tenants is null)
+            {
+                tenants = new Dictionary<string, TenantTotals>(StringComparer.Ordinal);
+                byTenant = tenants.GetAlternateLookup<ReadOnlySpan<char>>(); // tenant ids are looked up without allocating
+            }
+
+            if (!byTenant.TryGetValue(tenant, out var totals))
             {
                 totals = new TenantTotals();
                 tenants.Add(tenant.ToString(), totals);
