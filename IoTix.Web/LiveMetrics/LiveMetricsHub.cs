@@ -7,9 +7,10 @@ namespace IoTix.Web.LiveMetrics;
 /// SignalR hub at <see cref="Path"/>: a client calls <c>Subscribe</c> to receive every new point as a
 /// <see cref="PointMethod"/> message, and <c>GetHistory(maxPoints)</c> for the points kept so far (oldest first).
 /// Every call serves the caller's tenant's view (<see cref="ILiveMetrics.LatestFor"/>): a subscriber joins its
-/// tenant's SignalR group, and only that tenant's points are sent to that group.
+/// tenant's SignalR group, and only that tenant's points are sent to that group (<see cref="LiveMetricsHubBroadcaster"/>).
+/// A tenant's view is built while it has subscribers, so <c>GetHistory</c> holds the points since then.
 /// </summary>
-internal sealed class LiveMetricsHub(ILiveMetrics metrics, LiveMetricsWatchers watchers) : Hub
+internal sealed class LiveMetricsHub(ILiveMetrics metrics, LiveMetricsHubBroadcaster broadcaster) : Hub
 {
     public const string Path = "/hubs/metrics";
 
@@ -29,12 +30,12 @@ internal sealed class LiveMetricsHub(ILiveMetrics metrics, LiveMetricsWatchers w
     {
         var tenant = Tenant;
         await Groups.AddToGroupAsync(Context.ConnectionId, GroupOf(tenant), Context.ConnectionAborted).ConfigureAwait(false);
-        watchers.Add(Context.ConnectionId, tenant);
+        broadcaster.Add(Context.ConnectionId, tenant);
     }
 
     public async Task Unsubscribe()
     {
-        watchers.Remove(Context.ConnectionId);
+        broadcaster.Remove(Context.ConnectionId);
         await Groups.RemoveFromGroupAsync(Context.ConnectionId, GroupOf(Tenant), Context.ConnectionAborted).ConfigureAwait(false);
     }
 
@@ -44,24 +45,34 @@ internal sealed class LiveMetricsHub(ILiveMetrics metrics, LiveMetricsWatchers w
 
     public override Task OnDisconnectedAsync(Exception? exception)
     {
-        watchers.Remove(Context.ConnectionId);
+        broadcaster.Remove(Context.ConnectionId);
         return base.OnDisconnectedAsync(exception);
     }
 }
 
 /// <summary>
-/// The tenants with hub subscribers now (a connection counts once, for the tenant it subscribed as). Read once per
-/// sample by the broadcaster: copy on write under a lock, read without one.
+/// Sends new points to the hub's subscribers, per tenant: while a tenant has subscribed connections, one sampler
+/// subscription for it (<see cref="ILiveMetrics.Subscribe(string, Func{CancellationToken, Task}, TimeSpan)"/>, which
+/// also has its view built once per sample) sends its view to its SignalR group only. A connection counts once, for
+/// the tenant it subscribed as; the last one leaving ends the tenant's subscription.
 /// </summary>
-internal sealed class LiveMetricsWatchers
+internal sealed class LiveMetricsHubBroadcaster(ILiveMetrics metrics, IHubContext<LiveMetricsHub> hub) : IDisposable
 {
     private readonly Lock _lock = new();
     private readonly Dictionary<string, string> _tenantByConnection = new(StringComparer.Ordinal);
-    private readonly Dictionary<string, int> _connectionsByTenant = new(StringComparer.Ordinal);
-    private string[] _tenants = [];
+    private readonly Dictionary<string, TenantFeed> _feeds = new(StringComparer.Ordinal);
 
-    /// <summary>The tenants with at least one subscribed connection (a snapshot).</summary>
-    public IReadOnlyList<string> Tenants => Volatile.Read(ref _tenants);
+    /// <summary>The tenants with subscribed connections now (for tests and diagnostics).</summary>
+    internal IReadOnlyList<string> Tenants
+    {
+        get
+        {
+            lock (_lock)
+            {
+                return [.. _feeds.Keys];
+            }
+        }
+    }
 
     public void Add(string connectionId, string tenantId)
     {
@@ -72,8 +83,14 @@ internal sealed class LiveMetricsWatchers
                 return;
             }
 
-            _connectionsByTenant[tenantId] = _connectionsByTenant.GetValueOrDefault(tenantId) + 1;
-            Publish();
+            if (_feeds.TryGetValue(tenantId, out var feed))
+            {
+                feed.Connections++;
+                return;
+            }
+
+            var group = LiveMetricsHub.GroupOf(tenantId);
+            _feeds.Add(tenantId, new TenantFeed(metrics.Subscribe(tenantId, ct => SendAsync(tenantId, group, ct), TimeSpan.Zero)));
         }
     }
 
@@ -81,63 +98,40 @@ internal sealed class LiveMetricsWatchers
     {
         lock (_lock)
         {
-            if (!_tenantByConnection.Remove(connectionId, out var tenantId))
+            if (!_tenantByConnection.Remove(connectionId, out var tenantId) || !_feeds.TryGetValue(tenantId, out var feed) || --feed.Connections > 0)
             {
                 return;
             }
 
-            int left = _connectionsByTenant[tenantId] - 1;
-            if (left == 0)
-            {
-                _connectionsByTenant.Remove(tenantId);
-            }
-            else
-            {
-                _connectionsByTenant[tenantId] = left;
-            }
-
-            Publish();
+            _feeds.Remove(tenantId);
+            feed.Subscription.Dispose();
         }
     }
 
-    private void Publish() => Volatile.Write(ref _tenants, [.. _connectionsByTenant.Keys]);
-}
-
-/// <summary>
-/// Sends each new point to the hub's subscribers, per tenant: the view of each tenant with subscribers
-/// (<see cref="LiveMetricsWatchers"/>) to that tenant's group only. One subscription to the sampler for all SignalR
-/// clients; the views are the sampler's, computed once per sample.
-/// </summary>
-internal sealed class LiveMetricsHubBroadcaster(ILiveMetrics metrics, LiveMetricsWatchers watchers, IHubContext<LiveMetricsHub> hub) : IHostedService, IDisposable
-{
-    private IDisposable? _subscription;
-
-    public Task StartAsync(CancellationToken cancellationToken)
-    {
-        _subscription = metrics.Subscribe(BroadcastAsync, TimeSpan.Zero);
-        return Task.CompletedTask;
-    }
-
-    private async Task BroadcastAsync(CancellationToken cancellationToken)
-    {
-        foreach (var tenant in watchers.Tenants)
-        {
-            if (metrics.LatestFor(tenant) is { } point)
-            {
-                await hub.Clients.Group(LiveMetricsHub.GroupOf(tenant)).SendAsync(LiveMetricsHub.PointMethod, point, cancellationToken).ConfigureAwait(false);
-            }
-        }
-    }
-
-    public Task StopAsync(CancellationToken cancellationToken)
-    {
-        Dispose();
-        return Task.CompletedTask;
-    }
+    private Task SendAsync(string tenantId, string group, CancellationToken cancellationToken) =>
+        metrics.LatestFor(tenantId) is { } point
+            ? hub.Clients.Group(group).SendAsync(LiveMetricsHub.PointMethod, point, cancellationToken)
+            : Task.CompletedTask;
 
     public void Dispose()
     {
-        _subscription?.Dispose();
-        _subscription = null;
+        lock (_lock)
+        {
+            foreach (var feed in _feeds.Values)
+            {
+                feed.Subscription.Dispose();
+            }
+
+            _feeds.Clear();
+            _tenantByConnection.Clear();
+        }
+    }
+
+    /// <summary>One tenant's sampler subscription and its subscribed connections.</summary>
+    private sealed class TenantFeed(IDisposable subscription)
+    {
+        public IDisposable Subscription { get; } = subscription;
+
+        public int Connections { get; set; } = 1;
     }
 }

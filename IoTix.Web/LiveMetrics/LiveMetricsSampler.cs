@@ -21,6 +21,7 @@ internal sealed partial class LiveMetricsSampler : BackgroundService, ILiveMetri
     private readonly Lock _sampleLock = new();
     private readonly Lock _subscribersLock = new();
     private ThrottledSubscription[] _subscribers = [];
+    private string[] _watchedTenants = [];
 
     // Counters of the previous sample (sampler state, guarded by _sampleLock).
     private bool _hasPrevious;
@@ -41,7 +42,14 @@ internal sealed partial class LiveMetricsSampler : BackgroundService, ILiveMetri
 
     public LiveMetricsPoint? Latest => _ring.Latest?.Point;
 
-    public LiveMetricsPoint? LatestFor(string tenantId) => _ring.Latest?.For(tenantId);
+    public LiveMetricsPoint? LatestFor(string tenantId)
+    {
+        ArgumentNullException.ThrowIfNull(tenantId);
+        return _ring.Latest is { } sample && sample.TryGetFor(tenantId, out var point) ? point : null;
+    }
+
+    /// <summary>The non-default tenants whose views each sample builds: those with a subscription now.</summary>
+    internal IReadOnlyList<string> WatchedTenants => Volatile.Read(ref _watchedTenants);
 
     /// <summary>Subscribers now (for tests and diagnostics).</summary>
     internal int SubscriberCount => Volatile.Read(ref _subscribers).Length;
@@ -52,24 +60,49 @@ internal sealed partial class LiveMetricsSampler : BackgroundService, ILiveMetri
     {
         ArgumentNullException.ThrowIfNull(tenantId);
         var samples = _ring.Newest(maxPoints);
-        var points = new LiveMetricsPoint[samples.Length];
-        for (int i = 0; i < samples.Length; i++)
+        var points = new List<LiveMetricsPoint>(samples.Length);
+        foreach (var sample in samples)
         {
-            points[i] = samples[i].For(tenantId);
+            if (sample.TryGetFor(tenantId, out var point))
+            {
+                points.Add(point);
+            }
         }
 
         return points;
     }
 
-    public IDisposable Subscribe(Func<CancellationToken, Task> onNewPoints, TimeSpan minInterval)
+    public IDisposable Subscribe(Func<CancellationToken, Task> onNewPoints, TimeSpan minInterval) => Subscribe(Tenants.Default, onNewPoints, minInterval);
+
+    public IDisposable Subscribe(string tenantId, Func<CancellationToken, Task> onNewPoints, TimeSpan minInterval)
     {
-        var subscription = new ThrottledSubscription(onNewPoints, minInterval, _time, _logger, Unsubscribe);
+        ArgumentNullException.ThrowIfNull(tenantId);
+        var subscription = new ThrottledSubscription(onNewPoints, minInterval, _time, _logger, Unsubscribe)
+        {
+            Tenant = string.Equals(tenantId, Tenants.Default, StringComparison.Ordinal) ? null : tenantId,
+        };
         lock (_subscribersLock)
         {
             _subscribers = [.. _subscribers, subscription];
+            _watchedTenants = Watched(_subscribers);
         }
 
         return subscription;
+    }
+
+    /// <summary>The distinct non-default tenants of <paramref name="subscribers"/> (on subscribe and unsubscribe only).</summary>
+    private static string[] Watched(ThrottledSubscription[] subscribers)
+    {
+        var tenants = new HashSet<string>(StringComparer.Ordinal);
+        foreach (var subscriber in subscribers)
+        {
+            if (subscriber.Tenant is { } tenant)
+            {
+                tenants.Add(tenant);
+            }
+        }
+
+        return [.. tenants];
     }
 
     private void Unsubscribe(ThrottledSubscription subscription)
@@ -87,6 +120,7 @@ internal sealed partial class LiveMetricsSampler : BackgroundService, ILiveMetri
             Array.Copy(current, 0, next, 0, index);
             Array.Copy(current, index + 1, next, index, current.Length - index - 1);
             _subscribers = next;
+            _watchedTenants = Watched(next);
         }
     }
 
@@ -96,7 +130,7 @@ internal sealed partial class LiveMetricsSampler : BackgroundService, ILiveMetri
         LiveMetricsSample sample;
         lock (_sampleLock)
         {
-            sample = Compute(_source.GetSimulationStats(), _source.GetBrokerMetrics());
+            sample = Compute(_source.GetSimulationStats(), _source.GetBrokerMetrics(), Volatile.Read(ref _watchedTenants));
             _ring.Add(sample);
         }
 
@@ -108,7 +142,7 @@ internal sealed partial class LiveMetricsSampler : BackgroundService, ILiveMetri
         return sample.Point;
     }
 
-    private LiveMetricsSample Compute(SimulationStats stats, BrokerMetricsSnapshot? broker)
+    private LiveMetricsSample Compute(SimulationStats stats, BrokerMetricsSnapshot? broker, string[] watchedTenants)
     {
         long now = _time.GetTimestamp();
         var timestamp = _time.GetUtcNow();
@@ -118,7 +152,7 @@ internal sealed partial class LiveMetricsSampler : BackgroundService, ILiveMetri
         var total = Series(SeriesSample.TotalKey, stats.DeviceCount, stats.RunningDeviceCount, stats.DevicesByState, totalCounters, _hasPrevious ? _previousTotal : (Counters?)null, seconds)
             with { PublishLatency = Latency(stats.PublishLatency, _hasPrevious ? _previousTotalLatency : null, _hasPrevious) };
 
-        // Every group gets a series (tenants' totals need their groups beyond the engine point's bound too).
+        // Every group gets a series (watched tenants' totals need their groups beyond the engine point's bound too).
         int count = stats.Groups.Count;
         var samples = new SeriesSample[count];
         var intervals = new PublishLatencySnapshot?[count];
@@ -138,7 +172,7 @@ internal sealed partial class LiveMetricsSampler : BackgroundService, ILiveMetri
 
         int limit = Math.Min(count, _options.MaxGroupSeries);
         var groups = limit == count ? samples : samples[..limit];
-        var tenants = TenantLiveMetrics.Project(samples, intervals, timestamp, _options.MaxGroupSeries);
+        var tenants = TenantLiveMetrics.Project(samples, intervals, timestamp, _options.MaxGroupSeries, watchedTenants);
 
         BrokerSample? brokerSample = null;
         BrokerCounters brokerCounters = default;
@@ -267,12 +301,18 @@ internal sealed partial class LiveMetricsSampler : BackgroundService, ILiveMetri
     }
 }
 
-/// <summary>One stored sample: the engine-wide point (the default tenant's view) and the view of each tenant that had groups.</summary>
+/// <summary>One stored sample: the engine-wide point (the default tenant's view) and the view of each tenant watched when it was taken.</summary>
 internal sealed record LiveMetricsSample(LiveMetricsPoint Point, IReadOnlyDictionary<string, LiveMetricsPoint> Tenants)
 {
-    /// <summary>The point <paramref name="tenantId"/> sees: the engine-wide one for the default tenant, its own view, or an empty one when it had no group.</summary>
-    public LiveMetricsPoint For(string tenantId) =>
-        string.Equals(tenantId, Tenancy.Tenants.Default, StringComparison.Ordinal) ? Point
-        : Tenants.TryGetValue(tenantId, out var own) ? own
-        : TenantLiveMetrics.Empty(Point.Timestamp);
+    /// <summary>The point <paramref name="tenantId"/> sees: the engine-wide one for the default tenant, else its own view; false when it was not watched then.</summary>
+    public bool TryGetFor(string tenantId, [System.Diagnostics.CodeAnalysis.NotNullWhen(true)] out LiveMetricsPoint? point)
+    {
+        if (string.Equals(tenantId, Tenancy.Tenants.Default, StringComparison.Ordinal))
+        {
+            point = Point;
+            return true;
+        }
+
+        return Tenants.TryGetValue(tenantId, out point);
+    }
 }

@@ -25,8 +25,7 @@ public static class LiveMetricsServiceCollectionExtensions
         services.TryAddSingleton<LiveMetricsSampler>();
         services.TryAddSingleton<ILiveMetrics>(static sp => sp.GetRequiredService<LiveMetricsSampler>());
         services.AddHostedService(static sp => sp.GetRequiredService<LiveMetricsSampler>());
-        services.TryAddSingleton<LiveMetricsWatchers>();
-        services.AddHostedService<LiveMetricsHubBroadcaster>();
+        services.TryAddSingleton<LiveMetricsHubBroadcaster>();
         services.TryAddSingleton<DeviceInspector>();
         services.TryAddTransient<DashboardViewModel>();
         services.TryAddTransient<InspectorViewModel>();

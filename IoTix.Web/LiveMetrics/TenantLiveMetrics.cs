@@ -10,8 +10,10 @@ namespace IoTix.Web.LiveMetrics;
 /// broker is the platform's). The default tenant's view is the engine-wide point itself.
 /// </summary>
 /// <remarks>
-/// Built by the sampler once per sample for every tenant that has groups, in one pass over the groups, and stored with
-/// the sample: readers (pages, the hub) pick their tenant's point and never recompute it. A tenant's publish latency
+/// Built by the sampler once per sample for every tenant that has watchers (a subscription of
+/// <see cref="ILiveMetrics.Subscribe(string, Func{CancellationToken, Task}, TimeSpan)"/>: a Dashboard open, a hub
+/// subscriber), in one pass over the groups, and stored with the sample: readers pick their tenant's point and never
+/// recompute it, and nothing is built or kept for tenants nobody watches. A tenant's publish latency
 /// merges its groups' interval histograms (<see cref="PublishLatencySnapshot.Merge"/>), so its percentiles are those
 /// of the tenant's publishes at the histogram's precision, not an average of percentiles.
 /// </remarks>
@@ -19,60 +21,48 @@ internal static class TenantLiveMetrics
 {
     private static readonly Dictionary<string, LiveMetricsPoint> None = new(StringComparer.Ordinal);
 
-    private static readonly SeriesSample EmptyTotal = new(SeriesSample.TotalKey, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0);
-
     /// <summary>
-    /// The points of every tenant that has a group in <paramref name="groups"/> (engine keys, ordinal order, the series
-    /// of every group: none omitted), by tenant id. <paramref name="intervals"/> holds each group's publish latency
-    /// histogram over the sampling interval (null without a baseline).
+    /// The points of <paramref name="tenants"/> (non-default tenant ids; a tenant without groups gets zero totals) from
+    /// <paramref name="groups"/> (engine keys, ordinal order, the series of every group: none omitted), by tenant id.
+    /// <paramref name="intervals"/> holds each group's publish latency histogram over the sampling interval (null
+    /// without a baseline). Groups of other tenants and of the default tenant are skipped.
     /// </summary>
     public static IReadOnlyDictionary<string, LiveMetricsPoint> Project(
         ReadOnlySpan<SeriesSample> groups,
         ReadOnlySpan<PublishLatencySnapshot?> intervals,
         DateTimeOffset timestamp,
-        int maxGroupSeries)
+        int maxGroupSeries,
+        IReadOnlyList<string> tenants)
     {
-        Dictionary<string, TenantTotals>? tenants = null;
-        Dictionary<string, TenantTotals>.AlternateLookup<ReadOnlySpan<char>> byTenant = default;
-        for (int i = 0; i < groups.Length; i++)
-        {
-            var group = groups[i];
-            if (!DeviceTopics.TrySplitKey(group.Key, out var tenant, out var bareId))
-            {
-                continue; // the default tenant's group
-            }
-
-            if (tenants is null)
-            {
-                tenants = new Dictionary<string, TenantTotals>(StringComparer.Ordinal);
-                byTenant = tenants.GetAlternateLookup<ReadOnlySpan<char>>(); // tenant ids are looked up without allocating
-            }
-
-            if (!byTenant.TryGetValue(tenant, out var totals))
-            {
-                totals = new TenantTotals();
-                tenants.Add(tenant.ToString(), totals);
-            }
-
-            totals.Add(group, bareId, intervals[i], maxGroupSeries);
-        }
-
-        if (tenants is null)
+        if (tenants.Count == 0)
         {
             return None;
         }
 
-        var points = new Dictionary<string, LiveMetricsPoint>(tenants.Count, StringComparer.Ordinal);
-        foreach (var (tenant, totals) in tenants)
+        var totals = new Dictionary<string, TenantTotals>(tenants.Count, StringComparer.Ordinal);
+        for (int i = 0; i < tenants.Count; i++)
         {
-            points.Add(tenant, totals.ToPoint(timestamp));
+            totals.TryAdd(tenants[i], new TenantTotals());
+        }
+
+        var byTenant = totals.GetAlternateLookup<ReadOnlySpan<char>>(); // tenant ids are looked up without allocating
+        for (int i = 0; i < groups.Length; i++)
+        {
+            var group = groups[i];
+            if (DeviceTopics.TrySplitKey(group.Key, out var tenant, out var bareId) && byTenant.TryGetValue(tenant, out var own))
+            {
+                own.Add(group, bareId, intervals[i], maxGroupSeries);
+            }
+        }
+
+        var points = new Dictionary<string, LiveMetricsPoint>(totals.Count, StringComparer.Ordinal);
+        foreach (var (tenant, own) in totals)
+        {
+            points.Add(tenant, own.ToPoint(timestamp));
         }
 
         return points;
     }
-
-    /// <summary>The point of a tenant without groups at <paramref name="timestamp"/>: zero totals, no series.</summary>
-    public static LiveMetricsPoint Empty(DateTimeOffset timestamp) => new(timestamp, EmptyTotal, [], 0, null);
 
     /// <summary>One tenant's groups and running sums while a sample is projected.</summary>
     private sealed class TenantTotals

@@ -156,6 +156,23 @@ public sealed class LiveMetricsHubTenantTests : IAsyncLifetime
         Assert.Contains(platformPoints, p => p.Groups.Any(g => g.Key == "tenants/alpha/alpha-line") && p.Total.Devices == 4);
     }
 
+    [Fact]
+    public async Task A_tenants_feed_ends_with_its_last_connection()
+    {
+        var broadcaster = _factory.Services.GetRequiredService<LiveMetricsHubBroadcaster>();
+        var alpha = await ConnectAsync(await _factory.CreateApiKeyAsync(TenantRoles.Viewer, "alpha"));
+        var beta = await ConnectAsync(await _factory.CreateApiKeyAsync(TenantRoles.Viewer, "beta"));
+        await alpha.InvokeAsync("Subscribe");
+        await beta.InvokeAsync("Subscribe");
+        var both = broadcaster.Tenants.Order(StringComparer.Ordinal).ToList();
+
+        await alpha.StopAsync();
+
+        await Eventually.TrueAsync(() => !broadcaster.Tenants.Contains("alpha"), "alpha's feed ended");
+        Assert.Equal(["alpha", "beta"], both);
+        Assert.Equal(["beta"], broadcaster.Tenants);
+    }
+
     private static void OnlyOwn(IEnumerable<LiveMetricsPoint> points, string group)
     {
         Assert.All(points, p =>

@@ -35,7 +35,7 @@ public sealed class TenantLiveMetricsTests : IDisposable
         ];
         var at = _time.GetUtcNow();
 
-        var views = TenantLiveMetrics.Project(groups, new PublishLatencySnapshot?[groups.Length], at, maxGroupSeries: 50);
+        var views = TenantLiveMetrics.Project(groups, new PublishLatencySnapshot?[groups.Length], at, maxGroupSeries: 50, ["alpha", "beta"]);
 
         Assert.Equal(["alpha", "beta"], views.Keys.Order(StringComparer.Ordinal));
         var alpha = views["alpha"];
@@ -58,7 +58,7 @@ public sealed class TenantLiveMetricsTests : IDisposable
     {
         SeriesSample[] groups = [Group("tenants/alpha/a", 1, 1, 1, 1), Group("tenants/alpha/b", 1, 1, 2, 2), Group("tenants/alpha/c", 1, 1, 4, 4)];
 
-        var alpha = TenantLiveMetrics.Project(groups, new PublishLatencySnapshot?[3], _time.GetUtcNow(), maxGroupSeries: 2)["alpha"];
+        var alpha = TenantLiveMetrics.Project(groups, new PublishLatencySnapshot?[3], _time.GetUtcNow(), maxGroupSeries: 2, ["alpha"])["alpha"];
 
         Assert.Equal(["a", "b"], alpha.Groups.Select(g => g.Key));
         Assert.Equal(1, alpha.OmittedGroups);
@@ -66,9 +66,26 @@ public sealed class TenantLiveMetricsTests : IDisposable
     }
 
     [Fact]
+    public void Project_builds_only_the_tenants_asked_for_and_zeros_for_one_without_groups()
+    {
+        SeriesSample[] groups = [Group("g1", 1, 1, 1, 1), Group("tenants/alpha/a", 1, 1, 2, 2), Group("tenants/beta/b", 1, 1, 4, 4)];
+
+        var views = TenantLiveMetrics.Project(groups, new PublishLatencySnapshot?[3], _time.GetUtcNow(), maxGroupSeries: 50, ["beta", "gamma"]);
+
+        Assert.Equal(["beta", "gamma"], views.Keys.Order(StringComparer.Ordinal));
+        Assert.Equal((0, 0, 0.0), (views["gamma"].Groups.Count, views["gamma"].Total.Devices, views["gamma"].Total.MessagesPerSecond));
+        Assert.Empty(TenantLiveMetrics.Project(groups, new PublishLatencySnapshot?[3], _time.GetUtcNow(), 50, []));
+    }
+
+    /// <summary>Subscribes readers of <paramref name="tenants"/>' views (so each sample builds them).</summary>
+    private static IDisposable[] Watch(LiveMetricsSampler sampler, params string[] tenants) =>
+        [.. tenants.Select(t => sampler.Subscribe(t, static _ => Task.CompletedTask, TimeSpan.Zero))];
+
+    [Fact]
     public void Sampler_keeps_the_engine_wide_point_for_the_default_tenant_and_a_view_per_tenant()
     {
         var sampler = Sampler();
+        Watch(sampler, "alpha", "beta", "alpha");
         _source.Broker = ScriptedLiveMetricsSource.BrokerCounters(3, 0, 0);
         GroupCounters[] first = [new("g1", 4, 4, Sent: 0), new("tenants/alpha/g1", 2, 2, Sent: 0), new("tenants/beta/g1", 3, 3, Sent: 0)];
         GroupCounters[] second = [new("g1", 4, 4, Sent: 40), new("tenants/alpha/g1", 2, 2, Sent: 20), new("tenants/beta/g1", 3, 1, Sent: 90)];
@@ -97,6 +114,7 @@ public sealed class TenantLiveMetricsTests : IDisposable
     public void A_tenant_without_groups_sees_zero_totals_and_no_series_at_every_sample()
     {
         var sampler = Sampler();
+        Watch(sampler, "gamma");
         _source.Stats = ScriptedLiveMetricsSource.Simulation(new GroupCounters("g1", 4, 4, Sent: 10), new GroupCounters("tenants/alpha/g1", 2, 2, Sent: 5));
         sampler.Sample();
         _time.Advance(TimeSpan.FromSeconds(1));
@@ -111,9 +129,32 @@ public sealed class TenantLiveMetricsTests : IDisposable
     }
 
     [Fact]
+    public void A_tenants_view_is_built_only_while_it_is_watched()
+    {
+        var sampler = Sampler();
+        _source.Stats = ScriptedLiveMetricsSource.Simulation(new GroupCounters("tenants/alpha/g1", 2, 2, Sent: 5));
+        sampler.Sample();
+        var watch = sampler.Subscribe("alpha", static _ => Task.CompletedTask, TimeSpan.Zero);
+        _time.Advance(TimeSpan.FromSeconds(1));
+        sampler.Sample();
+        var watched = sampler.LatestFor("alpha");
+        watch.Dispose();
+        _time.Advance(TimeSpan.FromSeconds(1));
+
+        sampler.Sample();
+
+        Assert.Equal(2, watched!.Total.Devices);
+        Assert.Null(sampler.LatestFor("alpha"));
+        Assert.Equal([watched], sampler.GetHistory("alpha"));
+        Assert.Empty(sampler.WatchedTenants);
+        Assert.Equal(3, sampler.GetHistory("default").Count);
+    }
+
+    [Fact]
     public void A_tenants_groups_beyond_the_engine_points_bound_still_count_in_its_view()
     {
         var sampler = Sampler(maxGroups: 1);
+        Watch(sampler, "alpha");
         _source.Stats = ScriptedLiveMetricsSource.Simulation(new GroupCounters("a", 1, 1, Sent: 0), new GroupCounters("tenants/alpha/g1", 2, 2, Sent: 0));
         sampler.Sample();
         _time.Advance(TimeSpan.FromSeconds(1));
@@ -131,6 +172,7 @@ public sealed class TenantLiveMetricsTests : IDisposable
     public void A_tenants_publish_latency_merges_its_groups_histograms_and_leaves_other_tenants_out()
     {
         var sampler = Sampler();
+        Watch(sampler, "alpha", "beta");
         var g1 = new PublishLatencyHistogram();
         var g2 = new PublishLatencyHistogram();
         var other = new PublishLatencyHistogram();

@@ -95,6 +95,7 @@ public sealed class DashboardPageTests : IAsyncLifetime
     public void View_model_shows_a_tenant_only_its_own_groups_by_bare_ids_and_the_platform_every_group()
     {
         GroupCounters[] groups = [new("g1", 1, 1, Sent: 1), new("tenants/alpha/g1", 1, 1, Sent: 1), new("tenants/beta/g1", 1, 1, Sent: 1)];
+        using var watching = _sampler.Subscribe("alpha", static _ => Task.CompletedTask, TimeSpan.Zero); // alpha's page is open
         _source.Stats = ScriptedLiveMetricsSource.Simulation(groups);
         _sampler.Sample();
         var alpha = ViewModel();
@@ -115,6 +116,7 @@ public sealed class DashboardPageTests : IAsyncLifetime
         ConsoleTestUser.SignIn(_authorization, TenantRoles.Viewer, "alpha");
         _dashboard.GrafanaUrl = "http://127.0.0.1:3000/d/iotix/iotix?kiosk";
         _source.Broker = ScriptedLiveMetricsSource.BrokerCounters(12, 0, 0);
+        var page = RenderPage(); // the page's subscription has the tenant's view built from the next sample on
         for (int s = 0; s < 3; s++)
         {
             _source.Stats = ScriptedLiveMetricsSource.Simulation(
@@ -124,8 +126,6 @@ public sealed class DashboardPageTests : IAsyncLifetime
             _sampler.Sample();
             _time.Advance(TimeSpan.FromSeconds(1));
         }
-
-        var page = RenderPage();
 
         page.WaitForAssertion(() => Assert.Equal("7", page.Find("[data-testid=kpi-connected-value]").TextContent.Trim()));
         Assert.Equal("20.0", page.Find("[data-testid=kpi-messages-value]").TextContent.Trim());
@@ -144,9 +144,9 @@ public sealed class DashboardPageTests : IAsyncLifetime
     public void A_tenant_without_groups_sees_zero_totals_and_where_to_create_one()
     {
         ConsoleTestUser.SignIn(_authorization, TenantRoles.Viewer, "gamma");
-        SampleSeconds(3, groups: 2);
-
         var page = RenderPage();
+
+        SampleSeconds(3, groups: 2);
 
         page.WaitForAssertion(() => Assert.NotEmpty(page.FindAll("[data-testid=dashboard-no-groups]")));
         Assert.Equal("0", page.Find("[data-testid=kpi-connected-value]").TextContent.Trim());

@@ -37,7 +37,7 @@ public sealed partial class Dashboard : IDisposable
     {
         ViewModel.TenantId = await ConsoleAccess.TenantAsync(Authentication);
         ViewModel.Refresh();
-        _subscription = Metrics.Subscribe(OnNewPointsAsync, ViewModel.RenderInterval);
+        _subscription = Metrics.Subscribe(ViewModel.TenantId, OnNewPointsAsync, ViewModel.RenderInterval); // keeps the tenant's view built
     }
 
     private Task OnNewPointsAsync(CancellationToken cancellationToken) => InvokeAsync(() =>
