@@ -6,12 +6,14 @@ namespace IoTix.Web.Components.Pages.Dashboard;
 
 /// <summary>
 /// The live dashboard: KPI cards, time-series charts (total and per group), the device inspector and an optional
-/// Grafana panel, as the signed-in user's tenant sees them (a tenant: its own groups, no broker, no Grafana). New points arrive through a throttled subscription to <see cref="ILiveMetrics"/>: at most one
-/// render per <see cref="DashboardViewModel.RenderInterval"/>, whatever the message rate.
+/// Grafana panel, as the signed-in user's tenant sees them (another tenant than the default: its own groups, no
+/// broker, no Grafana). New points arrive through a throttled subscription to <see cref="ILiveMetrics"/> for that
+/// tenant: at most one render per <see cref="DashboardViewModel.RenderInterval"/>, whatever the message rate.
 /// </summary>
 public sealed partial class Dashboard : IDisposable
 {
     private IDisposable? _subscription;
+    private bool _disposed;
 
     [CascadingParameter]
     private Task<AuthenticationState>? Authentication { get; set; }
@@ -36,6 +38,11 @@ public sealed partial class Dashboard : IDisposable
     protected override async Task OnInitializedAsync()
     {
         ViewModel.TenantId = await ConsoleAccess.TenantAsync(Authentication);
+        if (_disposed)
+        {
+            return; // the page went away while the sign-in was read
+        }
+
         ViewModel.Refresh();
         _subscription = Metrics.Subscribe(ViewModel.TenantId, OnNewPointsAsync, ViewModel.RenderInterval); // keeps the tenant's view built
     }
@@ -59,5 +66,9 @@ public sealed partial class Dashboard : IDisposable
         return span.TotalMinutes >= 1 ? $"{span.TotalMinutes:0.#} min" : $"{span.TotalSeconds:0} s";
     }
 
-    public void Dispose() => _subscription?.Dispose();
+    public void Dispose()
+    {
+        _disposed = true;
+        _subscription?.Dispose();
+    }
 }
