@@ -1,5 +1,6 @@
 using System.Security.Claims;
 using Bunit;
+using Bunit.TestDoubles;
 using IoTix.Web.Accounts;
 using IoTix.Web.Audit;
 using IoTix.Web.Tenancy;
@@ -10,9 +11,12 @@ namespace IoTix.Tests.Shared;
 /// <summary>Signs a bUnit-rendered console page in as a user of the default tenant with a role.</summary>
 internal static class ConsoleTestUser
 {
-    public static void SignIn(BunitContext context, string role = TenantRoles.Owner, string tenant = Tenants.Default)
+    public static void SignIn(BunitContext context, string role = TenantRoles.Owner, string tenant = Tenants.Default) =>
+        SignIn(context.AddAuthorization(), role, tenant);
+
+    /// <summary>Signs in through an authorization added before any service was resolved (e.g. in a test class's constructor).</summary>
+    public static void SignIn(BunitAuthorizationContext authorization, string role = TenantRoles.Owner, string tenant = Tenants.Default)
     {
-        var authorization = context.AddAuthorization();
         authorization.SetAuthorized(Name);
         authorization.SetClaims(new Claim(TenantClaims.Role, role), new Claim(TenantClaims.Tenant, tenant));
     }

@@ -98,9 +98,9 @@ public static class Permissions
 
 /// <summary>
 /// The permission matrix: what each tenant role holds. A platform administrator holds <see cref="Permissions.TenantsManage"/>
-/// on top of the role in their own tenant. The live metrics (engine-wide counters) and the hosted broker (every tenant's
-/// clients) are platform-wide: <see cref="Permissions.LiveRead"/> and broker.* are held only by roles of the default
-/// tenant. Everything not listed is denied.
+/// on top of the role in their own tenant. The hosted broker (every tenant's clients) is platform-wide: broker.* are held
+/// only by roles of the default tenant. <see cref="Permissions.LiveRead"/> is per tenant: each tenant sees its own view
+/// of the live metrics (the default tenant the engine-wide one). Everything not listed is denied.
 /// </summary>
 public static class PermissionMatrix
 {
@@ -162,9 +162,9 @@ public static class PermissionMatrix
         return RoleHas(user.FindFirst(TenantClaims.Role)?.Value, permission);
     }
 
-    /// <summary>Permissions over data of every tenant (live metrics, the hosted broker): default-tenant roles only.</summary>
+    /// <summary>Permissions over data of every tenant (the hosted broker): default-tenant roles only.</summary>
     public static bool IsPlatformWide(string permission) =>
-        permission is Permissions.LiveRead or Permissions.BrokerRead or Permissions.BrokerAdmin;
+        permission is Permissions.BrokerRead or Permissions.BrokerAdmin;
 
     /// <summary>True while the (cookie) sign-in rests on a temporary password an administrator set (<see cref="AccountClaims.MustChangePassword"/>).</summary>
     public static bool MustChangePassword(ClaimsPrincipal user) => user?.FindFirst(AccountClaims.MustChangePassword) is not null;

@@ -10,10 +10,10 @@ namespace IoTix.Web.LiveMetrics;
 /// sample (MQTT QoS 1/2: PUBLISH written -> PUBACK/PUBCOMP), from the engine's latency histograms.
 /// </remarks>
 /// <param name="Timestamp">When the sample was taken.</param>
-/// <param name="Total">All devices of the engine.</param>
-/// <param name="Groups">Groups by id (ordinal order).</param>
+/// <param name="Total">All devices of the engine; in a tenant's view (<see cref="ILiveMetrics.LatestFor"/>), the sum of its groups.</param>
+/// <param name="Groups">Groups by id (ordinal order): engine keys in the engine-wide point (a tenant's group is <c>tenants/{t}/{id}</c>), bare ids in a tenant's view.</param>
 /// <param name="OmittedGroups">Groups left out of <paramref name="Groups"/> by the <see cref="LiveMetricsOptions.MaxGroupSeries"/> bound.</param>
-/// <param name="Broker">The hosted broker, or null when it is disabled (<c>Broker:Enabled=false</c>).</param>
+/// <param name="Broker">The hosted broker, or null when it is disabled (<c>Broker:Enabled=false</c>) and always in a tenant's view (the broker is the platform's).</param>
 public sealed record LiveMetricsPoint(
     DateTimeOffset Timestamp,
     SeriesSample Total,

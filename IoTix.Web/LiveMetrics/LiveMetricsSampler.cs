@@ -1,6 +1,7 @@
 using IoTix.Broker.Observability;
 using IoTix.Core.Devices;
 using IoTix.Core.Protocols;
+using IoTix.Web.Tenancy;
 using Microsoft.Extensions.Options;
 
 namespace IoTix.Web.LiveMetrics;
@@ -16,19 +17,19 @@ internal sealed partial class LiveMetricsSampler : BackgroundService, ILiveMetri
     private readonly LiveMetricsOptions _options;
     private readonly TimeProvider _time;
     private readonly ILogger<LiveMetricsSampler> _logger;
-    private readonly MetricsRing<LiveMetricsPoint> _ring;
+    private readonly MetricsRing<LiveMetricsSample> _ring;
     private readonly Lock _sampleLock = new();
     private readonly Lock _subscribersLock = new();
     private ThrottledSubscription[] _subscribers = [];
+    private string[] _watchedTenants = [];
 
     // Counters of the previous sample (sampler state, guarded by _sampleLock).
     private bool _hasPrevious;
     private long _previousTimestamp;
     private Counters _previousTotal;
     private BrokerCounters _previousBroker;
-    private Dictionary<string, Counters> _previousGroups = new(StringComparer.Ordinal);
+    private Dictionary<string, GroupBaseline> _previousGroups = new(StringComparer.Ordinal);
     private PublishLatencySnapshot? _previousTotalLatency;
-    private Dictionary<string, PublishLatencySnapshot> _previousGroupLatency = new(StringComparer.Ordinal);
 
     public LiveMetricsSampler(ILiveMetricsSource source, IOptions<LiveMetricsOptions> options, TimeProvider time, ILogger<LiveMetricsSampler> logger)
     {
@@ -36,25 +37,72 @@ internal sealed partial class LiveMetricsSampler : BackgroundService, ILiveMetri
         _options = options.Value;
         _time = time;
         _logger = logger;
-        _ring = new MetricsRing<LiveMetricsPoint>(_options.HistoryPoints);
+        _ring = new MetricsRing<LiveMetricsSample>(_options.HistoryPoints);
     }
 
-    public LiveMetricsPoint? Latest => _ring.Latest;
+    public LiveMetricsPoint? Latest => _ring.Latest?.Point;
+
+    public LiveMetricsPoint? LatestFor(string tenantId)
+    {
+        ArgumentNullException.ThrowIfNull(tenantId);
+        return _ring.Latest is { } sample && sample.TryGetFor(tenantId, out var point) ? point : null;
+    }
+
+    /// <summary>The non-default tenants whose views each sample builds: those with a subscription now.</summary>
+    internal IReadOnlyList<string> WatchedTenants => Volatile.Read(ref _watchedTenants);
 
     /// <summary>Subscribers now (for tests and diagnostics).</summary>
     internal int SubscriberCount => Volatile.Read(ref _subscribers).Length;
 
-    public IReadOnlyList<LiveMetricsPoint> GetHistory(int maxPoints = int.MaxValue) => _ring.Newest(maxPoints);
+    public IReadOnlyList<LiveMetricsPoint> GetHistory(int maxPoints = int.MaxValue) => GetHistory(Tenants.Default, maxPoints);
 
-    public IDisposable Subscribe(Func<CancellationToken, Task> onNewPoints, TimeSpan minInterval)
+    public IReadOnlyList<LiveMetricsPoint> GetHistory(string tenantId, int maxPoints = int.MaxValue)
     {
-        var subscription = new ThrottledSubscription(onNewPoints, minInterval, _time, _logger, Unsubscribe);
+        ArgumentNullException.ThrowIfNull(tenantId);
+        var samples = _ring.Newest(maxPoints);
+        var points = new List<LiveMetricsPoint>(samples.Length);
+        foreach (var sample in samples)
+        {
+            if (sample.TryGetFor(tenantId, out var point))
+            {
+                points.Add(point);
+            }
+        }
+
+        return points;
+    }
+
+    public IDisposable Subscribe(Func<CancellationToken, Task> onNewPoints, TimeSpan minInterval) => Subscribe(Tenants.Default, onNewPoints, minInterval);
+
+    public IDisposable Subscribe(string tenantId, Func<CancellationToken, Task> onNewPoints, TimeSpan minInterval)
+    {
+        ArgumentNullException.ThrowIfNull(tenantId);
+        var subscription = new ThrottledSubscription(onNewPoints, minInterval, _time, _logger, Unsubscribe)
+        {
+            Tenant = string.Equals(tenantId, Tenants.Default, StringComparison.Ordinal) ? null : tenantId,
+        };
         lock (_subscribersLock)
         {
             _subscribers = [.. _subscribers, subscription];
+            _watchedTenants = Watched(_subscribers);
         }
 
         return subscription;
+    }
+
+    /// <summary>The distinct non-default tenants of <paramref name="subscribers"/> (on subscribe and unsubscribe only).</summary>
+    private static string[] Watched(ThrottledSubscription[] subscribers)
+    {
+        var tenants = new HashSet<string>(StringComparer.Ordinal);
+        foreach (var subscriber in subscribers)
+        {
+            if (subscriber.Tenant is { } tenant)
+            {
+                tenants.Add(tenant);
+            }
+        }
+
+        return [.. tenants];
     }
 
     private void Unsubscribe(ThrottledSubscription subscription)
@@ -72,17 +120,18 @@ internal sealed partial class LiveMetricsSampler : BackgroundService, ILiveMetri
             Array.Copy(current, 0, next, 0, index);
             Array.Copy(current, index + 1, next, index, current.Length - index - 1);
             _subscribers = next;
+            _watchedTenants = Watched(next);
         }
     }
 
-    /// <summary>Takes one sample now: reads the counters, computes rates, stores the point and notifies subscribers.</summary>
+    /// <summary>Takes one sample now: reads the counters, computes rates and the tenants' views, stores them and notifies subscribers; returns the engine-wide point.</summary>
     internal LiveMetricsPoint Sample()
     {
-        LiveMetricsPoint point;
+        LiveMetricsSample sample;
         lock (_sampleLock)
         {
-            point = Compute(_source.GetSimulationStats(), _source.GetBrokerMetrics());
-            _ring.Add(point);
+            sample = Compute(_source.GetSimulationStats(), _source.GetBrokerMetrics(), Volatile.Read(ref _watchedTenants));
+            _ring.Add(sample);
         }
 
         foreach (var subscriber in Volatile.Read(ref _subscribers))
@@ -90,34 +139,40 @@ internal sealed partial class LiveMetricsSampler : BackgroundService, ILiveMetri
             subscriber.Notify();
         }
 
-        return point;
+        return sample.Point;
     }
 
-    private LiveMetricsPoint Compute(SimulationStats stats, BrokerMetricsSnapshot? broker)
+    private LiveMetricsSample Compute(SimulationStats stats, BrokerMetricsSnapshot? broker, string[] watchedTenants)
     {
         long now = _time.GetTimestamp();
+        var timestamp = _time.GetUtcNow();
         double seconds = _hasPrevious ? _time.GetElapsedTime(_previousTimestamp, now).TotalSeconds : 0;
 
         var totalCounters = new Counters(stats.MessagesSent, stats.MessagesFailed, stats.BytesSent);
         var total = Series(SeriesSample.TotalKey, stats.DeviceCount, stats.RunningDeviceCount, stats.DevicesByState, totalCounters, _hasPrevious ? _previousTotal : (Counters?)null, seconds)
             with { PublishLatency = Latency(stats.PublishLatency, _hasPrevious ? _previousTotalLatency : null, _hasPrevious) };
-        var groupLatency = new Dictionary<string, PublishLatencySnapshot>(StringComparer.Ordinal);
 
-        int limit = Math.Min(stats.Groups.Count, _options.MaxGroupSeries);
-        var groups = new SeriesSample[limit];
-        var groupCounters = new Dictionary<string, Counters>(limit, StringComparer.Ordinal);
-        for (int i = 0; i < limit; i++)
+        // Every group gets a series (watched tenants' totals need their groups beyond the engine point's bound too).
+        int count = stats.Groups.Count;
+        var samples = new SeriesSample[count];
+        var intervals = new PublishLatencySnapshot?[count];
+        var baselines = new Dictionary<string, GroupBaseline>(count, StringComparer.Ordinal);
+        for (int i = 0; i < count; i++)
         {
             var g = stats.Groups[i];
             var counters = new Counters(g.MessagesSent, g.MessagesFailed, g.BytesSent);
-            Counters? previous = _hasPrevious && _previousGroups.TryGetValue(g.GroupId, out var p) ? p : null;
-            PublishLatencySnapshot? previousLatency = null;
-            bool baseline = _hasPrevious && _previousGroupLatency.TryGetValue(g.GroupId, out previousLatency);
-            groups[i] = Series(g.GroupId, g.DeviceCount, g.RunningDeviceCount, g.DevicesByState, counters, previous, seconds)
-                with { PublishLatency = Latency(g.PublishLatency, baseline ? previousLatency : null, baseline) };
-            groupCounters[g.GroupId] = counters;
-            groupLatency[g.GroupId] = g.PublishLatency;
+            GroupBaseline before = default;
+            bool baseline = _hasPrevious && _previousGroups.TryGetValue(g.GroupId, out before);
+            var interval = baseline ? Interval(g.PublishLatency, before.Latency) : null;
+            samples[i] = Series(g.GroupId, g.DeviceCount, g.RunningDeviceCount, g.DevicesByState, counters, baseline ? before.Counters : null, seconds)
+                with { PublishLatency = ToSample(interval) };
+            intervals[i] = interval;
+            baselines[g.GroupId] = new GroupBaseline(counters, g.PublishLatency);
         }
+
+        int limit = Math.Min(count, _options.MaxGroupSeries);
+        var groups = limit == count ? samples : samples[..limit];
+        var tenants = TenantLiveMetrics.Project(samples, intervals, timestamp, _options.MaxGroupSeries, watchedTenants);
 
         BrokerSample? brokerSample = null;
         BrokerCounters brokerCounters = default;
@@ -136,11 +191,10 @@ internal sealed partial class LiveMetricsSampler : BackgroundService, ILiveMetri
         _previousTimestamp = now;
         _previousTotal = totalCounters;
         _previousBroker = brokerCounters;
-        _previousGroups = groupCounters;
+        _previousGroups = baselines;
         _previousTotalLatency = stats.PublishLatency;
-        _previousGroupLatency = groupLatency;
         _hasPrevious = true;
-        return new LiveMetricsPoint(_time.GetUtcNow(), total, groups, stats.Groups.Count - limit, brokerSample);
+        return new LiveMetricsSample(new LiveMetricsPoint(timestamp, total, groups, count - limit, brokerSample), tenants);
     }
 
     private static SeriesSample Series(string key, int devices, int connected, IReadOnlyDictionary<string, int> states, Counters now, Counters? previous, double seconds) => new(
@@ -160,16 +214,16 @@ internal sealed partial class LiveMetricsSampler : BackgroundService, ILiveMetri
     /// Latency of the publishes acknowledged since the previous sample; null without a baseline (first sample, a new
     /// group) or when nothing was acknowledged. A histogram that shrank was reset (a group created again): all of it counts.
     /// </summary>
-    internal static LatencySample? Latency(PublishLatencySnapshot now, PublishLatencySnapshot? previous, bool baseline)
-    {
-        if (!baseline)
-        {
-            return null;
-        }
+    internal static LatencySample? Latency(PublishLatencySnapshot now, PublishLatencySnapshot? previous, bool baseline) =>
+        baseline ? ToSample(Interval(now, previous)) : null;
 
-        var interval = previous is not null && previous.Count <= now.Count ? now.Since(previous) : now;
-        return interval.Count == 0 ? null : new LatencySample(interval.Count, interval.P50Ms, interval.P95Ms, interval.P99Ms, interval.MaxMs);
-    }
+    /// <summary>The histogram of the publishes acknowledged since <paramref name="previous"/> (all of <paramref name="now"/> when it was reset).</summary>
+    private static PublishLatencySnapshot Interval(PublishLatencySnapshot now, PublishLatencySnapshot? previous) =>
+        previous is not null && previous.Count <= now.Count ? now.Since(previous) : now;
+
+    /// <summary>The percentiles of an interval's histogram; null when it holds nothing.</summary>
+    internal static LatencySample? ToSample(PublishLatencySnapshot? interval) =>
+        interval is not { Count: > 0 } ? null : new LatencySample(interval.Count, interval.P50Ms, interval.P95Ms, interval.P99Ms, interval.MaxMs);
 
     /// <summary>
     /// Per-second rate of a monotonic counter. No baseline (first sample, a new group) or no elapsed time: 0. A counter
@@ -237,9 +291,28 @@ internal sealed partial class LiveMetricsSampler : BackgroundService, ILiveMetri
     /// <summary>Monotonic counters of one series at one sample.</summary>
     private readonly record struct Counters(long Messages, long Failed, long Bytes);
 
+    /// <summary>A group's counters and latency histogram at the previous sample.</summary>
+    private readonly record struct GroupBaseline(Counters Counters, PublishLatencySnapshot Latency);
+
     /// <summary>Monotonic broker counters at one sample (<see cref="Present"/> is false when the broker is disabled).</summary>
     private readonly record struct BrokerCounters(long In, long Out, long Dropped)
     {
         public bool Present { get; } = true;
+    }
+}
+
+/// <summary>One stored sample: the engine-wide point (the default tenant's view) and the view of each tenant watched when it was taken.</summary>
+internal sealed record LiveMetricsSample(LiveMetricsPoint Point, IReadOnlyDictionary<string, LiveMetricsPoint> Tenants)
+{
+    /// <summary>The point <paramref name="tenantId"/> sees: the engine-wide one for the default tenant, else its own view; false when it was not watched then.</summary>
+    public bool TryGetFor(string tenantId, [System.Diagnostics.CodeAnalysis.NotNullWhen(true)] out LiveMetricsPoint? point)
+    {
+        if (string.Equals(tenantId, Tenancy.Tenants.Default, StringComparison.Ordinal))
+        {
+            point = Point;
+            return true;
+        }
+
+        return Tenants.TryGetValue(tenantId, out point);
     }
 }

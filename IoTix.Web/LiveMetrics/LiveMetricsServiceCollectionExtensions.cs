@@ -25,7 +25,7 @@ public static class LiveMetricsServiceCollectionExtensions
         services.TryAddSingleton<LiveMetricsSampler>();
         services.TryAddSingleton<ILiveMetrics>(static sp => sp.GetRequiredService<LiveMetricsSampler>());
         services.AddHostedService(static sp => sp.GetRequiredService<LiveMetricsSampler>());
-        services.AddHostedService<LiveMetricsHubBroadcaster>();
+        services.TryAddSingleton<LiveMetricsHubBroadcaster>();
         services.TryAddSingleton<DeviceInspector>();
         services.TryAddTransient<DashboardViewModel>();
         services.TryAddTransient<InspectorViewModel>();
@@ -36,7 +36,7 @@ public static class LiveMetricsServiceCollectionExtensions
     public static WebApplication MapIoTixLiveMetrics(this WebApplication app)
     {
         ArgumentNullException.ThrowIfNull(app);
-        app.MapHub<LiveMetricsHub>(LiveMetricsHub.Path).RequireAuthorization(Accounts.Permissions.LiveRead); // engine-wide counters: live.read (default tenant roles)
+        app.MapHub<LiveMetricsHub>(LiveMetricsHub.Path).RequireAuthorization(Accounts.Permissions.LiveRead); // each caller gets its tenant's view
         return app;
     }
 }

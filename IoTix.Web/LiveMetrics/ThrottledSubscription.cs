@@ -33,6 +33,9 @@ internal sealed partial class ThrottledSubscription : IDisposable
         _onDispose = onDispose;
     }
 
+    /// <summary>The non-default tenant whose view this subscriber reads (its view is built while it is subscribed), or null.</summary>
+    public string? Tenant { get; init; }
+
     /// <summary>Callbacks made so far (for diagnostics and tests).</summary>
     public int Calls { get; private set; }
 

@@ -165,15 +165,32 @@ public sealed class PermissionMatrixTests(PostgresFixture postgres)
     }
 
     [Fact]
-    public void Broker_and_live_metrics_permissions_belong_to_the_default_tenants_roles_only()
+    public void Broker_permissions_belong_to_the_default_tenants_roles_only()
     {
         static System.Security.Claims.ClaimsPrincipal Owner(string tenant) => new(new System.Security.Claims.ClaimsIdentity(
             [new(IoTix.Web.Tenancy.TenantClaims.Role, TenantRoles.Owner), new(IoTix.Web.Tenancy.TenantClaims.Tenant, tenant)], "test"));
 
         Assert.True(PermissionMatrix.Allows(Owner("default"), Permissions.BrokerAdmin));
         Assert.False(PermissionMatrix.Allows(Owner("acme"), Permissions.BrokerAdmin));
-        Assert.False(PermissionMatrix.Allows(Owner("acme"), Permissions.LiveRead));
+        Assert.False(PermissionMatrix.Allows(Owner("acme"), Permissions.BrokerRead));
+        Assert.False(PermissionMatrix.IsPlatformWide(Permissions.LiveRead));
         Assert.True(PermissionMatrix.Allows(Owner("acme"), Permissions.ModelsWrite));
+    }
+
+    [Theory]
+    [InlineData("default", TenantRoles.Viewer)]
+    [InlineData("acme", TenantRoles.Owner)]
+    [InlineData("acme", TenantRoles.Operator)]
+    [InlineData("acme", TenantRoles.Viewer)]
+    public void Live_metrics_are_read_by_every_role_of_every_tenant(string tenant, string role)
+    {
+        var user = new System.Security.Claims.ClaimsPrincipal(new System.Security.Claims.ClaimsIdentity(
+            [new(IoTix.Web.Tenancy.TenantClaims.Role, role), new(IoTix.Web.Tenancy.TenantClaims.Tenant, tenant)], "test"));
+        var stranger = new System.Security.Claims.ClaimsPrincipal(new System.Security.Claims.ClaimsIdentity(
+            [new(IoTix.Web.Tenancy.TenantClaims.Role, "Guest"), new(IoTix.Web.Tenancy.TenantClaims.Tenant, tenant)], "test"));
+
+        Assert.True(PermissionMatrix.Allows(user, Permissions.LiveRead));
+        Assert.False(PermissionMatrix.Allows(stranger, Permissions.LiveRead));
     }
 
     [Fact]

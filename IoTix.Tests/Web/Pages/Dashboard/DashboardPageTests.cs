@@ -1,6 +1,8 @@
 using Bunit;
+using Bunit.TestDoubles;
 using IoTix.Core.Protocols;
 using IoTix.Tests.Shared;
+using IoTix.Web.Accounts;
 using IoTix.Web.Components.Pages.Dashboard;
 using IoTix.Web.LiveMetrics;
 using Microsoft.AspNetCore.Components;
@@ -23,9 +25,11 @@ public sealed class DashboardPageTests : IAsyncLifetime
     private readonly LiveMetricsSampler _sampler;
     private readonly LiveMetricsOptions _options = new() { RenderIntervalMs = 1000, SampleIntervalMs = 1000 };
     private readonly DashboardOptions _dashboard = new();
+    private readonly BunitAuthorizationContext _authorization;
 
     public DashboardPageTests()
     {
+        _authorization = _context.AddAuthorization(); // not signed in: the default tenant's view
         _sampler = new LiveMetricsSampler(_source, Options.Create(_options), _time, NullLogger<LiveMetricsSampler>.Instance);
         _context.JSInterop.Mode = JSRuntimeMode.Loose;
         _context.Services.AddMudServices();
@@ -91,10 +95,11 @@ public sealed class DashboardPageTests : IAsyncLifetime
     public void View_model_shows_a_tenant_only_its_own_groups_by_bare_ids_and_the_platform_every_group()
     {
         GroupCounters[] groups = [new("g1", 1, 1, Sent: 1), new("tenants/alpha/g1", 1, 1, Sent: 1), new("tenants/beta/g1", 1, 1, Sent: 1)];
+        using var watching = _sampler.Subscribe("alpha", static _ => Task.CompletedTask, TimeSpan.Zero); // alpha's page is open
         _source.Stats = ScriptedLiveMetricsSource.Simulation(groups);
         _sampler.Sample();
         var alpha = ViewModel();
-        alpha.Namespace = "tenants/alpha/";
+        alpha.TenantId = "alpha";
         var platform = ViewModel();
 
         alpha.Refresh();
@@ -103,6 +108,69 @@ public sealed class DashboardPageTests : IAsyncLifetime
         Assert.Equal(["total", "g1"], alpha.SeriesKeys);
         Assert.Equal(["total", "g1", "tenants/alpha/g1", "tenants/beta/g1"], platform.SeriesKeys);
         Assert.Equal(2, alpha.MessageRateSeries.Count);
+    }
+
+    [Fact]
+    public void A_tenant_user_sees_its_own_group_and_neither_another_tenants_nor_the_broker_nor_grafana()
+    {
+        ConsoleTestUser.SignIn(_authorization, TenantRoles.Viewer, "alpha");
+        _dashboard.GrafanaUrl = "http://127.0.0.1:3000/d/iotix/iotix?kiosk";
+        _source.Broker = ScriptedLiveMetricsSource.BrokerCounters(12, 0, 0);
+        var page = RenderPage(); // the page's subscription has the tenant's view built from the next sample on
+        for (int s = 0; s < 3; s++)
+        {
+            _source.Stats = ScriptedLiveMetricsSource.Simulation(
+                new GroupCounters("platform-line", 50, 50, Sent: s * 500),
+                new GroupCounters("tenants/alpha/alpha-line", 8, 7, Sent: s * 20),
+                new GroupCounters("tenants/beta/beta-line", 9, 9, Sent: s * 90));
+            _sampler.Sample();
+            _time.Advance(TimeSpan.FromSeconds(1));
+        }
+
+        page.WaitForAssertion(() => Assert.Equal("7", page.Find("[data-testid=kpi-connected-value]").TextContent.Trim()));
+        Assert.Equal("20.0", page.Find("[data-testid=kpi-messages-value]").TextContent.Trim());
+        Assert.Equal(["total", "alpha-line"], page.Instance.State.SeriesKeys);
+        Assert.Equal(["total", "alpha-line"], page.Instance.State.ConnectedSeries.Select(s => s.Name));
+        Assert.DoesNotContain("beta-line", page.Markup, StringComparison.Ordinal);
+        Assert.DoesNotContain("platform-line", page.Markup, StringComparison.Ordinal);
+        Assert.DoesNotContain("tenants/", page.Markup, StringComparison.Ordinal);
+        Assert.Empty(page.FindAll("[data-testid=chart-broker]"));
+        Assert.Empty(page.FindAll("[data-testid=kpi-broker-value]"));
+        Assert.Empty(page.FindAll("[data-testid=grafana-panel]"));
+        Assert.Empty(page.FindAll("[data-testid=dashboard-no-groups]"));
+    }
+
+    [Fact]
+    public void A_tenant_without_groups_sees_zero_totals_and_where_to_create_one()
+    {
+        ConsoleTestUser.SignIn(_authorization, TenantRoles.Viewer, "gamma");
+        var page = RenderPage();
+
+        SampleSeconds(3, groups: 2);
+
+        page.WaitForAssertion(() => Assert.NotEmpty(page.FindAll("[data-testid=dashboard-no-groups]")));
+        Assert.Equal("0", page.Find("[data-testid=kpi-connected-value]").TextContent.Trim());
+        Assert.Equal("0.0", page.Find("[data-testid=kpi-messages-value]").TextContent.Trim());
+        Assert.Equal(["total"], page.Instance.State.SeriesKeys);
+        Assert.NotEmpty(page.FindAll("[data-testid=chart-messages] svg"));
+    }
+
+    [Fact]
+    public void The_platform_user_keeps_the_broker_card_and_every_groups_series()
+    {
+        ConsoleTestUser.SignIn(_authorization, TenantRoles.Viewer);
+        _source.Broker = ScriptedLiveMetricsSource.BrokerCounters(12, 0, 0);
+        GroupCounters[] groups = [new("platform-line", 1, 1, Sent: 0), new("tenants/alpha/alpha-line", 1, 1, Sent: 0)];
+        _source.Stats = ScriptedLiveMetricsSource.Simulation(groups);
+        _sampler.Sample();
+        _time.Advance(TimeSpan.FromSeconds(1));
+        _sampler.Sample();
+
+        var page = RenderPage();
+
+        page.WaitForAssertion(() => Assert.Equal("12", page.Find("[data-testid=kpi-broker-value]").TextContent.Trim()));
+        Assert.NotEmpty(page.FindAll("[data-testid=chart-broker]"));
+        Assert.Equal(["total", "platform-line", "tenants/alpha/alpha-line"], page.Instance.State.SeriesKeys);
     }
 
     [Fact]

@@ -1,7 +1,6 @@
 using System.Globalization;
-using IoTix.Core.Devices;
 using IoTix.Web.LiveMetrics;
-using IoTix.Web.Simulations;
+using IoTix.Web.Tenancy;
 using Microsoft.Extensions.Options;
 using MudBlazor;
 
@@ -28,8 +27,8 @@ public sealed class DashboardViewModel(ILiveMetrics metrics, IOptions<LiveMetric
     /// <summary>Time between two samples.</summary>
     public TimeSpan SampleInterval => TimeSpan.FromMilliseconds(_options.SampleIntervalMs);
 
-    /// <summary>The Grafana dashboard to embed, or null to hide the panel.</summary>
-    public string? GrafanaUrl => string.IsNullOrWhiteSpace(dashboard.Value.GrafanaUrl) ? null : dashboard.Value.GrafanaUrl;
+    /// <summary>The Grafana dashboard to embed, or null to hide the panel (always hidden from tenants: it shows the platform's metrics).</summary>
+    public string? GrafanaUrl => !IsPlatform || string.IsNullOrWhiteSpace(dashboard.Value.GrafanaUrl) ? null : dashboard.Value.GrafanaUrl;
 
     public LiveMetricsPoint? Latest { get; private set; }
 
@@ -73,18 +72,20 @@ public sealed class DashboardViewModel(ILiveMetrics metrics, IOptions<LiveMetric
     };
 
     /// <summary>
-    /// The viewer's engine namespace (<see cref="SimulationOrchestrator.NamespaceOf"/>). The default tenant (the
-    /// platform, no namespace) sees every group's series, other tenants' under their engine keys (<c>tenants/{t}/g1</c>),
-    /// as the totals count them; a tenant sees only its own groups, by their bare ids.
+    /// The viewer's tenant (<see cref="Tenants.Default"/> unless set). The default tenant (the platform) sees the
+    /// engine-wide view: every group's series (other tenants' under their engine keys, <c>tenants/{t}/g1</c>), the
+    /// hosted broker and the Grafana panel; any other tenant sees its own view (<see cref="ILiveMetrics.LatestFor"/>):
+    /// its groups by bare ids, totals of its groups, neither the broker nor Grafana (both are the platform's).
     /// </summary>
-    public string Namespace { get; set; } = string.Empty;
+    public string TenantId { get; set; } = Tenants.Default;
 
-    private bool IsShown(string groupKey, out string groupId) => DeviceNamespace.TryLocal(Namespace, groupKey, out groupId);
+    /// <summary>True for the default tenant: the platform's broker card and Grafana panel are shown.</summary>
+    public bool IsPlatform => string.Equals(TenantId, Tenants.Default, StringComparison.Ordinal);
 
     /// <summary>Rebuilds the KPIs and series from the newest <see cref="WindowPoints"/> points.</summary>
     public void Refresh()
     {
-        var points = metrics.GetHistory(WindowPoints);
+        var points = metrics.GetHistory(TenantId, WindowPoints);
         Refreshes++;
         PointCount = points.Count;
         Latest = points.Count > 0 ? points[^1] : null;
@@ -112,11 +113,7 @@ public sealed class DashboardViewModel(ILiveMetrics metrics, IOptions<LiveMetric
 
             foreach (var group in point.Groups)
             {
-                if (!IsShown(group.Key, out var key))
-                {
-                    continue;
-                }
-
+                var key = group.Key;
                 if (!messages.ContainsKey(key))
                 {
                     keys.Add(key);
@@ -152,7 +149,7 @@ public sealed class DashboardViewModel(ILiveMetrics metrics, IOptions<LiveMetric
             new ChartSeries<double> { Name = "p95", Data = new ChartData<double>(p95) },
             new ChartSeries<double> { Name = "p99", Data = new ChartData<double>(p99) },
         ];
-        Kpis = BuildKpis(Latest);
+        Kpis = BuildKpis(Latest, IsPlatform);
 
         void Add(string key, SeriesSample sample, DateTime at)
         {
@@ -173,7 +170,8 @@ public sealed class DashboardViewModel(ILiveMetrics metrics, IOptions<LiveMetric
         return result;
     }
 
-    internal static IReadOnlyList<KpiCardModel> BuildKpis(LiveMetricsPoint? point)
+    /// <summary>The KPI cards of <paramref name="point"/>; the broker card only when <paramref name="withBroker"/> (the platform's view).</summary>
+    internal static IReadOnlyList<KpiCardModel> BuildKpis(LiveMetricsPoint? point, bool withBroker = true)
     {
         if (point is null)
         {
@@ -197,17 +195,22 @@ public sealed class DashboardViewModel(ILiveMetrics metrics, IOptions<LiveMetric
         var troubleColor = total.Failed > 0 ? Color.Error : trouble > 0 ? Color.Warning : Color.Success;
 
         var broker = point.Broker;
-        return
-        [
-            new KpiCardModel("messages", "Messages/s", Rate(total.MessagesPerSecond), messagesCaption, messagesColor),
-            new KpiCardModel("connected", "Connected devices", Count(total.Connected), connectedCaption, connectedColor),
-            new KpiCardModel("errors", "Errors/s", Rate(total.ErrorsPerSecond), $"{Count(total.MessagesFailed)} failed in total", errorColor),
-            new KpiCardModel("trouble", "Dropped / failed", $"{Count(total.Dropped + total.Reconnecting)} / {Count(total.Failed)}", $"{Count(total.Reconnecting)} reconnecting", troubleColor),
-            broker is null
+        var kpis = new List<KpiCardModel>(6)
+        {
+            new("messages", "Messages/s", Rate(total.MessagesPerSecond), messagesCaption, messagesColor),
+            new("connected", "Connected devices", Count(total.Connected), connectedCaption, connectedColor),
+            new("errors", "Errors/s", Rate(total.ErrorsPerSecond), $"{Count(total.MessagesFailed)} failed in total", errorColor),
+            new("trouble", "Dropped / failed", $"{Count(total.Dropped + total.Reconnecting)} / {Count(total.Failed)}", $"{Count(total.Reconnecting)} reconnecting", troubleColor),
+        };
+        if (withBroker)
+        {
+            kpis.Add(broker is null
                 ? new KpiCardModel("broker", "Broker", "off", "hosted broker disabled", Color.Default)
-                : new KpiCardModel("broker", "Broker clients", Count(broker.Connections), $"{Rate(broker.MessagesInPerSecond)} in/s, {Rate(broker.MessagesOutPerSecond)} out/s", broker.DroppedPerSecond > 0 ? Color.Warning : Color.Info),
-            LatencyKpi(total.PublishLatency),
-        ];
+                : new KpiCardModel("broker", "Broker clients", Count(broker.Connections), $"{Rate(broker.MessagesInPerSecond)} in/s, {Rate(broker.MessagesOutPerSecond)} out/s", broker.DroppedPerSecond > 0 ? Color.Warning : Color.Info));
+        }
+
+        kpis.Add(LatencyKpi(total.PublishLatency));
+        return kpis;
     }
 
     /// <summary>p99 of the last interval's acknowledged publishes (p50 and p95 in the caption).</summary>
