@@ -16,6 +16,25 @@ public sealed class ConsoleAudit(IAuditLog audit, AuthenticationStateProvider au
     /// <summary>The prefix of every console action (filter the log with <c>action=console.</c>).</summary>
     public const string Source = "console";
 
+    /// <summary>
+    /// The server-side check of a console action, before it runs: null when the circuit's user holds
+    /// <paramref name="permission"/>; else the refusal in words, recorded as <c>denied</c>. Pages also disable the
+    /// controls, but a disabled control is only a hint: a crafted circuit event still reaches the handler.
+    /// </summary>
+    public async Task<string?> RefusalAsync(string permission, string what, string target, CancellationToken cancellationToken = default)
+    {
+        var user = (await authentication.GetAuthenticationStateAsync().ConfigureAwait(false)).User;
+        if (PermissionMatrix.Allows(user, permission))
+        {
+            return null;
+        }
+
+        await audit.WriteAsync(
+            new AuditEntry(TenantClaims.TenantOf(user) ?? tenant.TenantId, AccountClaims.Actor(user), $"{Source}.{what}", target, AuditOutcomes.Denied, StatusCodes.Status403Forbidden, connection?.RemoteIp, $"requires {permission}"),
+            cancellationToken).ConfigureAwait(false);
+        return $"Not allowed: your role does not hold {permission}.";
+    }
+
     /// <summary>Appends one entry; like <see cref="IAuditLog.WriteAsync"/> it never throws for a failed write.</summary>
     /// <param name="what">The change, e.g. <c>group.launch</c>.</param>
     /// <param name="target">What it changed, e.g. the group id.</param>
@@ -49,6 +68,10 @@ public static class ConsoleAuditExtensions
 {
     // Relaxed escaping keeps "payload.value > 30" readable; the audit page and exports escape for their own formats.
     private static readonly System.Text.Json.JsonSerializerOptions Compact = new(System.Text.Json.JsonSerializerDefaults.Web) { Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
+
+    /// <summary><see cref="ConsoleAudit.RefusalAsync"/> when there is an audit (the console always passes its circuit's); null (allowed) for a view model built without one.</summary>
+    public static Task<string?> PermissionRefusalAsync(this ConsoleAudit? audit, string permission, string what, string target, CancellationToken cancellationToken = default) =>
+        audit is null ? Task.FromResult<string?>(null) : audit.RefusalAsync(permission, what, target, cancellationToken);
 
     /// <summary><see cref="ConsoleAudit.RecordAsync(string, string, string?, string?, CancellationToken)"/> when there is an audit; nothing otherwise.</summary>
     public static Task AuditAsync(this ConsoleAudit? audit, string what, string target, string? error = null, string? details = null, CancellationToken cancellationToken = default) =>

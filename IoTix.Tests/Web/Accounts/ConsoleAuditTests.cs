@@ -65,6 +65,30 @@ public sealed class ConsoleAuditTests(PostgresFixture postgres)
     }
 
     [Fact]
+    public async Task A_viewer_whose_crafted_event_reaches_a_group_action_is_refused_and_audited_as_denied()
+    {
+        await using var host = await AccountsHost.StartAsync(postgres);
+        var simulations = host.Factory.Services.GetRequiredService<SimulationOrchestrator>();
+        Assert.True((await simulations.CreateGroupAsync(new DeviceGroupSpec { ModelId = ApiFixture.FileModelId, Count = 2, GroupId = "viewer-target" })).Succeeded);
+        var viewer = new ConsoleAudit(host.Factory.Services.GetRequiredService<IAuditLog>(), new SignedIn("viewer@console.test", Tenants.Default, TenantRoles.Viewer), new FixedTenant(Tenants.Default));
+        using var vm = new GroupsViewModel(simulations, TimeProvider.System, audit: viewer);
+
+        // The page renders these buttons disabled for a Viewer; the view model checks the role again.
+        var launch = await vm.LaunchAsync("viewer-target", LaunchStrategy.Immediate);
+        var delete = await vm.DeleteAsync("viewer-target");
+        var create = await vm.CreateAsync(new DeviceGroupSpec { ModelId = ApiFixture.FileModelId, Count = 1, GroupId = "viewer-made" });
+        var entries = await ConsoleEntriesAsync(host);
+
+        Assert.Contains("simulations.run", launch!.Message, StringComparison.Ordinal);
+        Assert.Contains("simulations.write", delete.Error!.Message, StringComparison.Ordinal);
+        Assert.NotNull(create);
+        Assert.False(simulations.GetGroup("viewer-target")!.Running); // still there, never launched
+        Assert.Null(simulations.GetGroup("viewer-made"));
+        Assert.Equal(["console.group.create", "console.group.delete", "console.group.launch"], entries.Select(e => e.Action).Order(StringComparer.Ordinal));
+        Assert.All(entries, e => Assert.Equal((AuditOutcomes.Denied, "viewer@console.test"), (e.Outcome, e.Actor)));
+    }
+
+    [Fact]
     public async Task An_api_change_is_audited_by_the_api_filter_only_and_never_as_a_console_entry()
     {
         await using var host = await AccountsHost.StartAsync(postgres);
@@ -79,11 +103,12 @@ public sealed class ConsoleAuditTests(PostgresFixture postgres)
         Assert.Empty(await ConsoleEntriesAsync(host));
     }
 
-    internal sealed class SignedIn(string name, string tenant) : AuthenticationStateProvider
+    /// <summary>A circuit's signed-in user (an Owner unless told: the console's actions check the role).</summary>
+    internal sealed class SignedIn(string name, string tenant, string role = TenantRoles.Owner) : AuthenticationStateProvider
     {
         public override Task<AuthenticationState> GetAuthenticationStateAsync() =>
             Task.FromResult(new AuthenticationState(new ClaimsPrincipal(new ClaimsIdentity(
-                [new Claim(ClaimTypes.Name, name), new Claim(TenantClaims.Tenant, tenant), new Claim(TenantClaims.Role, TenantRoles.Operator)], "test"))));
+                [new Claim(ClaimTypes.Name, name), new Claim(TenantClaims.Tenant, tenant), new Claim(TenantClaims.Role, role)], "test"))));
     }
 
     internal sealed class FixedTenant(string tenant) : ITenantContext

@@ -87,7 +87,7 @@ public sealed class GroupsViewModelTests : IAsyncLifetime
             return vm.Groups.Single(g => g.GroupId == "vm-actions").Stats.RunningDeviceCount == 10;
         });
 
-        var dropout = vm.Dropout("vm-actions", new DropoutPlan { Strategy = DropoutStrategyKind.Immediate, Count = 3 });
+        var dropout = await vm.DropoutAsync("vm-actions", new DropoutPlan { Strategy = DropoutStrategyKind.Immediate, Count = 3 });
         Assert.True(dropout.Succeeded);
         Assert.Equal(3, dropout.Value!.Devices.Count);
         var stopped = await vm.StopAsync("vm-actions");

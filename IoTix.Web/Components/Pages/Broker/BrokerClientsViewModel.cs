@@ -1,5 +1,6 @@
 using IoTix.Web.Audit;
 using IoTix.Broker.Admin;
+using IoTix.Web.Accounts;
 
 namespace IoTix.Web.Components.Pages.Broker;
 
@@ -62,6 +63,11 @@ public sealed class BrokerClientsViewModel(IBrokerAdmin admin, ConsoleAudit? aud
 
     public async Task<BrokerAdminResult> DisconnectAsync(string clientId, CancellationToken cancellationToken = default)
     {
+        if (await audit.PermissionRefusalAsync(Permissions.BrokerAdmin, "broker.client.disconnect", clientId, cancellationToken).ConfigureAwait(false) is { } refused)
+        {
+            return Message = new BrokerAdminResult(BrokerAdminError.Failed, refused);
+        }
+
         Message = await admin.DisconnectClientAsync(clientId, cancellationToken).ConfigureAwait(false);
         await audit.AuditAsync("broker.client.disconnect", clientId, Message.Succeeded ? null : Message.Message, cancellationToken: cancellationToken).ConfigureAwait(false);
         await LoadAsync(cancellationToken).ConfigureAwait(false);

@@ -42,13 +42,28 @@ public sealed partial class BrokerHistory : IDisposable
         return Model.SearchAsync();
     }
 
+    // The buttons are disabled without history.replay; the handlers check again (a crafted circuit event reaches them).
     private void StartReplay()
     {
+        if (!_canWrite)
+        {
+            Model.ReplayError = "Not allowed: your role does not hold history.replay.";
+            return;
+        }
+
         if (Model.StartReplay())
         {
             // Progress a few times a second while the job runs, never once per message.
             _progress?.Dispose();
             _progress = new PeriodicRefresh(Clock, ProgressInterval, RefreshProgressAsync);
+        }
+    }
+
+    private void CancelReplay()
+    {
+        if (_canWrite)
+        {
+            Model.CancelReplay();
         }
     }
 

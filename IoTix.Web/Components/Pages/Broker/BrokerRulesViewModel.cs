@@ -3,6 +3,7 @@ using System.Text.Json;
 using System.Text.Json.Serialization;
 using IoTix.Broker.Rules;
 using IoTix.Web.Rules;
+using IoTix.Web.Accounts;
 
 namespace IoTix.Web.Components.Pages.Broker;
 
@@ -129,6 +130,12 @@ public sealed class BrokerRulesViewModel(RuleService rules, ConsoleAudit? audit 
             return false;
         }
 
+        if (await audit.PermissionRefusalAsync(Permissions.RulesWrite, EditingId is null ? "rule.create" : "rule.update", EditingId ?? rule.Id, cancellationToken).ConfigureAwait(false) is { } refused)
+        {
+            Errors = new Dictionary<string, string> { [NameField] = refused };
+            return false;
+        }
+
         var outcome = EditingId is null
             ? await rules.CreateAsync(rule, cancellationToken).ConfigureAwait(false)
             : await rules.UpdateAsync(EditingId, rule, cancellationToken).ConfigureAwait(false);
@@ -155,6 +162,12 @@ public sealed class BrokerRulesViewModel(RuleService rules, ConsoleAudit? audit 
     public async Task SetEnabledAsync(RuleView rule, bool enabled, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(rule);
+        if (await audit.PermissionRefusalAsync(Permissions.RulesWrite, enabled ? "rule.enable" : "rule.disable", rule.Definition.Id, cancellationToken).ConfigureAwait(false) is { } refused)
+        {
+            Message = refused;
+            return;
+        }
+
         var outcome = await rules.SetEnabledAsync(rule.Definition.Id, enabled, cancellationToken).ConfigureAwait(false);
         Message = outcome.Succeeded ? $"Rule '{rule.Definition.Name}' {(enabled ? "enabled" : "disabled")}." : "The rule could not be changed (deleted, or the database is unavailable).";
         await audit.AuditAsync(enabled ? "rule.enable" : "rule.disable", rule.Definition.Id, outcome.Succeeded ? null : Message, cancellationToken: cancellationToken).ConfigureAwait(false);
@@ -164,6 +177,12 @@ public sealed class BrokerRulesViewModel(RuleService rules, ConsoleAudit? audit 
     public async Task DeleteAsync(RuleView rule, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(rule);
+        if (await audit.PermissionRefusalAsync(Permissions.RulesWrite, "rule.delete", rule.Definition.Id, cancellationToken).ConfigureAwait(false) is { } refused)
+        {
+            Message = refused;
+            return;
+        }
+
         var code = await rules.DeleteAsync(rule.Definition.Id, cancellationToken).ConfigureAwait(false);
         Message = code == RuleOutcomeCode.Ok ? $"Rule '{rule.Definition.Name}' deleted." : "The rule could not be deleted (the database is unavailable).";
         await audit.AuditAsync("rule.delete", rule.Definition.Id, code == RuleOutcomeCode.Ok ? null : Message, cancellationToken: cancellationToken).ConfigureAwait(false);

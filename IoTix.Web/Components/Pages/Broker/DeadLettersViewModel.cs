@@ -4,6 +4,7 @@ using IoTix.Broker.Security;
 using IoTix.Web.History;
 using IoTix.Web.Tenancy;
 using MudBlazor;
+using IoTix.Web.Accounts;
 
 namespace IoTix.Web.Components.Pages.Broker;
 
@@ -105,6 +106,12 @@ public sealed class DeadLettersViewModel(TenantMessageData queue, ConsoleAudit? 
             return;
         }
 
+        if (await audit.PermissionRefusalAsync(Permissions.HistoryReplay, "deadletter.republish", selected.Id.ToString(System.Globalization.CultureInfo.InvariantCulture), cancellationToken).ConfigureAwait(false) is { } refused)
+        {
+            Message = (false, refused);
+            return;
+        }
+
         var topic = RepublishTopic.Trim();
         if (topic.Length > 0 && (!MqttTopicMatch.IsValidTopicName(topic, out var problem) || (problem = TenantMessageData.CheckTopic(TenantId, topic)) is not null))
         {
@@ -125,6 +132,12 @@ public sealed class DeadLettersViewModel(TenantMessageData queue, ConsoleAudit? 
 
     public async Task DeleteAsync(long id, CancellationToken cancellationToken = default)
     {
+        if (await audit.PermissionRefusalAsync(Permissions.HistoryReplay, "deadletter.delete", id.ToString(System.Globalization.CultureInfo.InvariantCulture), cancellationToken).ConfigureAwait(false) is { } refused)
+        {
+            Message = (false, refused);
+            return;
+        }
+
         var deleted = await queue.DeleteDeadLetterAsync(TenantId, id, cancellationToken).ConfigureAwait(false);
         Message = deleted switch
         {

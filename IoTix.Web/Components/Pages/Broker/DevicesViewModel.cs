@@ -1,3 +1,4 @@
+using IoTix.Web.Accounts;
 using IoTix.Web.Audit;
 using System.Globalization;
 using System.Text;
@@ -115,6 +116,12 @@ public sealed class DevicesViewModel(IDeviceRegistry registry, IShadowService sh
     public async Task RegisterAsync(CancellationToken cancellationToken = default)
     {
         var id = NewDeviceId.Trim();
+        if (await audit.PermissionRefusalAsync(Permissions.ShadowsWrite, "device.register", id, cancellationToken).ConfigureAwait(false) is { } refused)
+        {
+            Message = new PageMessage(false, refused);
+            return;
+        }
+
         if (!IoTix.Broker.Devices.DeviceTopics.IsValidName(id))
         {
             Message = new PageMessage(false, "The device id must be 1 to 128 characters without '/', '+' or '#' (it is a topic level).");
@@ -170,6 +177,12 @@ public sealed class DevicesViewModel(IDeviceRegistry registry, IShadowService sh
             return;
         }
 
+        if (await audit.PermissionRefusalAsync(Permissions.ShadowsWrite, "shadow.desired.update", SelectedId!, cancellationToken).ConfigureAwait(false) is { } refused)
+        {
+            Message = new PageMessage(false, refused);
+            return;
+        }
+
         JsonObject? desired;
         try
         {
@@ -215,6 +228,12 @@ public sealed class DevicesViewModel(IDeviceRegistry registry, IShadowService sh
         }
 
         var method = MethodName.Trim();
+        if (await audit.PermissionRefusalAsync(Permissions.ShadowsWrite, "method.invoke", $"{id}/{method}", cancellationToken).ConfigureAwait(false) is { } refused)
+        {
+            MethodResult = new MethodOutcome(false, refused, null, null);
+            return;
+        }
+
         if (!IoTix.Broker.Devices.DeviceTopics.IsValidName(method))
         {
             MethodResult = new MethodOutcome(false, "Name the method: 1 to 128 characters without '/', '+' or '#'.", null, null);

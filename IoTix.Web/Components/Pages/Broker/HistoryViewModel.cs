@@ -58,7 +58,7 @@ public sealed class HistoryViewModel(TenantMessageData history, ConsoleAudit? au
 
     public double ReplaySpeed { get; set; } = 2.0;
 
-    public string? ReplayError { get; private set; }
+    public string? ReplayError { get; set; }
 
     public ReplayJobInfo? Job { get; private set; }
 

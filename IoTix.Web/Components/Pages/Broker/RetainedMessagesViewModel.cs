@@ -2,6 +2,7 @@ using IoTix.Web.Audit;
 using System.Text;
 using System.Text.Json;
 using IoTix.Broker.Admin;
+using IoTix.Web.Accounts;
 
 namespace IoTix.Web.Components.Pages.Broker;
 
@@ -102,6 +103,12 @@ public sealed class RetainedMessagesViewModel(IBrokerAdmin admin, ConsoleAudit? 
         if (PendingDelete is not { } topic)
         {
             return null;
+        }
+
+        if (await audit.PermissionRefusalAsync(Permissions.BrokerAdmin, "broker.retained.delete", topic, cancellationToken).ConfigureAwait(false) is { } refused)
+        {
+            PendingDelete = null;
+            return Message = new BrokerAdminResult(BrokerAdminError.Failed, refused);
         }
 
         Deleting = true;

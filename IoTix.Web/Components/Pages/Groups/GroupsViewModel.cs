@@ -1,6 +1,7 @@
 using IoTix.Core.Devices;
 using IoTix.Core.Generators;
 using IoTix.Core.Strategies;
+using IoTix.Web.Accounts;
 using IoTix.Web.Audit;
 using IoTix.Web.Simulations;
 
@@ -96,6 +97,11 @@ public sealed class GroupsViewModel : IDisposable
 
     public async Task<SimulationError?> CreateAsync(DeviceGroupSpec spec)
     {
+        if (await RefusedAsync(Permissions.SimulationsWrite, "group.create", spec.GroupId ?? spec.ModelId) is { } refused)
+        {
+            return refused;
+        }
+
         var result = await _simulations.CreateGroupAsync(spec);
         Refresh();
         await AuditAsync("group.create", result.Value?.GroupId ?? spec.GroupId ?? spec.ModelId, result.Error);
@@ -104,6 +110,11 @@ public sealed class GroupsViewModel : IDisposable
 
     public async Task<SimulationError?> LaunchAsync(string groupId, LaunchStrategy launch)
     {
+        if (await RefusedAsync(Permissions.SimulationsRun, "group.launch", groupId) is { } refused)
+        {
+            return refused;
+        }
+
         var result = await _simulations.StartGroupAsync(groupId, launch);
         Refresh();
         await AuditAsync("group.launch", groupId, result.Error);
@@ -113,6 +124,11 @@ public sealed class GroupsViewModel : IDisposable
     /// <summary>Stops the group and launches it again on its last strategy (applies the model's current revision).</summary>
     public async Task<SimulationResult<LaunchReceipt>> RestartAsync(string groupId)
     {
+        if (await RefusedAsync(Permissions.SimulationsRun, "group.restart", groupId) is { } refused)
+        {
+            return refused;
+        }
+
         var result = await _simulations.RestartGroupAsync(groupId);
         Refresh();
         await AuditAsync("group.restart", groupId, result.Error);
@@ -121,6 +137,11 @@ public sealed class GroupsViewModel : IDisposable
 
     public async Task<SimulationResult<int>> StopAsync(string groupId)
     {
+        if (await RefusedAsync(Permissions.SimulationsRun, "group.stop", groupId) is { } refused)
+        {
+            return refused;
+        }
+
         var result = await _simulations.StopGroupAsync(groupId);
         Refresh();
         await AuditAsync("group.stop", groupId, result.Error);
@@ -129,6 +150,11 @@ public sealed class GroupsViewModel : IDisposable
 
     public async Task<SimulationResult<int>> DeleteAsync(string groupId)
     {
+        if (await RefusedAsync(Permissions.SimulationsWrite, "group.delete", groupId) is { } refused)
+        {
+            return refused;
+        }
+
         var result = await _simulations.DeleteGroupAsync(groupId);
         lock (_lock)
         {
@@ -140,20 +166,25 @@ public sealed class GroupsViewModel : IDisposable
         return result;
     }
 
-    public SimulationResult<DropoutSchedule> Dropout(string groupId, DropoutPlan plan)
-    {
-        var result = _simulations.Dropout(groupId, plan);
-        Refresh();
-        return result;
-    }
-
-    /// <summary><see cref="Dropout"/>, audited.</summary>
+    /// <summary>Drops devices of the group by the plan (checked against the user's role, audited).</summary>
     public async Task<SimulationResult<DropoutSchedule>> DropoutAsync(string groupId, DropoutPlan plan)
     {
-        var result = Dropout(groupId, plan);
+        if (await RefusedAsync(Permissions.SimulationsRun, "group.dropout", groupId) is { } refused)
+        {
+            return refused;
+        }
+
+        var result = _simulations.Dropout(groupId, plan);
+        Refresh();
         await AuditAsync("group.dropout", groupId, result.Error);
         return result;
     }
+
+    /// <summary>The refusal of an action the signed-in user's role does not allow (checked here, not only by disabled buttons).</summary>
+    private async Task<SimulationError?> RefusedAsync(string permission, string what, string groupId) =>
+        await _audit.PermissionRefusalAsync(permission, what, groupId).ConfigureAwait(false) is { } refusal
+            ? new SimulationError(EngineErrorCode.InvalidState, refusal)
+            : null;
 
     private Task AuditAsync(string what, string groupId, SimulationError? error) =>
         _audit is null ? Task.CompletedTask : _audit.RecordAsync(what, groupId, error?.Message);
